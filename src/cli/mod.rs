@@ -1,0 +1,70 @@
+//! The commands behind the `pcseg` binary. Each subcommand has its own file
+//! holding its clap `Args` and an `execute` function; `main.rs` only parses and
+//! dispatches. This is the application edge, so errors here are `anyhow`.
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+pub mod info;
+
+/// Fast part segmentation of 3D point clouds on the CPU.
+#[derive(Debug, Parser)]
+#[command(name = "pcseg", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Describe a point cloud or a model file.
+    Info(info::Args),
+}
+
+/// Returned when a command processed many files and some failed; each failure
+/// was already reported on its own line.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} inputs failed")]
+pub struct SomeFailed {
+    /// How many inputs failed.
+    pub failed: usize,
+    /// How many inputs there were.
+    pub total: usize,
+}
+
+/// Print an error on one line to stderr and choose the exit code. A broken
+/// pipe (e.g. `pcseg run ... | head`) is not an error.
+pub fn report_error(err: &anyhow::Error) -> ExitCode {
+    for cause in err.chain() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
+    let msg = err
+        .chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ");
+    eprintln!("pcseg: error: {}", msg.replace('\n', " "));
+    ExitCode::FAILURE
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or `quiet`.
+pub fn progress_bar(len: u64, quiet: bool, what: &str) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} {{per_sec}} ETA {{eta}} {{msg}}"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}

@@ -1,0 +1,16 @@
+//! The `pcseg` binary: parses arguments and hands them to the library.
+
+use clap::Parser;
+use pcseg::cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(args) => pcseg::cli::info::execute(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => pcseg::cli::report_error(&err),
+    }
+}
