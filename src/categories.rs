@@ -191,7 +191,11 @@ pub fn part_colour(part: usize) -> [u8; 3] {
     };
     let local = (part - cat.first_part) as f32;
     let hue = (cat.index as f32 * 0.071 + local * 0.381_966) % 1.0;
-    let sat = if local as usize % 2 == 0 { 0.75 } else { 0.6 };
+    let sat = if (local as usize).is_multiple_of(2) {
+        0.75
+    } else {
+        0.6
+    };
     hsv_to_rgb(hue, sat, 0.92)
 }
 
