@@ -14,6 +14,7 @@ pub mod categories;
 pub mod cli;
 pub mod cloud;
 pub mod error;
+pub mod eval;
 pub mod geometry;
 pub mod rng;
 
