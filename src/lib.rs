@@ -16,6 +16,7 @@ pub mod cloud;
 pub mod error;
 pub mod geometry;
 pub mod rng;
+pub mod synth;
 
 pub use cloud::PointCloud;
 pub use error::{Error, Result};
