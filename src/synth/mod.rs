@@ -49,10 +49,17 @@
 //!
 //! See `chair.rs` for a worked example.
 
+pub mod airplane;
+pub mod car;
 pub mod chair;
+pub mod guitar;
+pub mod knife;
+pub mod lamp;
+pub mod laptop;
 pub mod math;
 pub mod primitives;
 pub mod shape;
+pub mod table;
 
 pub use shape::{normalize_frame, Shape};
 
@@ -65,7 +72,14 @@ use crate::PointCloud;
 /// generator's frame (not yet normalised).
 pub fn build_shape(category: &Category, rng: &mut Rng) -> Result<Shape> {
     let shape = match category.index {
+        0 => airplane::build(rng),
+        3 => car::build(rng),
         4 => chair::build(rng),
+        6 => guitar::build(rng),
+        7 => knife::build(rng),
+        8 => lamp::build(rng),
+        9 => laptop::build(rng),
+        15 => table::build(rng),
         _ => {
             return Err(Error::usage(format!(
                 "no synthetic generator for {} yet",
