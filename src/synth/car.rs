@@ -114,8 +114,8 @@ pub fn build(rng: &mut Rng) -> Shape {
             rng.uniform(0.25, 0.28),
             0.42,
         ),
-        Kind::Suv => (0.07, rng.uniform(0.22, 0.26), rng.uniform(0.36, 0.4), 0.43),
-        Kind::Van => (0.05, rng.uniform(0.2, 0.24), rng.uniform(0.4, 0.45), 0.4),
+        Kind::Suv => (0.07, rng.uniform(0.22, 0.25), rng.uniform(0.33, 0.37), 0.43),
+        Kind::Van => (0.05, rng.uniform(0.2, 0.23), rng.uniform(0.36, 0.4), 0.42),
         Kind::Pickup => (0.07, rng.uniform(0.21, 0.25), rng.uniform(0.35, 0.38), 0.4),
         _ => (0.045, rng.uniform(0.17, 0.2), rng.uniform(0.29, 0.33), 0.4),
     };

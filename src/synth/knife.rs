@@ -121,7 +121,9 @@ pub fn build(rng: &mut Rng) -> Shape {
 
     // Handle below y = 0, centred under the blade's spine side.
     let hw = blade_w.min(0.03) * rng.uniform(0.55, 0.8) + if kind == 9 { 0.006 } else { 0.0 };
-    let ht = rng.uniform(0.012, 0.022) + if kind == 9 { 0.006 } else { 0.0 };
+    let hw = hw.max(0.02);
+    // Handles are flatter across z than wide across x ("flat in z").
+    let ht = (rng.uniform(0.012, 0.022) + if kind == 9 { 0.006 } else { 0.0 }).min(hw * 0.75);
     let cx = if kind == 6 || kind == 7 {
         0.0
     } else {

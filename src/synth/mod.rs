@@ -52,15 +52,18 @@
 pub mod airplane;
 pub mod car;
 pub mod chair;
+pub mod dataset;
 pub mod guitar;
 pub mod knife;
 pub mod lamp;
 pub mod laptop;
 pub mod math;
 pub mod primitives;
+pub mod realism;
 pub mod shape;
 pub mod table;
 
+pub use realism::{Realism, RealismLevel};
 pub use shape::{normalize_frame, Shape};
 
 use crate::categories::Category;
@@ -99,10 +102,36 @@ pub fn has_generator(category: &Category) -> bool {
 
 /// One random labelled shape of `category` with `points` points, unit
 /// normals and global part labels, in the ShapeNetPart frame (bounding box
-/// centred at the origin, diagonal 1).
+/// centred at the origin, diagonal 1). Same as [`sample_shape`] without
+/// realism effects.
 pub fn generate(category: &Category, rng: &mut Rng, points: usize) -> Result<PointCloud> {
+    sample_shape(category, rng, points, &Realism::off())
+}
+
+/// Draw one shape in memory (the trainer's synthetic mode): build, sample
+/// `points` points, normalise the frame, apply `realism`. Reproducible from
+/// the state of `rng` (use `Rng::for_item(seed, index)` per shape).
+///
+/// ```
+/// use pcseg::categories::CATEGORIES;
+/// use pcseg::rng::Rng;
+/// use pcseg::synth::{sample_shape, Realism};
+/// let chair = &CATEGORIES[4];
+/// let cloud = sample_shape(chair, &mut Rng::for_item(1, 0), 2048, &Realism::off()).unwrap();
+/// assert_eq!(cloud.len(), 2048);
+/// assert!(cloud.labels.unwrap().iter().all(|&l| chair.owns_part(l as usize)));
+/// ```
+pub fn sample_shape(
+    category: &Category,
+    rng: &mut Rng,
+    points: usize,
+    realism: &Realism,
+) -> Result<PointCloud> {
     let shape = build_shape(category, rng)?;
-    let mut cloud = shape.sample(category, points, rng)?;
+    let mut cloud = shape.sample(category, realism.oversample(points), rng)?;
     normalize_frame(&mut cloud);
+    if !realism.is_off() {
+        realism.apply(&mut cloud, points, rng);
+    }
     Ok(cloud)
 }
