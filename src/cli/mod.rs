@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod info;
+pub mod render;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
 #[derive(Debug, Parser)]
@@ -22,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Describe a point cloud or a model file.
     Info(info::Args),
+    /// Draw labelled point clouds to a PNG (one shape or a gallery).
+    Render(render::Args),
 }
 
 /// Returned when a command processed many files and some failed; each failure
