@@ -15,6 +15,7 @@ pub mod cli;
 pub mod cloud;
 pub mod error;
 pub mod geometry;
+pub mod io;
 pub mod render;
 pub mod rng;
 

@@ -3,7 +3,7 @@
 
 use crate::categories::{category_names, find_category, Category};
 use crate::cli::SomeFailed;
-use crate::render::text_cloud::read_text_cloud;
+use crate::io::read_cloud;
 use crate::render::{render_gallery, write_png, RenderItem, RenderOptions, View};
 use anyhow::Context;
 use rayon::prelude::*;
@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 /// Arguments of `pcseg render`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Clouds (7-column `_normal` text, 6- or 3-column text) or folders.
+    /// Clouds (PLY, XYZ-style text, ShapeNetPart `_normal` .txt, v0 .pts) or
+    /// folders.
     ///
     /// A folder is either a folder of clouds or a ShapeNetPart-style dataset
-    /// folder whose `<synset>/` subfolders hold `<token>.txt` clouds.
+    /// folder whose `<synset>/` subfolders hold `<token>.txt` clouds (or, in
+    /// the v0 layout, `<synset>/points/<token>.pts`).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Output PNG file (written atomically).
@@ -48,7 +50,7 @@ fn parse_view(s: &str) -> Result<View, String> {
 }
 
 /// Extensions of files taken from folders.
-const CLOUD_EXTENSIONS: [&str; 3] = ["txt", "pts", "xyz"];
+const CLOUD_EXTENSIONS: [&str; 5] = ["txt", "pts", "xyz", "csv", "ply"];
 
 fn is_cloud_file(path: &Path) -> bool {
     let name = path
@@ -97,7 +99,10 @@ fn collect_inputs(
         files.extend(own.map(|p| (p.clone(), synset_category(input))));
         for sub in entries.iter().filter(|p| p.is_dir()) {
             if let Some(cat) = synset_category(sub) {
-                let clouds = sorted_entries(sub)?
+                // `_normal` layout: <synset>/*.txt; v0 layout: <synset>/points/*.pts.
+                let v0 = sub.join("points");
+                let dir = if v0.is_dir() { v0 } else { sub.clone() };
+                let clouds = sorted_entries(&dir)?
                     .into_iter()
                     .filter(|p| is_cloud_file(p));
                 files.extend(clouds.take(cap).map(|p| (p, Some(cat))));
@@ -105,7 +110,7 @@ fn collect_inputs(
         }
         if files.len() == before {
             anyhow::bail!(
-                "{}: no clouds (.txt, .pts, .xyz) in the folder or its <synset>/ subfolders",
+                "{}: no clouds (.txt, .pts, .xyz, .csv, .ply) in the folder or its <synset>/ subfolders",
                 input.display()
             );
         }
@@ -142,7 +147,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     let read: Vec<_> = files
         .par_iter()
         .map(|(path, hint)| {
-            read_text_cloud(path).map(|cloud| RenderItem {
+            read_cloud(path, None).map(|cloud| RenderItem {
                 cloud,
                 name: path
                     .file_stem()

@@ -25,7 +25,6 @@ pub mod gallery;
 pub mod image;
 pub mod png_file;
 pub mod splat;
-pub mod text_cloud;
 pub mod tile;
 pub mod view;
 
