@@ -18,6 +18,7 @@ pub mod geometry;
 pub mod io;
 pub mod render;
 pub mod rng;
+pub mod synth;
 
 pub use cloud::PointCloud;
 pub use error::{Error, Result};
