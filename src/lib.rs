@@ -16,6 +16,8 @@ pub mod cloud;
 pub mod error;
 pub mod eval;
 pub mod geometry;
+pub mod io;
+pub mod render;
 pub mod rng;
 pub mod synth;
 

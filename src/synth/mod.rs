@@ -50,17 +50,25 @@
 //! See `chair.rs` for a worked example.
 
 pub mod airplane;
+pub mod bag;
+pub mod cap;
 pub mod car;
 pub mod chair;
 pub mod dataset;
+pub mod earphone;
 pub mod guitar;
 pub mod knife;
 pub mod lamp;
 pub mod laptop;
 pub mod math;
+pub mod motorbike;
+pub mod mug;
+pub mod pistol;
 pub mod primitives;
 pub mod realism;
+pub mod rocket;
 pub mod shape;
+pub mod skateboard;
 pub mod table;
 
 pub use realism::{Realism, RealismLevel};
@@ -76,12 +84,20 @@ use crate::PointCloud;
 pub fn build_shape(category: &Category, rng: &mut Rng) -> Result<Shape> {
     let shape = match category.index {
         0 => airplane::build(rng),
+        1 => bag::build(rng),
+        2 => cap::build(rng),
         3 => car::build(rng),
         4 => chair::build(rng),
+        5 => earphone::build(rng),
         6 => guitar::build(rng),
         7 => knife::build(rng),
         8 => lamp::build(rng),
         9 => laptop::build(rng),
+        10 => motorbike::build(rng),
+        11 => mug::build(rng),
+        12 => pistol::build(rng),
+        13 => rocket::build(rng),
+        14 => skateboard::build(rng),
         15 => table::build(rng),
         _ => {
             return Err(Error::usage(format!(

@@ -1,0 +1,137 @@
+//! `pcseg render` end to end with the built binary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn write_cloud(path: &Path, label: u32, n: usize) {
+    let mut s = String::new();
+    for i in 0..n {
+        let t = i as f32 / n as f32 * std::f32::consts::TAU;
+        let y = (i % 7) as f32 * 0.05;
+        s.push_str(&format!(
+            "{:.6} {:.6} {:.6} {:.6} 0.000000 {:.6} {label}.000000\n",
+            0.3 * t.cos(),
+            y,
+            0.3 * t.sin(),
+            t.cos(),
+            t.sin()
+        ));
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let img = pcseg::render::read_png(path).unwrap();
+    (img.width, img.height)
+}
+
+#[test]
+fn renders_a_dataset_folder_and_single_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for (synset, label) in [("03797390", 37), ("04225987", 45)] {
+        std::fs::create_dir_all(data.join(synset)).unwrap();
+        for k in 0..2 {
+            write_cloud(&data.join(synset).join(format!("s{k}.txt")), label, 300);
+        }
+    }
+    std::fs::create_dir_all(data.join("train_test_split")).unwrap();
+    std::fs::write(data.join("synsetoffset2category.txt"), "Mug\t03797390\n").unwrap();
+    let out = dir.path().join("gallery.png");
+    let bin = env!("CARGO_BIN_EXE_pcseg");
+    let run = Command::new(bin)
+        .args([
+            "render",
+            data.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .args(["--size", "100", "--grid", "3", "--view", "side"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // 4 shapes in 3 columns: 2 rows.
+    assert_eq!(png_size(&out), (300, 200));
+
+    let run = Command::new(bin)
+        .args([
+            "render",
+            data.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .args(["--size", "100", "--per-folder", "1"])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert_eq!(png_size(&out), (200, 100));
+
+    let one = data.join("03797390").join("s0.txt");
+    let run = Command::new(bin)
+        .args([
+            "render",
+            one.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--size",
+            "150",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert_eq!(png_size(&out), (150, 150));
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.txt");
+    let bad = dir.path().join("bad.txt");
+    write_cloud(&good, 4, 100);
+    std::fs::write(&bad, "0 0 0\n1 2\n").unwrap();
+    let out = dir.path().join("o.png");
+    let bin = env!("CARGO_BIN_EXE_pcseg");
+    let run = Command::new(bin)
+        .args(["render", good.to_str().unwrap(), bad.to_str().unwrap()])
+        .args(["-o", out.to_str().unwrap(), "--size", "80"])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    let lines: Vec<_> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].contains("bad.txt: line 2: "), "{}", lines[0]);
+    assert!(lines[1].contains("1 of 2 inputs failed"));
+    // The good shape is still rendered.
+    assert_eq!(png_size(&out), (80, 80));
+
+    let run = Command::new(bin)
+        .args([
+            "render",
+            good.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--category",
+            "sofa",
+        ])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("unknown category 'sofa'"));
+    let missing = dir.path().join("nope.txt");
+    let run = Command::new(bin)
+        .args([
+            "render",
+            missing.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("nope.txt"));
+}
