@@ -1,8 +1,8 @@
-//! A tiny built-in 5x7 bitmap font for captions and legends, so the renderer
+//! A tiny built-in 5x8 bitmap font for captions and legends, so the renderer
 //! needs no font files and no text-rendering crate.
 //!
-//! Each glyph is 5 columns of 7 pixels; a column is one byte whose bit 0 is
-//! the top row. Glyphs advance by 6 pixels (one blank column) and lines by 9
+//! Each glyph is 5 columns of 8 pixels (7 rows plus a descender row for
+//! g j p q y); a column is one byte whose bit 0 is the top row. Glyphs advance by 6 pixels (one blank column) and lines by 9
 //! pixels, both times the integer `scale`.
 
 use super::image::Image;
@@ -10,7 +10,7 @@ use super::image::Image;
 /// Glyph width in font pixels.
 pub const GLYPH_W: u32 = 5;
 /// Glyph height in font pixels.
-pub const GLYPH_H: u32 = 7;
+pub const GLYPH_H: u32 = 8;
 /// Horizontal advance per character in font pixels.
 pub const ADVANCE: u32 = GLYPH_W + 1;
 /// Line height in font pixels (glyph plus spacing).
@@ -89,17 +89,17 @@ const GLYPHS: [[u8; 5]; 95] = [
     [0x38, 0x44, 0x44, 0x48, 0x7F], // d
     [0x38, 0x54, 0x54, 0x54, 0x18], // e
     [0x08, 0x7E, 0x09, 0x01, 0x02], // f
-    [0x0C, 0x52, 0x52, 0x52, 0x3E], // g
+    [0x98, 0xA4, 0xA4, 0xA4, 0x7C], // g
     [0x7F, 0x08, 0x04, 0x04, 0x78], // h
     [0x00, 0x44, 0x7D, 0x40, 0x00], // i
-    [0x20, 0x40, 0x44, 0x3D, 0x00], // j
+    [0x00, 0x80, 0x80, 0x84, 0x7D], // j
     [0x7F, 0x10, 0x28, 0x44, 0x00], // k
     [0x00, 0x41, 0x7F, 0x40, 0x00], // l
     [0x7C, 0x04, 0x18, 0x04, 0x78], // m
     [0x7C, 0x08, 0x04, 0x04, 0x78], // n
     [0x38, 0x44, 0x44, 0x44, 0x38], // o
-    [0x7C, 0x14, 0x14, 0x14, 0x08], // p
-    [0x08, 0x14, 0x14, 0x18, 0x7C], // q
+    [0xFC, 0x24, 0x24, 0x24, 0x18], // p
+    [0x18, 0x24, 0x24, 0x24, 0xFC], // q
     [0x7C, 0x08, 0x04, 0x04, 0x08], // r
     [0x48, 0x54, 0x54, 0x54, 0x20], // s
     [0x04, 0x3F, 0x44, 0x40, 0x20], // t
@@ -107,7 +107,7 @@ const GLYPHS: [[u8; 5]; 95] = [
     [0x1C, 0x20, 0x40, 0x20, 0x1C], // v
     [0x3C, 0x40, 0x30, 0x40, 0x3C], // w
     [0x44, 0x28, 0x10, 0x28, 0x44], // x
-    [0x0C, 0x50, 0x50, 0x50, 0x3C], // y
+    [0x9C, 0xA0, 0xA0, 0xA0, 0x7C], // y
     [0x44, 0x64, 0x54, 0x4C, 0x44], // z
     [0x00, 0x08, 0x36, 0x41, 0x00], // {
     [0x00, 0x00, 0x7F, 0x00, 0x00], // |
@@ -175,9 +175,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn glyphs_fit_in_seven_rows_and_are_distinct() {
+    fn only_descenders_use_row_eight_and_glyphs_are_distinct() {
         for (i, g) in GLYPHS.iter().enumerate() {
-            assert!(g.iter().all(|b| b & 0x80 == 0), "glyph {i} uses row 8");
+            let c = (i as u8 + 32) as char;
+            let uses_row_8 = g.iter().any(|b| b & 0x80 != 0);
+            assert_eq!(uses_row_8, "gjpqy".contains(c), "glyph {c:?} and row 8");
             if i > 0 {
                 assert!(g.iter().any(|&b| b != 0), "glyph {i} is blank");
             }

@@ -6,7 +6,7 @@
 //! the ShapeNetPart frame (y up, front +x) and auto-fitted. Each shape is a
 //! square tile with a caption (category, point count, name) and a legend of
 //! its category's parts ([`tile`]); several shapes make a grid gallery
-//! ([`gallery`]). Text uses a built-in 5x7 bitmap font ([`font`]); PNGs are
+//! ([`gallery`]). Text uses a built-in 5x8 bitmap font ([`font`]); PNGs are
 //! written atomically ([`png_file`]).
 //!
 //! ```
