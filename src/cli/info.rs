@@ -1,5 +1,11 @@
 //! `pcseg info`: describe a point cloud file or a model file.
 
+use crate::categories::part_name;
+use crate::cloud::PointCloud;
+use crate::error::display_path;
+use crate::io::{read_cloud_with_info, Format, SourceInfo};
+use anyhow::Result;
+use serde_json::json;
 use std::path::PathBuf;
 
 /// Arguments of `pcseg info`.
@@ -10,9 +16,182 @@ pub struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Input format (ply or xyz) when the extension does not tell, or for `-`.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
 }
 
 /// Run `pcseg info`.
-pub fn execute(args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("{}: info is not implemented yet", args.file.display())
+pub fn execute(args: Args) -> Result<()> {
+    let is_model = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
+    if is_model {
+        // TODO(lead): wire the model description when src/model lands:
+        // return crate::model::describe_file(&args.file, args.json);
+        anyhow::bail!(
+            "{}: describing model files needs the model module, not built in yet",
+            args.file.display()
+        );
+    }
+    let (cloud, source) = read_cloud_with_info(&args.file, args.format)?;
+    let summary = Summary::new(&cloud, &source);
+    if args.json {
+        println!("{}", summary.to_json(&args.file));
+    } else {
+        print!("{}", summary.to_text(&args.file));
+    }
+    Ok(())
+}
+
+/// Everything `info` reports, computed once for both output styles.
+struct Summary {
+    format: Format,
+    detail: String,
+    points: usize,
+    properties: Vec<(String, String)>,
+    other_elements: Vec<(String, u64)>,
+    has_normals: bool,
+    has_labels: bool,
+    bbox: ([f32; 3], [f32; 3]),
+    /// (part id, count), ascending id, non-zero counts only.
+    histogram: Vec<(u32, usize)>,
+}
+
+impl Summary {
+    fn new(cloud: &PointCloud, source: &SourceInfo) -> Summary {
+        let mut properties = Vec::new();
+        let mut other_elements = Vec::new();
+        let detail = match source {
+            SourceInfo::Ply(h) => {
+                for e in &h.elements {
+                    if e.name == "vertex" {
+                        for p in &e.properties {
+                            properties.push((p.name.clone(), p.ty.to_string()));
+                        }
+                    } else {
+                        other_elements.push((e.name.clone(), e.count));
+                    }
+                }
+                format!("PLY {}", h.encoding.name())
+            }
+            SourceInfo::Xyz(layout) => {
+                let names = ["x", "y", "z", "nx", "ny", "nz"];
+                let n = if layout.has_normals() { 6 } else { 3 };
+                for name in &names[..n] {
+                    properties.push((name.to_string(), "text".to_string()));
+                }
+                if layout.has_labels() {
+                    properties.push(("label".into(), "text".into()));
+                }
+                format!("XYZ text, {} columns", layout.columns())
+            }
+            SourceInfo::V0Pair => {
+                for name in ["x", "y", "z"] {
+                    properties.push((name.to_string(), "text".to_string()));
+                }
+                properties.push(("label".into(), "seg file".into()));
+                "ShapeNetPart v0 .pts + .seg".to_string()
+            }
+        };
+        let mut histogram = Vec::new();
+        if let Some(labels) = &cloud.labels {
+            let mut counts = std::collections::BTreeMap::new();
+            for &l in labels {
+                *counts.entry(l).or_insert(0usize) += 1;
+            }
+            histogram = counts.into_iter().collect();
+        }
+        Summary {
+            format: source.format(),
+            detail,
+            points: cloud.len(),
+            properties,
+            other_elements,
+            has_normals: cloud.normals.is_some(),
+            has_labels: cloud.labels.is_some(),
+            // read_cloud refuses empty clouds, so there is a bounding box.
+            bbox: cloud.bbox().unwrap_or(([0.0; 3], [0.0; 3])),
+            histogram,
+        }
+    }
+
+    fn to_text(&self, path: &std::path::Path) -> String {
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let props: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(n, t)| format!("{n} ({t})"))
+            .collect();
+        let (lo, hi) = self.bbox;
+        let mut s = format!(
+            "file:       {}\nformat:     {}\npoints:     {}\nproperties: {}\n",
+            display_path(path),
+            self.detail,
+            self.points,
+            props.join(", ")
+        );
+        if !self.other_elements.is_empty() {
+            let els: Vec<String> = self
+                .other_elements
+                .iter()
+                .map(|(n, c)| format!("{n} ({c})"))
+                .collect();
+            s += &format!("elements:   {} (ignored)\n", els.join(", "));
+        }
+        s += &format!(
+            "normals:    {}\nlabels:     {}\nbbox min:   {} {} {}\nbbox max:   {} {} {}\n",
+            yes(self.has_normals),
+            yes(self.has_labels),
+            lo[0],
+            lo[1],
+            lo[2],
+            hi[0],
+            hi[1],
+            hi[2]
+        );
+        if !self.histogram.is_empty() {
+            s += "label histogram:\n";
+            for &(id, count) in &self.histogram {
+                let name =
+                    part_name(id as usize).unwrap_or_else(|| "not a ShapeNetPart part".into());
+                let pct = 100.0 * count as f64 / self.points as f64;
+                s += &format!("  {id:>3} {name:<28} {count:>9} {pct:5.1}%\n");
+            }
+        }
+        s
+    }
+
+    fn to_json(&self, path: &std::path::Path) -> serde_json::Value {
+        let (lo, hi) = self.bbox;
+        let histogram: Vec<_> = self
+            .histogram
+            .iter()
+            .map(|&(id, count)| json!({"part": id, "name": part_name(id as usize), "count": count}))
+            .collect();
+        let properties: Vec<_> = self
+            .properties
+            .iter()
+            .map(|(n, t)| json!({"name": n, "type": t}))
+            .collect();
+        let elements: Vec<_> = self
+            .other_elements
+            .iter()
+            .map(|(n, c)| json!({"name": n, "count": c}))
+            .collect();
+        json!({
+            "file": display_path(path),
+            "format": self.format.name(),
+            "detail": self.detail,
+            "points": self.points,
+            "properties": properties,
+            "other_elements": elements,
+            "has_normals": self.has_normals,
+            "has_labels": self.has_labels,
+            "bbox_min": lo,
+            "bbox_max": hi,
+            "label_histogram": histogram,
+        })
+    }
 }

@@ -149,7 +149,7 @@ pub fn read_cloud_with_info(
             None if starts_with_ply_magic(&bytes) => Format::Ply,
             None => {
                 return Err(Error::usage(
-                    "<stdin>: not PLY; give the format of standard input (ply or xyz)",
+                    "<stdin>: not PLY; use --format ply or --format xyz to read standard input",
                 ))
             }
         };
@@ -222,7 +222,7 @@ pub fn write_cloud(
         Some(f) => f,
         None if is_stdio(path) => {
             return Err(Error::usage(
-                "<stdout>: give the format of standard output (ply or xyz)",
+                "<stdout>: use --format ply or --format xyz to write standard output",
             ))
         }
         None => Format::from_path(path).ok_or_else(|| {

@@ -16,6 +16,30 @@ const POW10_F64: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// Powers of ten in `u64`.
+const POW10_U64: [u64; 20] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
+    100_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    10_000_000_000_000_000_000,
+];
+
 /// A decimal `(-1)^neg * mantissa * 10^exp` with at most 19 significant digits.
 struct Decimal {
     neg: bool,
@@ -57,17 +81,29 @@ fn decimal(s: &[u8]) -> Option<Decimal> {
     }
     if i < s.len() && s[i] == b'.' {
         i += 1;
+        // Zeros are folded into the mantissa only when a non-zero digit
+        // follows, so trailing zeros ("45.000000") cost nothing and keep the
+        // mantissa small enough for the fast path.
+        let mut pending: u32 = 0;
         while i < s.len() && s[i].is_ascii_digit() {
             let d = (s[i] - b'0') as u64;
             any_digit = true;
-            if mantissa != 0 || d != 0 {
-                digits += 1;
-                if digits > 19 {
-                    return None;
+            if d == 0 {
+                pending = pending.saturating_add(1);
+            } else {
+                if mantissa == 0 {
+                    digits = 1;
+                    mantissa = d;
+                } else {
+                    digits += pending + 1;
+                    if digits > 19 {
+                        return None;
+                    }
+                    mantissa = mantissa * POW10_U64[pending as usize + 1] + d;
                 }
-                mantissa = mantissa * 10 + d;
+                exp = exp.saturating_sub(pending.saturating_add(1).min(i32::MAX as u32) as i32);
+                pending = 0;
             }
-            exp = exp.saturating_sub(1);
             i += 1;
         }
     }
@@ -97,11 +133,6 @@ fn decimal(s: &[u8]) -> Option<Decimal> {
     }
     if i != s.len() {
         return None;
-    }
-    // "12.500000" -> 125e-1: keeps the mantissa small enough for the fast path.
-    while mantissa != 0 && exp < 0 && mantissa.is_multiple_of(10) {
-        mantissa /= 10;
-        exp += 1;
     }
     Some(Decimal { neg, mantissa, exp })
 }
@@ -234,6 +265,9 @@ mod tests {
         assert_eq!(parse_f32(b"0"), Some(0.0));
         assert!(parse_f32(b"-0.0").unwrap().is_sign_negative());
         assert_eq!(parse_f32(b".5"), Some(0.5));
+        assert_eq!(parse_f32(b"1.5000000000000000000000000000"), Some(1.5));
+        assert_eq!(parse_f64(b"-0.000000000000000000000001"), Some(-1e-24));
+        assert_eq!(parse_f32(b"100.000100"), Some(100.0001));
         assert_eq!(parse_f32(b"5."), Some(5.0));
         assert_eq!(parse_f32(b"+2.5e-1"), Some(0.25));
         assert!(parse_f32(b"nan").unwrap().is_nan());

@@ -25,7 +25,7 @@ pub const LABEL_NAMES: [&str; 4] = ["label", "scalar_label", "class", "part"];
 const CHUNK_RECORDS: usize = 16_384;
 /// Most points reserved up front whatever the header claims (a lying header
 /// must not make us allocate gigabytes before the data runs out).
-const MAX_RESERVE: u64 = 1 << 22;
+const MAX_RESERVE: u64 = 1 << 20;
 
 /// Where a vertex property's value goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
