@@ -7,8 +7,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod info;
-pub mod synth;
 pub mod render;
+pub mod synth;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
 #[derive(Debug, Parser)]
