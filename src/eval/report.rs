@@ -31,6 +31,18 @@ pub struct EvalReport {
     pub shapes: usize,
     /// Points scored.
     pub points_scored: usize,
+    /// How the figures were obtained.
+    #[serde(flatten)]
+    pub run: RunInfo,
+    /// Shapes per second.
+    pub shapes_per_second: f64,
+    /// Per-category figures, by category name.
+    pub categories: BTreeMap<String, CategoryReport>,
+}
+
+/// How a report was produced (everything except the scores).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RunInfo {
     /// `all-points`, `resample-2048` or `predictions`.
     pub protocol: String,
     /// Points the network sees per shape (0 when scoring prediction files).
@@ -44,29 +56,6 @@ pub struct EvalReport {
     /// Dataset path and split.
     pub dataset: String,
     /// Wall time in seconds, reading included.
-    pub seconds: f64,
-    /// Shapes per second.
-    pub shapes_per_second: f64,
-    /// Per-category figures, by category name.
-    pub categories: BTreeMap<String, CategoryReport>,
-}
-
-/// How a report was produced (everything except the scores).
-#[derive(Debug, Clone, Default)]
-pub struct RunInfo {
-    /// See [`EvalReport::protocol`].
-    pub protocol: String,
-    /// See [`EvalReport::points`].
-    pub points: usize,
-    /// See [`EvalReport::votes`].
-    pub votes: usize,
-    /// See [`EvalReport::model`].
-    pub model: String,
-    /// See [`EvalReport::parameters`].
-    pub parameters: usize,
-    /// See [`EvalReport::dataset`].
-    pub dataset: String,
-    /// See [`EvalReport::seconds`].
     pub seconds: f64,
 }
 
@@ -98,30 +87,27 @@ impl EvalReport {
             );
         }
         let shapes = acc.shapes();
+        let shapes_per_second = if info.seconds > 0.0 {
+            (shapes as f64 / info.seconds * 10.0).round() / 10.0
+        } else {
+            0.0
+        };
         EvalReport {
             instance_miou: pct(acc.instance_miou()),
             class_miou: pct(acc.class_miou()),
             accuracy: pct(acc.accuracy()),
             shapes,
             points_scored: acc.total_points,
-            protocol: info.protocol,
-            points: info.points,
-            votes: info.votes,
-            model: info.model,
-            parameters: info.parameters,
-            dataset: info.dataset,
-            seconds: (info.seconds * 1000.0).round() / 1000.0,
-            shapes_per_second: if info.seconds > 0.0 {
-                (shapes as f64 / info.seconds * 10.0).round() / 10.0
-            } else {
-                0.0
+            run: RunInfo {
+                seconds: (info.seconds * 1000.0).round() / 1000.0,
+                ..info
             },
+            shapes_per_second,
             categories,
         }
     }
 
-    /// Categories in official order (the map is alphabetical).
-    /// Yields each category's name, report and its parts as `name IoU` in
+    /// Categories in official order (the map is alphabetical). Yields each category's name, report and its parts as `name IoU` in
     /// part-id order.
     fn ordered(&self) -> impl Iterator<Item = (&'static str, &CategoryReport, String)> {
         CATEGORIES.iter().filter_map(|c| {
@@ -147,12 +133,17 @@ impl EvalReport {
         let _ = writeln!(
             s,
             "protocol {}, {} points, {} vote(s), model {} ({} parameters), {}",
-            self.protocol, self.points, self.votes, self.model, self.parameters, self.dataset
+            self.run.protocol,
+            self.run.points,
+            self.run.votes,
+            self.run.model,
+            self.run.parameters,
+            self.run.dataset
         );
         let _ = writeln!(
             s,
             "wall time {:.2} s, {:.1} shapes/s",
-            self.seconds, self.shapes_per_second
+            self.run.seconds, self.shapes_per_second
         );
         let _ = writeln!(s);
         let _ = writeln!(
@@ -177,18 +168,18 @@ impl EvalReport {
         let _ = writeln!(
             s,
             "| protocol | {} ({} points, {} vote(s)) |",
-            self.protocol, self.points, self.votes
+            self.run.protocol, self.run.points, self.run.votes
         );
         let _ = writeln!(
             s,
             "| model | {} ({} parameters) |",
-            self.model, self.parameters
+            self.run.model, self.run.parameters
         );
-        let _ = writeln!(s, "| dataset | {} |", self.dataset);
+        let _ = writeln!(s, "| dataset | {} |", self.run.dataset);
         let _ = writeln!(
             s,
             "| wall time | {:.2} s ({:.1} shapes/s) |",
-            self.seconds, self.shapes_per_second
+            self.run.seconds, self.shapes_per_second
         );
         let _ = writeln!(
             s,
@@ -229,6 +220,8 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(json["categories"]["Mug"]["miou"], 58.3333);
+        assert_eq!(json["protocol"], "all-points");
+        assert_eq!(json["shapes_per_second"], 0.5);
         assert!(r.to_text().contains("instance mIoU 58.33"));
         assert!(r
             .to_markdown()
