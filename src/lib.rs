@@ -15,6 +15,7 @@ pub mod cli;
 pub mod cloud;
 pub mod error;
 pub mod geometry;
+pub mod model;
 pub mod rng;
 
 pub use cloud::PointCloud;
