@@ -60,9 +60,12 @@ fn common_checks(cat: &Category, clouds: &[PointCloud]) {
         for &l in labels {
             present[l as usize - cat.first_part] = true;
         }
+        // Real skateboards are often a deck alone (one part); every other
+        // category has at least two parts in every shape.
+        let min_parts = if cat.name == "Skateboard" { 1 } else { 2 };
         assert!(
-            present.iter().filter(|&&p| p).count() >= 2,
-            "{tag}: < 2 parts"
+            present.iter().filter(|&&p| p).count() >= min_parts,
+            "{tag}: < {min_parts} parts"
         );
         let (lo, hi) = c.bbox().unwrap();
         let e = extents(c);
@@ -270,20 +273,26 @@ fn rocket_lies_along_x_nose_forward_fins_back() {
 fn skateboard_long_in_x_deck_above_wheels() {
     let (cat, cs) = clouds("skateboard");
     common_checks(cat, &cs);
+    let mut deck_only = 0;
     for c in &cs {
         let e = extents(c);
         assert!(
             e[0] > 2.0 * e[2] && e[2] > e[1] * 0.8,
             "skateboard extents {e:?}"
         );
-        let (w, d) = (
-            part_mean(c, cat, 0, 1).unwrap(),
-            part_mean(c, cat, 1, 1).unwrap(),
-        );
-        let t = part_mean(c, cat, 2, 1).unwrap();
-        assert!(
-            d > t && t > w,
-            "deck {d} trucks {t} wheels {w} out of order"
-        );
+        let d = part_mean(c, cat, 1, 1).unwrap();
+        match (part_mean(c, cat, 0, 1), part_mean(c, cat, 2, 1)) {
+            (Some(w), Some(t)) => assert!(
+                d > t && t > w,
+                "deck {d} trucks {t} wheels {w} out of order"
+            ),
+            (None, None) => deck_only += 1,
+            other => panic!("wheels and trucks come together: {other:?}"),
+        }
     }
+    // A sizeable minority, not all, are a deck alone.
+    assert!(
+        deck_only > 0 && deck_only * 2 < cs.len(),
+        "{deck_only} deck-only boards"
+    );
 }

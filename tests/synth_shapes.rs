@@ -63,7 +63,9 @@ fn clouds_are_valid_in_frame_and_labelled() {
             let mut present: Vec<u32> = labels.clone();
             present.sort_unstable();
             present.dedup();
-            assert!(present.len() >= 2, "{what}: parts {present:?}");
+            // Real skateboards are often a deck alone (one part).
+            let min_parts = if cat.name == "Skateboard" { 1 } else { 2 };
+            assert!(present.len() >= min_parts, "{what}: parts {present:?}");
             let (lo, hi) = c.bbox().unwrap();
             let e = extents(&c);
             let diag = (e[0] * e[0] + e[1] * e[1] + e[2] * e[2]).sqrt();

@@ -26,6 +26,11 @@ enum Kind {
     Fighter,
     Prop,
     Glider,
+    /// Military transports: fat fuselage, high wing, four engines (props or
+    /// jets), upswept tail.
+    Cargo,
+    /// Two stacked straight wings joined by struts, nose propeller.
+    Biplane,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -77,22 +82,30 @@ fn surface(root: V3, root_chord: f32, tip: V3, tip_chord: f32, thick: f32, up: V
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
     let kind = match rng.below(100) {
-        0..=39 => Kind::Airliner,
-        40..=49 => Kind::BizJet,
-        50..=67 => Kind::Fighter,
-        68..=89 => Kind::Prop,
-        _ => Kind::Glider,
+        0..=36 => Kind::Airliner,
+        37..=45 => Kind::BizJet,
+        46..=64 => Kind::Fighter,
+        65..=82 => Kind::Prop,
+        83..=88 => Kind::Glider,
+        89..=96 => Kind::Cargo,
+        _ => Kind::Biplane,
     };
     // Fuselage: length 1 along x, from -0.5 (tail) to 0.5 (nose).
     let radius = match kind {
         Kind::Airliner => rng.uniform(0.045, 0.065),
         Kind::Fighter => rng.uniform(0.04, 0.06),
         Kind::Glider => rng.uniform(0.025, 0.04),
+        Kind::Cargo => rng.uniform(0.06, 0.085),
         _ => rng.uniform(0.035, 0.055),
     };
     let nose_len = rng.uniform(0.08, 0.2);
     let tail_len = rng.uniform(0.25, 0.4);
-    let tail_rise = radius * rng.uniform(0.2, 0.8);
+    let tail_rise = radius
+        * if kind == Kind::Cargo {
+            rng.uniform(0.8, 1.2)
+        } else {
+            rng.uniform(0.2, 0.8)
+        };
     let squash = rng.uniform(0.85, 1.15);
     let stations = 22;
     let ring_n = 14;
@@ -184,16 +197,36 @@ pub fn build(rng: &mut Rng) -> Shape {
             rng.uniform(0.0, 0.05),
             0.12,
         ),
+        Kind::Cargo => (
+            rng.uniform(0.5, 0.65),
+            rng.uniform(0.14, 0.2),
+            rng.uniform(0.4, 0.6),
+            rng.uniform(0.05, 0.3),
+            0.13,
+        ),
+        Kind::Biplane => (
+            rng.uniform(0.35, 0.5),
+            rng.uniform(0.13, 0.18),
+            rng.uniform(0.9, 1.0),
+            rng.uniform(0.0, 0.08),
+            0.1,
+        ),
     };
     let wing_x = match kind {
         Kind::Fighter => rng.uniform(0.0, 0.15) - 0.1,
         Kind::BizJet => rng.uniform(0.0, 0.1),
         _ => rng.uniform(0.05, 0.18),
     };
-    let wing_y = match rng.below(3) {
-        0 => -radius * 0.6,
-        1 => 0.0,
-        _ => radius * 0.7,
+    let wing_y = if kind == Kind::Cargo {
+        radius * 0.85
+    } else if kind == Kind::Biplane {
+        -radius * 0.7
+    } else {
+        match rng.below(3) {
+            0 => -radius * 0.6,
+            1 => 0.0,
+            _ => radius * 0.7,
+        }
     };
     let dihedral = match kind {
         Kind::Fighter => rng.uniform(-0.05, 0.02),
@@ -213,8 +246,68 @@ pub fn build(rng: &mut Rng) -> Shape {
         );
     }
 
+    if kind == Kind::Biplane {
+        // Upper wing on struts (struts are part of the wings).
+        let gap = rng.uniform(0.1, 0.16);
+        let up_y = wing_y + gap;
+        let up_x = wing_x + rng.uniform(0.0, 0.05);
+        let up_span = span * rng.uniform(1.0, 1.15);
+        for sz in [-1.0f32, 1.0] {
+            let root = [up_x, up_y, 0.0];
+            let tip = [up_x - up_span * sweep.sin() * 0.9, up_y, sz * up_span];
+            s.add(
+                WING,
+                surface(
+                    root,
+                    root_chord,
+                    tip,
+                    root_chord * taper,
+                    thick,
+                    [0.0, 1.0, 0.0],
+                ),
+            );
+            for f in [0.35f32, 0.8] {
+                let z = sz * span * f;
+                let x = wing_x - span * f * sweep.sin() * 0.9 - root_chord * 0.4;
+                s.add(
+                    WING,
+                    Frustum::rod(
+                        [x, wing_y + span * f * dihedral, z],
+                        [x + 0.01, up_y, z],
+                        0.006,
+                    ),
+                );
+            }
+        }
+    } else if matches!(kind, Kind::Airliner | Kind::BizJet) && rng.chance(0.3) {
+        // Winglets.
+        let h = root_chord * taper * rng.uniform(0.6, 1.0);
+        for sz in [-1.0f32, 1.0] {
+            let tip = [
+                wing_x - span * sweep.sin() * 0.9,
+                wing_y + span * dihedral,
+                sz * span,
+            ];
+            s.add(
+                WING,
+                surface(
+                    tip,
+                    tip_chord,
+                    [tip[0] - h * 0.5, tip[1] + h, tip[2] + sz * h * 0.2],
+                    tip_chord * 0.5,
+                    0.1,
+                    [0.0, 0.0, 1.0],
+                ),
+            );
+        }
+    }
+
+    // Rear-engined airliners (DC-9 / 727 style) get a T-tail.
+    let rear_engines = kind == Kind::Airliner && rng.chance(0.12);
     // Tail.
     let tail = match kind {
+        _ if rear_engines => TailKind::T,
+        Kind::Cargo => *rng.pick(&[TailKind::T, TailKind::Conventional]),
         Kind::BizJet => TailKind::T,
         Kind::Fighter => *rng.pick(&[TailKind::Conventional, TailKind::Twin, TailKind::V]),
         Kind::Glider => *rng.pick(&[TailKind::T, TailKind::Conventional]),
@@ -298,6 +391,56 @@ pub fn build(rng: &mut Rng) -> Shape {
 
     // Engines.
     match kind {
+        _ if rear_engines => {
+            let er = radius * rng.uniform(0.45, 0.6);
+            let el = rng.uniform(0.12, 0.18);
+            for sz in [-1.0f32, 1.0] {
+                let z = sz * (radius + er * 1.2);
+                let x = tail_x + 0.22;
+                let y = tail_rise * 0.5 + radius * 0.3;
+                s.add(
+                    ENGINE,
+                    Frustum::between([x - el, y, z], [x, y, z], er * 0.75, er, (true, true)),
+                );
+                s.add(
+                    ENGINE,
+                    RoundedBox::bar([x - el * 0.5, y, 0.0], [x - el * 0.5, y, z], 0.01, 0.003),
+                );
+            }
+        }
+        Kind::Airliner if rng.chance(0.05) => {}
+        Kind::Cargo => {
+            let props = rng.chance(0.6);
+            let er = radius * rng.uniform(0.35, 0.5);
+            let el = rng.uniform(0.12, 0.18);
+            for f in [0.3f32, 0.6] {
+                for sz in [-1.0f32, 1.0] {
+                    let z = sz * span * f;
+                    let wx = wing_x - span * f * sweep.sin() * 0.9;
+                    let y = wing_y + span * f * dihedral - er * if props { 0.3 } else { 1.3 };
+                    let front = [wx + el * 0.5, y, z];
+                    let back = [wx + el * 0.5 - el, y, z];
+                    s.add(
+                        ENGINE,
+                        Frustum::between(back, front, er * 0.6, er, (true, true)),
+                    );
+                    if props {
+                        propeller(&mut s, front, rng.uniform(0.06, 0.09), 4, er * 0.6, rng);
+                    }
+                }
+            }
+        }
+        Kind::Biplane => {
+            let prop_r = rng.uniform(0.08, 0.12);
+            propeller(
+                &mut s,
+                [0.5, -0.1 * radius, 0.0],
+                prop_r,
+                2 + rng.below(2),
+                radius * 0.5,
+                rng,
+            );
+        }
         Kind::Airliner => {
             let four = rng.chance(0.25);
             let er = radius * rng.uniform(0.5, 0.75);

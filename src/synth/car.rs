@@ -26,6 +26,10 @@ enum Kind {
     Sports,
     Pickup,
     Van,
+    /// Estate: sedan front, long roof to a near-vertical tailgate.
+    Wagon,
+    /// Fastback coupe: long roof sloping down to the tail.
+    Coupe,
 }
 
 /// A profile vertex with the label of the strip from it to the next vertex.
@@ -99,12 +103,14 @@ fn side_faces(pts: &[[f32; 2]], half: f32) -> [TriMesh; 2] {
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
     let kind = match rng.below(100) {
-        0..=34 => Kind::Sedan,
-        35..=54 => Kind::Hatch,
-        55..=69 => Kind::Suv,
-        70..=82 => Kind::Sports,
-        83..=91 => Kind::Pickup,
-        _ => Kind::Van,
+        0..=29 => Kind::Sedan,
+        30..=44 => Kind::Hatch,
+        45..=58 => Kind::Suv,
+        59..=70 => Kind::Sports,
+        71..=78 => Kind::Pickup,
+        79..=85 => Kind::Van,
+        86..=92 => Kind::Wagon,
+        _ => Kind::Coupe,
     };
     // Length 1 along x from -0.5 (rear) to 0.5 (front).
     let (clear, belt, roof_h, width) = match kind {
@@ -120,7 +126,7 @@ pub fn build(rng: &mut Rng) -> Shape {
         _ => (0.045, rng.uniform(0.17, 0.2), rng.uniform(0.29, 0.33), 0.4),
     };
     let width = width * rng.uniform(0.92, 1.05);
-    let wheel_r = rng.uniform(0.065, 0.085) * if kind == Kind::Suv { 1.15 } else { 1.0 };
+    let wheel_r = rng.uniform(0.058, 0.092) * if kind == Kind::Suv { 1.15 } else { 1.0 };
     let wheel_y = wheel_r;
     let wx_front = 0.5 - rng.uniform(0.15, 0.2);
     let wx_rear = -0.5 + rng.uniform(0.15, 0.2);
@@ -132,6 +138,8 @@ pub fn build(rng: &mut Rng) -> Shape {
         Kind::Sports => (0.1, -0.1, -0.25, -0.4),
         Kind::Pickup => (0.22, 0.12, -0.05, -0.05),
         Kind::Van => (0.38, 0.25, -0.48, -0.5),
+        Kind::Wagon => (0.14, -0.02, -0.44, -0.48),
+        Kind::Coupe => (0.12, -0.06, -0.12, -0.45),
     };
     let j = |rng: &mut Rng| rng.uniform(-0.03, 0.03);
     let (ws_base, ws_top) = (ws_base + j(rng), ws_top + j(rng));

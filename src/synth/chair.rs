@@ -11,8 +11,9 @@
 
 use super::math::{add, Transform, V3};
 use super::primitives::{
-    bezier, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd,
+    bezier, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, TriMesh, Tube, TubeEnd,
 };
+use super::primitives_extra::{rounded_rect, slab};
 use super::shape::Shape;
 use crate::rng::Rng;
 
@@ -28,6 +29,10 @@ enum Base {
     Sled,
     Cantilever,
     Sofa,
+    /// Solid side panels under the seat (labelled leg).
+    Panels,
+    /// Folding chair: crossed legs seen from the side.
+    Folding,
 }
 
 /// Seat dimensions shared by the sub-builders (metres).
@@ -50,7 +55,7 @@ impl Seat {
 /// Build one random chair.
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
-    let stool = rng.chance(0.08);
+    let stool = rng.chance(0.04);
     let base = if stool {
         if rng.chance(0.6) {
             Base::FourLegs
@@ -59,11 +64,13 @@ pub fn build(rng: &mut Rng) -> Shape {
         }
     } else {
         match rng.below(100) {
-            0..=49 => Base::FourLegs,
-            50..=71 => Base::Pedestal,
-            72..=79 => Base::Sled,
-            80..=87 => Base::Cantilever,
-            _ => Base::Sofa,
+            0..=46 => Base::FourLegs,
+            47..=66 => Base::Pedestal,
+            67..=72 => Base::Sled,
+            73..=78 => Base::Cantilever,
+            79..=89 => Base::Sofa,
+            90..=95 => Base::Panels,
+            _ => Base::Folding,
         }
     };
     let sofa = base == Base::Sofa;
@@ -101,6 +108,8 @@ pub fn build(rng: &mut Rng) -> Shape {
         Base::Sled => sled(&mut s, &seat, rng),
         Base::Cantilever => cantilever(&mut s, &seat, rng),
         Base::Sofa => sofa_base(&mut s, &seat, rng),
+        Base::Panels => panel_sides(&mut s, &seat, rng),
+        Base::Folding => folding(&mut s, &seat, rng),
     }
 
     // Stools: no back or a low one; everything else has a back.
@@ -118,7 +127,7 @@ pub fn build(rng: &mut Rng) -> Shape {
     if back_height > 0.0 {
         add_back(&mut s, &seat, back_height, posts, sofa, rng);
     }
-    if !stool && (sofa && rng.chance(0.85) || !sofa && rng.chance(0.35)) {
+    if !stool && (sofa && rng.chance(0.85) || !sofa && base != Base::Folding && rng.chance(0.35)) {
         add_arms(&mut s, &seat, sofa, rng);
     }
     s
@@ -132,6 +141,16 @@ fn add_seat(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
             SEAT,
             Frustum::cylinder(r, seat.thick / 2.0, true).at([0.0, y, 0.0]),
         );
+    } else if rng.chance(0.3) {
+        // Rounded or trapezoidal (wider at the front) seat outline.
+        let (hx, hz) = (seat.depth / 2.0, seat.width / 2.0);
+        let r = hx.min(hz) * rng.uniform(0.1, 0.6);
+        let front = rng.uniform(1.0, 1.15);
+        let outline: Vec<[f32; 2]> = rounded_rect(hx, hz, r, 5)
+            .into_iter()
+            .map(|[x, z]| [x, z * (1.0 + (front - 1.0) * (x / hx))])
+            .collect();
+        s.add(SEAT, slab(&outline, seat.top - seat.thick, seat.top));
     } else {
         let radius = seat.thick * rng.uniform(0.1, 0.5);
         s.add(
@@ -389,7 +408,11 @@ fn sofa_base(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
 }
 
 fn add_back(s: &mut Shape, seat: &Seat, height: f32, posts: bool, sofa: bool, rng: &mut Rng) {
-    let tilt = rng.uniform(0.0, 0.3);
+    let tilt = if rng.chance(0.15) {
+        rng.uniform(0.3, 0.5)
+    } else {
+        rng.uniform(-0.03, 0.3)
+    };
     let thick = if sofa {
         rng.uniform(0.1, 0.2)
     } else {
@@ -413,10 +436,18 @@ fn add_back(s: &mut Shape, seat: &Seat, height: f32, posts: bool, sofa: bool, rn
     let pivot = [x0, seat.top, 0.0];
     let xf = Transform::rotate_z(tilt).then_translate(pivot);
     // Local back frame: y up the back from the seat top, z across, x through.
-    let style = if sofa { 0 } else { rng.below(5) };
+    let style = if sofa {
+        if rng.chance(0.2) {
+            6
+        } else {
+            0
+        }
+    } else {
+        rng.below(8)
+    };
     let hw = width / 2.0;
     let post_half = rng.uniform(0.012, 0.025);
-    let with_posts = posts || style == 2 || style == 3;
+    let with_posts = posts || style == 2 || style == 3 || style == 5;
     if with_posts {
         // Posts from below the seat (when legs continue) to the top.
         let y0 = if posts { 0.0 } else { -seat.thick * 0.5 };
@@ -493,6 +524,93 @@ fn add_back(s: &mut Shape, seat: &Seat, height: f32, posts: bool, sofa: bool, rn
                 );
             }
         }
+        5 => {
+            // Spindles: round rods under a (curved) top rail.
+            let rail = rng.uniform(0.04, 0.09);
+            let n = 3 + rng.below(6);
+            let bow = rng.uniform(0.0, 0.06);
+            let r = rng.uniform(0.006, 0.012);
+            let inner = hw - 2.0 * post_half;
+            let rail_path: Vec<V3> = (0..=8)
+                .map(|i| {
+                    let z = -(hw - post_half) + 2.0 * (hw - post_half) * i as f32 / 8.0;
+                    let u = z / hw;
+                    xf.apply_point([bow * u * u, height - rail / 2.0, z])
+                })
+                .collect();
+            s.add(BACK, Tube::new(&rail_path, rail / 2.0, TubeEnd::Flat));
+            for k in 0..n {
+                let z = -inner + (2 * k + 1) as f32 * inner / n as f32;
+                let u = z / hw;
+                let a = xf.apply_point([0.0, gap.max(0.0), z]);
+                let b = xf.apply_point([bow * u * u, height - rail * 0.8, z]);
+                s.add(BACK, Frustum::between(a, b, r, r, (true, true)));
+            }
+            if gap > 0.0 {
+                s.add(
+                    BACK,
+                    RoundedBox::new([thick / 2.0, 0.02, hw - post_half], 0.004)
+                        .at([0.0, gap, 0.0])
+                        .transformed(xf),
+                );
+            }
+        }
+        6 => {
+            // Wing back: an upholstered panel with side wings reaching forward.
+            let r = thick * rng.uniform(0.1, 0.4);
+            s.add(
+                BACK,
+                RoundedBox::new([thick / 2.0, height / 2.0, hw], r)
+                    .at([0.0, height / 2.0, 0.0])
+                    .transformed(xf),
+            );
+            let wd = rng.uniform(0.12, 0.25);
+            let wy0 = height * rng.uniform(0.3, 0.55);
+            for sz in [-1.0f32, 1.0] {
+                s.add(
+                    BACK,
+                    RoundedBox::from_corners(
+                        [0.0, wy0, sz * hw],
+                        [wd, height * 0.95, sz * (hw - thick * 0.6)],
+                        0.01,
+                    )
+                    .transformed(xf),
+                );
+            }
+        }
+        7 => {
+            // Curved one-piece upholstered back, wrapping forward at the sides.
+            let wrap = rng.uniform(0.3, 1.0);
+            let rr = hw / wrap.sin();
+            let h0 = gap;
+            let ring = |y: f32| -> Vec<V3> {
+                let n = 12;
+                let mut out = Vec::with_capacity(2 * n + 2);
+                for i in 0..=n {
+                    let t = -wrap + 2.0 * wrap * i as f32 / n as f32;
+                    let rad = rr + thick / 2.0;
+                    out.push([rr - rad * t.cos(), y, rad * t.sin()]);
+                }
+                for i in (0..=n).rev() {
+                    let t = -wrap + 2.0 * wrap * i as f32 / n as f32;
+                    let rad = rr - thick / 2.0;
+                    out.push([rr - rad * t.cos(), y, rad * t.sin()]);
+                }
+                out
+            };
+            s.add(
+                BACK,
+                TriMesh::loft(&[ring(h0), ring(height)], true, true).transformed(xf),
+            );
+            if gap > 0.0 {
+                s.add(
+                    BACK,
+                    RoundedBox::new([thick / 2.0, gap / 2.0 + 0.02, 0.03], 0.005)
+                        .at([0.0, gap / 2.0 - 0.01, 0.0])
+                        .transformed(xf),
+                );
+            }
+        }
         _ => {
             // Tube frame with an inset panel.
             let r = rng.uniform(0.01, 0.016);
@@ -543,8 +661,23 @@ fn add_arms(s: &mut Shape, seat: &Seat, sofa: bool, rng: &mut Rng) {
         return;
     }
     let arm_y = seat.top + rng.uniform(0.16, 0.26);
-    let style = rng.below(3);
+    let style = rng.below(4);
     let pad_w = rng.uniform(0.02, 0.05);
+    if style == 3 {
+        // Boxy upholstered arms: solid side blocks from the floor or the
+        // seat frame up to the arm rest.
+        let aw = rng.uniform(0.04, 0.12);
+        let y0 = if rng.chance(0.5) { 0.0 } else { seat.bottom() };
+        let r = aw * rng.uniform(0.05, 0.4);
+        let front = hx * rng.uniform(0.8, 1.05);
+        for sz in [-1.0f32, 1.0] {
+            s.add(
+                ARM,
+                RoundedBox::from_corners([-hx, y0, sz * hz], [front, arm_y, sz * (hz + aw)], r),
+            );
+        }
+        return;
+    }
     let front = hx * rng.uniform(0.6, 1.0);
     for sz in [-1.0f32, 1.0] {
         let z = sz * (hz + if style == 1 { 0.0 } else { pad_w * 0.6 });
@@ -621,5 +754,84 @@ fn add_arms(s: &mut Shape, seat: &Seat, sofa: bool, rng: &mut Rng) {
                 );
             }
         }
+    }
+}
+
+fn panel_sides(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    // Solid side panels (slab legs), sometimes with an arch cut out.
+    let t = rng.uniform(0.012, 0.04);
+    let hz = 0.5
+        * if seat.round {
+            seat.depth.min(seat.width) * 0.8
+        } else {
+            seat.width
+        };
+    let hx = seat.depth / 2.0 * rng.uniform(0.8, 1.0);
+    let bottom = seat.bottom();
+    let arch = rng.chance(0.4);
+    for sz in [-1.0f32, 1.0] {
+        let z = sz * (hz - t);
+        if arch {
+            let ah = bottom * rng.uniform(0.3, 0.7);
+            let foot = hx * rng.uniform(0.15, 0.35);
+            s.add(
+                LEG,
+                RoundedBox::from_corners([-hx, ah, z - t], [hx, bottom, z + t], 0.004),
+            );
+            for sx in [-1.0f32, 1.0] {
+                s.add(
+                    LEG,
+                    RoundedBox::from_corners(
+                        [sx * hx - foot * sx.max(0.0), 0.0, z - t],
+                        [sx * hx + foot * (-sx).max(0.0), ah, z + t],
+                        0.004,
+                    ),
+                );
+            }
+        } else {
+            s.add(
+                LEG,
+                RoundedBox::from_corners([-hx, 0.0, z - t], [hx, bottom, z + t], 0.004),
+            );
+        }
+    }
+    if rng.chance(0.4) {
+        s.add(
+            LEG,
+            Frustum::rod(
+                [0.0, bottom * 0.3, -hz + t],
+                [0.0, bottom * 0.3, hz - t],
+                t * 0.8,
+            ),
+        );
+    }
+}
+
+fn folding(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    // Two crossing legs on each side (seen from the side an X).
+    let r = rng.uniform(0.008, 0.015);
+    let hx = seat.depth / 2.0;
+    let z = seat.width / 2.0 - 0.01;
+    let bottom = seat.bottom();
+    let spread = hx * rng.uniform(0.9, 1.2);
+    for sz in [-1.0f32, 1.0] {
+        s.add(
+            LEG,
+            Frustum::rod([spread, 0.0, sz * z], [-hx * 0.8, bottom, sz * z], r),
+        );
+        s.add(
+            LEG,
+            Frustum::rod([-spread, 0.0, sz * z], [hx * 0.8, bottom, sz * z], r),
+        );
+    }
+    for sx in [-1.0f32, 1.0] {
+        s.add(
+            LEG,
+            Frustum::rod(
+                [sx * spread * 0.95, r * 4.0, -z],
+                [sx * spread * 0.95, r * 4.0, z],
+                r * 0.8,
+            ),
+        );
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Variants: acoustic (deep figure-eight body, sound-hole ring, bridge),
 //! classical (slotted head), electric (thin body with one or two cutaway
-//! horns, pickups, bridge) and bass (longer neck, four tuners). Heads are
+//! horns, or angular V- and explorer-like outlines, pickups, bridge), bass
+//! (longer neck, four tuners) and small ukulele-like acoustics. Heads are
 //! 3+3 or six/four in line with tuner pegs sticking out sideways.
 
 use super::math::Transform;
@@ -54,12 +55,17 @@ pub fn build(rng: &mut Rng) -> Shape {
     let acoustic = kind <= 4;
     let bass = kind == 9;
     // Body outline in the (z, y) plane, centred at the origin; lower bout below.
+    let small = acoustic && rng.chance(0.15);
     let (lower, upper, depth) = if acoustic {
-        let lw = rng.uniform(0.18, 0.22);
+        let lw = if small {
+            rng.uniform(0.1, 0.13)
+        } else {
+            rng.uniform(0.18, 0.22)
+        };
         (
-            ([0.0, -0.1], [lw, lw * rng.uniform(0.95, 1.1)]),
-            ([0.0, 0.12], [lw * rng.uniform(0.7, 0.82), lw * 0.75]),
-            rng.uniform(0.08, 0.12),
+            ([0.0, -0.5 * lw], [lw, lw * rng.uniform(0.95, 1.1)]),
+            ([0.0, 0.6 * lw], [lw * rng.uniform(0.7, 0.82), lw * 0.75]),
+            rng.uniform(0.08, 0.12) * (lw / 0.2).sqrt(),
         )
     } else {
         let lw = rng.uniform(0.15, 0.19);
@@ -82,7 +88,41 @@ pub fn build(rng: &mut Rng) -> Shape {
             ));
         }
     }
-    let ring = outline(&ellipses, 72);
+    let angular = !acoustic && rng.chance(0.25);
+    let ring = if angular {
+        let k = lower.1[0] / 0.17;
+        let pts: &[[f32; 2]] = if rng.chance(0.5) {
+            // V: two wings hanging down from the neck joint.
+            &[
+                [0.0, 0.12],
+                [0.06, 0.1],
+                [0.23, -0.22],
+                [0.17, -0.27],
+                [0.0, -0.06],
+                [-0.17, -0.27],
+                [-0.23, -0.22],
+                [-0.06, 0.1],
+            ]
+        } else {
+            // Explorer-like: a long upper horn, angular lower bout.
+            &[
+                [-0.05, 0.1],
+                [0.04, 0.1],
+                [0.1, 0.0],
+                [0.25, 0.13],
+                [0.23, -0.05],
+                [0.12, -0.2],
+                [-0.05, -0.22],
+                [-0.18, -0.2],
+                [-0.2, -0.12],
+                [-0.1, -0.05],
+                [-0.12, 0.05],
+            ]
+        };
+        pts.iter().map(|p| [p[0] * k, p[1] * k]).collect()
+    } else {
+        outline(&ellipses, 72)
+    };
     let top_y = ring.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
     // The extrusion has the profile (u, v) in x-y and depth along z; a -90
     // degree turn about y maps u to +z and the depth to x.
@@ -133,6 +173,8 @@ pub fn build(rng: &mut Rng) -> Shape {
     // Neck from the body top upward; tapering width.
     let neck_len = if bass {
         rng.uniform(0.75, 0.85)
+    } else if small {
+        rng.uniform(0.25, 0.32)
     } else if acoustic {
         rng.uniform(0.45, 0.5)
     } else {
@@ -176,7 +218,7 @@ pub fn build(rng: &mut Rng) -> Shape {
             .at([0.0, head_len / 2.0, hz_off])
             .transformed(head_xf),
     );
-    let tuners = if bass { 4 } else { 6 };
+    let tuners = if bass || small { 4 } else { 6 };
     for k in 0..tuners {
         let (z, y) = if inline {
             (

@@ -3,12 +3,15 @@
 //!
 //! Variants: chef/kitchen knives (curved edge up to the tip), slim slicers,
 //! cleavers (rectangular), daggers (symmetric double edge, cross guard),
-//! hunting/clip-point knives and pocket knives (short blade, fat handle).
+//! hunting/clip-point knives, pocket knives (short blade, fat handle),
+//! folding knives with the blade partly open at an angle, and swords (long
+//! blades, wide cross guards, pommels).
 //! Blades are extruded outlines; handles are rounded bars or extruded grips,
 //! with a bolster or guard (labelled handle).
 
+use super::math::Transform;
 use super::math::V3;
-use super::primitives::{bezier, RoundedBox, SurfaceExt, TriMesh};
+use super::primitives::{bezier, RoundedBox, SphereZone, SurfaceExt, TriMesh};
 use super::shape::Shape;
 use crate::rng::Rng;
 
@@ -26,7 +29,7 @@ fn curve(a: [f32; 2], b: [f32; 2], c: [f32; 2], d: [f32; 2], n: usize) -> Vec<[f
 /// Build one random knife.
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
-    let kind = rng.below(10);
+    let kind = rng.below(12);
     let thick = rng.uniform(0.002, 0.004);
     // Blade outline in x-y from y = 0 (heel) up, counter-clockwise.
     let (outline, blade_w, handle_len, guard) = match kind {
@@ -99,6 +102,19 @@ pub fn build(rng: &mut Rng) -> Shape {
             o.push([-w * 0.4, l * 0.65]);
             (o, w, rng.uniform(0.1, 0.12), rng.chance(0.6))
         }
+        10 => {
+            // Sword: long double-edged blade.
+            let l = rng.uniform(0.55, 0.9);
+            let w = rng.uniform(0.035, 0.055);
+            let o = vec![
+                [-w / 2.0, 0.0],
+                [w / 2.0, 0.0],
+                [w / 2.0 * 0.8, l * 0.88],
+                [0.0, l],
+                [-w / 2.0 * 0.8, l * 0.88],
+            ];
+            (o, w, rng.uniform(0.14, 0.24), true)
+        }
         _ => {
             // Pocket knife: short blade, fat handle.
             let l = rng.uniform(0.06, 0.09);
@@ -117,13 +133,26 @@ pub fn build(rng: &mut Rng) -> Shape {
     };
     let tang = rng.uniform(0.0, 0.01);
     let shifted: Vec<[f32; 2]> = outline.iter().map(|p| [p[0], p[1] + tang]).collect();
-    s.add(BLADE, TriMesh::extrude(&shifted, -thick / 2.0, thick / 2.0));
+    // Folding knives (some pocket knives) show the blade partly open,
+    // turned about the pivot at the top of the handle.
+    let open = if kind >= 9 && kind != 10 && rng.chance(0.6) {
+        rng.uniform(0.15, 0.7)
+    } else {
+        0.0
+    };
+    s.add(
+        BLADE,
+        TriMesh::extrude(&shifted, -thick / 2.0, thick / 2.0)
+            .transformed(Transform::rotate_z(open)),
+    );
 
     // Handle below y = 0, centred under the blade's spine side.
-    let hw = blade_w.min(0.03) * rng.uniform(0.55, 0.8) + if kind == 9 { 0.006 } else { 0.0 };
+    let hw = blade_w.min(0.03) * rng.uniform(0.55, 0.8)
+        + if kind == 9 || kind == 11 { 0.006 } else { 0.0 };
     let hw = hw.max(0.02);
     // Handles are flatter across z than wide across x ("flat in z").
-    let ht = (rng.uniform(0.012, 0.022) + if kind == 9 { 0.006 } else { 0.0 }).min(hw * 0.75);
+    let ht = (rng.uniform(0.012, 0.022) + if kind == 9 || kind == 11 { 0.006 } else { 0.0 })
+        .min(hw * 0.75);
     let cx = if kind == 6 || kind == 7 {
         0.0
     } else {
@@ -164,8 +193,21 @@ pub fn build(rng: &mut Rng) -> Shape {
         );
         s.add(HANDLE, TriMesh::extrude(&grip, -ht / 2.0, ht / 2.0));
     }
+    if kind == 10 {
+        // Pommel.
+        let r = ht * rng.uniform(0.6, 1.0);
+        s.add(
+            HANDLE,
+            SphereZone::ellipsoid([r * 1.2, r, r], [cx, -handle_len - r * 0.6, 0.0]),
+        );
+    }
     if guard {
-        let gw = blade_w * rng.uniform(1.6, 2.5);
+        let gw = blade_w
+            * if kind == 10 {
+                rng.uniform(2.5, 5.0)
+            } else {
+                rng.uniform(1.6, 2.5)
+            };
         s.add(
             HANDLE,
             RoundedBox::new([gw / 2.0, 0.006, ht * 0.5], 0.003).at([cx * 0.5, 0.004, 0.0]),

@@ -23,7 +23,7 @@ const TUBE: usize = 3;
 /// A shade hanging/standing with its axis along `axis` (unit, pointing from
 /// the wide opening to the narrow top), its narrow end at `top`.
 fn shade(s: &mut Shape, top: V3, axis: V3, size: f32, rng: &mut Rng) {
-    let style = rng.below(5);
+    let style = rng.below(6);
     let xf = |centre_offset: f32| {
         Transform::align_y(axis).then_translate(add(top, mul(axis, -centre_offset)))
     };
@@ -53,10 +53,22 @@ fn shade(s: &mut Shape, top: V3, axis: V3, size: f32, rng: &mut Rng) {
             let cut = rng.uniform(-0.2, 0.2) * r;
             s.add(SHADE, SphereZone::new(r, cut, r).transformed(xf(r)));
         }
-        _ => {
+        4 => {
             // Globe.
             let r = size * rng.uniform(0.3, 0.5);
             s.add(SHADE, SphereZone::sphere(r).transformed(xf(r)));
+        }
+        _ => {
+            // A bare bulb in its socket (labelled lampshade, like a shade).
+            let r = size * rng.uniform(0.15, 0.3);
+            let neck = r * rng.uniform(0.8, 1.5);
+            s.add(
+                SHADE,
+                Frustum::new(r * 0.55, r * 0.45, neck / 2.0, (false, true))
+                    .transformed(xf(neck / 2.0)),
+            );
+            s.add(SHADE, SphereZone::sphere(r).transformed(xf(neck + r * 0.8)));
+            return;
         }
     }
     if rng.chance(0.3) {
@@ -130,10 +142,17 @@ pub fn build(rng: &mut Rng) -> Shape {
         0..=34 => {
             // Table lamp.
             let h0 = base(&mut s, rng, 1.0);
-            let stem = rng.uniform(0.15, 0.35);
+            // Some table lamps set the shade straight on the base.
+            let stem = if rng.chance(0.15) {
+                0.0
+            } else {
+                rng.uniform(0.15, 0.35)
+            };
             let r = rng.uniform(0.008, 0.02);
             let top = h0 + stem;
-            s.add(TUBE, Frustum::rod([0.0, h0 * 0.9, 0.0], [0.0, top, 0.0], r));
+            if stem > 0.0 {
+                s.add(TUBE, Frustum::rod([0.0, h0 * 0.9, 0.0], [0.0, top, 0.0], r));
+            }
             let size = rng.uniform(0.25, 0.4);
             shade(
                 &mut s,
@@ -144,8 +163,27 @@ pub fn build(rng: &mut Rng) -> Shape {
             );
         }
         35..=54 => {
-            // Floor lamp: straight or arched pole.
-            let h0 = base(&mut s, rng, 2.2);
+            // Floor lamp: straight or arched pole, on a foot or a tripod.
+            let h0 = if rng.chance(0.25) {
+                let spread = rng.uniform(0.2, 0.35);
+                let hub = rng.uniform(0.5, 0.9);
+                let r = rng.uniform(0.008, 0.015);
+                let rot = rng.uniform(0.0, TAU);
+                for k in 0..3 {
+                    let a = rot + TAU * k as f32 / 3.0;
+                    s.add(
+                        BASE,
+                        Frustum::rod(
+                            [spread * a.cos(), 0.0, spread * a.sin()],
+                            [0.0, hub, 0.0],
+                            r,
+                        ),
+                    );
+                }
+                hub
+            } else {
+                base(&mut s, rng, 2.2)
+            };
             let pole = rng.uniform(1.2, 1.7);
             let r = rng.uniform(0.01, 0.02);
             if rng.chance(0.6) {
@@ -259,6 +297,80 @@ pub fn build(rng: &mut Rng) -> Shape {
                 );
             }
             let size = rng.uniform(0.25, 0.5);
+            let variant = rng.below(100);
+            if variant < 15 {
+                // Pendant cluster: several cords of different lengths.
+                let n = 3 + rng.below(4);
+                let spread = cr * rng.uniform(0.5, 0.9);
+                let small = size * rng.uniform(0.35, 0.6);
+                for k in 0..n {
+                    let a = TAU * k as f32 / n as f32;
+                    let (x, z) = (spread * a.cos(), spread * a.sin());
+                    let yb = ceiling - ch - drop * rng.uniform(0.4, 1.0);
+                    s.add(TUBE, Frustum::rod([x, yb, z], [x, ceiling - ch, z], 0.004));
+                    shade(&mut s, [x, yb, z], [0.0, 1.0, 0.0], small, rng);
+                }
+                return s;
+            }
+            if variant < 27 {
+                // Candle chandelier: a central stem and a body, arms curving
+                // up to small upright shades or bulbs.
+                let arms = 4 + rng.below(5);
+                let reach = size * rng.uniform(0.8, 1.4);
+                let body_r = size * rng.uniform(0.1, 0.25);
+                s.add(
+                    TUBE,
+                    Frustum::rod([0.0, bottom, 0.0], [0.0, ceiling - ch, 0.0], 0.006),
+                );
+                s.add(
+                    TUBE,
+                    SphereZone::ellipsoid([body_r, body_r * 1.3, body_r], [0.0, bottom, 0.0]),
+                );
+                let tiers = if rng.chance(0.3) { 2 } else { 1 };
+                for t in 0..tiers {
+                    let rr = reach * (1.0 - 0.4 * t as f32);
+                    let yb = bottom + 0.12 * t as f32;
+                    for k in 0..arms {
+                        let a = TAU * (k as f32 + 0.5 * t as f32) / arms as f32;
+                        let (c, sn) = (a.cos(), a.sin());
+                        let path = bezier(
+                            [
+                                [0.0, yb, 0.0],
+                                [rr * 0.5 * c, yb - 0.12, rr * 0.5 * sn],
+                                [rr * c, yb - 0.1, rr * sn],
+                                [rr * c, yb + 0.05, rr * sn],
+                            ],
+                            10,
+                        );
+                        let end = *path.last().unwrap();
+                        s.add(TUBE, Tube::new(&path, 0.007, TubeEnd::Flat));
+                        // Upright shade: the axis points down (the wide
+                        // opening up) or a small upright bulb/shade.
+                        let small = size * 0.35;
+                        if rng.chance(0.5) {
+                            shade(
+                                &mut s,
+                                add(end, [0.0, small * 0.6, 0.0]),
+                                [0.0, 1.0, 0.0],
+                                small,
+                                rng,
+                            );
+                        } else {
+                            s.add(
+                                SHADE,
+                                Frustum::new(
+                                    small * 0.25,
+                                    small * 0.45,
+                                    small * 0.3,
+                                    (true, false),
+                                )
+                                .at(add(end, [0.0, small * 0.3, 0.0])),
+                            );
+                        }
+                    }
+                }
+                return s;
+            }
             shade(&mut s, [0.0, bottom, 0.0], [0.0, 1.0, 0.0], size, rng);
             if rng.chance(0.25) {
                 // A multi-arm chandelier: extra arms with small shades.

@@ -1,5 +1,5 @@
 //! Laptop generator: the keyboard half flat at the bottom, the screen lid
-//! hinged at `-x` rising up, opened 70 to 135 degrees; width along z.
+//! hinged at `-x` rising up, opened 60 to 150 degrees; width along z.
 //!
 //! Variants: thin ultrabooks to thick older machines, with or without a
 //! touchpad, wedge-shaped bases, keys slightly raised in a grid, a display
@@ -17,9 +17,14 @@ const SCREEN: usize = 1;
 /// Build one random laptop.
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
-    let width = rng.uniform(0.3, 0.38);
-    let depth = width * rng.uniform(0.62, 0.75);
-    let thick = rng.uniform(0.01, 0.03);
+    // Netbooks, 13-17 inch machines; 16:9 lids are flatter than 4:3 ones.
+    let width = rng.uniform(0.24, 0.41);
+    let depth = width * rng.uniform(0.6, 0.8);
+    let thick = if rng.chance(0.3) {
+        rng.uniform(0.006, 0.012)
+    } else {
+        rng.uniform(0.012, 0.04)
+    };
     let (hx, hz) = (depth / 2.0, width / 2.0);
     if rng.chance(0.3) {
         // Wedge: thicker at the hinge.
@@ -72,8 +77,13 @@ pub fn build(rng: &mut Rng) -> Shape {
     }
 
     // Lid: hinged at (-hx, thick), opened by `angle` from the deck (+x).
-    let angle = rng.uniform(70f32, 135.0).to_radians();
-    let lid_t = rng.uniform(0.004, 0.012);
+    let angle = if rng.chance(0.8) {
+        rng.uniform(85f32, 130.0)
+    } else {
+        rng.uniform(60f32, 150.0)
+    }
+    .to_radians();
+    let lid_t = rng.uniform(0.003, 0.015);
     let lid_len = depth * rng.uniform(0.95, 1.05);
     let hinge = [-hx, thick, 0.0];
     let turn = Transform::rotate_z(angle - FRAC_PI_2).then_translate(hinge);

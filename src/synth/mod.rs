@@ -65,6 +65,7 @@ pub mod motorbike;
 pub mod mug;
 pub mod pistol;
 pub mod primitives;
+pub mod primitives_extra;
 pub mod realism;
 pub mod rocket;
 pub mod shape;

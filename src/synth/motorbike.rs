@@ -120,7 +120,13 @@ pub fn build(rng: &mut Rng) -> Shape {
         Kind::Sport => (rng.uniform(1.35, 1.45), 0.3, 0.31),
         Kind::Cruiser => {
             let rf = rng.uniform(0.3, 0.36);
-            (rng.uniform(1.55, 1.75), rf, rng.uniform(0.3, 0.34))
+            // Choppers: stretched frames, far longer than high.
+            let wb = if rng.chance(0.4) {
+                rng.uniform(1.85, 2.3)
+            } else {
+                rng.uniform(1.55, 1.75)
+            };
+            (wb, rf, rng.uniform(0.3, 0.34))
         }
         Kind::Dirt => (rng.uniform(1.4, 1.5), 0.37, 0.35),
         Kind::Scooter => {
@@ -142,14 +148,14 @@ pub fn build(rng: &mut Rng) -> Shape {
 
     // Steering head: up and back from the front axle along the rake.
     let rake = match kind {
-        Kind::Cruiser => rng.uniform(0.5, 0.65),
+        Kind::Cruiser => rng.uniform(0.5, 0.65) + (wheelbase - 1.7).max(0.0) * 0.6,
         Kind::Scooter => rng.uniform(0.2, 0.35),
         _ => rng.uniform(0.4, 0.5),
     };
     let fork_len = match kind {
         Kind::Dirt => 0.75,
         Kind::Scooter => 0.6,
-        Kind::Cruiser => 0.72,
+        Kind::Cruiser => 0.72 + (wheelbase - 1.7).max(0.0) * 0.25,
         Kind::Sport => 0.62,
     } * rng.uniform(0.95, 1.05);
     let head = [

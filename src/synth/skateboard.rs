@@ -4,7 +4,9 @@
 //! four wheels. Variants: street boards (popsicle outline, both ends kicked
 //! up, concave), cruisers (short, one kicktail), longboards (long, flat or
 //! slightly cambered, pintail or drop-through outlines, bigger wheels), and
-//! rarely foot straps (also `belt_for_foot`). Also home of [`thick_sheet`],
+//! rarely foot straps (also `belt_for_foot`). About 30% are a deck alone
+//! (labelled deck only, as many real ShapeNet boards are) and some have
+//! wheels on barely modelled trucks. Also home of [`thick_sheet`],
 //! the closed thin solid over a height-field grid used by decks and visors.
 
 use super::math::V3;
@@ -152,6 +154,13 @@ pub fn build(rng: &mut Rng) -> Shape {
         })
         .collect();
     s.add(DECK, thick_sheet(&grid, [0.0, -thick, 0.0]));
+    // Many real ShapeNet boards are a deck alone (no trucks, no wheels),
+    // labelled deck only.
+    if rng.chance(0.3) {
+        return s;
+    }
+    // Some boards have wheels on barely modelled trucks (a thin block).
+    let minimal_trucks = rng.chance(0.2);
 
     // Trucks and wheels.
     let wheel_r = match kind {
@@ -166,6 +175,30 @@ pub fn build(rng: &mut Rng) -> Shape {
     let track = width * rng.uniform(0.75, 0.95);
     for sx in [-1.0f32, 1.0] {
         let x = sx * truck_x;
+        if minimal_trucks {
+            s.add(
+                BELT,
+                RoundedBox::from_corners(
+                    [x - 0.012, axle_y - 0.006, -track / 2.0 + wheel_w / 2.0],
+                    [x + 0.012, -thick, track / 2.0 - wheel_w / 2.0],
+                    0.003,
+                ),
+            );
+            for sz in [-1.0f32, 1.0] {
+                let zc = sz * (track / 2.0);
+                s.add(
+                    WHEEL,
+                    Frustum::between(
+                        [x, axle_y, zc - wheel_w / 2.0],
+                        [x, axle_y, zc + wheel_w / 2.0],
+                        wheel_r,
+                        wheel_r,
+                        (true, true),
+                    ),
+                );
+            }
+            continue;
+        }
         // Baseplate under the deck, hanger, axle: all the truck.
         s.add(
             BELT,

@@ -1,46 +1,114 @@
 //! Table generator: top at the top, legs down to the floor, y up.
 //!
-//! Tops: rectangular, square, round, oval. Bases: four legs (square, round,
-//! tapered), central pedestal (column on a disk or a cross of feet), trestle
-//! (end boards or A-frames on feet), leg frames (rectangular tube loops at
-//! both ends), desks (panel legs with a drawer block). Support (aprons,
-//! stretchers, a lower shelf, drawers) is present in about 60% of shapes.
-//! Dining, coffee (low), bar (high) and desk heights.
+//! Uses: dining, desks, coffee tables (low, often thick tops or slab legs),
+//! side tables (small, tall for their size), bar tables (high). Tops:
+//! rectangular, rounded-rectangular, square, round, oval; glass-thin, normal
+//! or thick. Bases (all `leg`): four legs (square, round, tapered, turned,
+//! cabriole, hairpin; sometimes on castors), splayed legs, pedestals (column,
+//! tulip, on a disk, cross or star of feet; doubled under long tops), tripods,
+//! trestles, tube leg frames, X legs, solid side panels (slab legs, sometimes
+//! joined by a floor plate), block bases, desks with a panel leg. Support
+//! (aprons, stretchers, one or two shelves, drawers, drawer blocks, modesty
+//! panels, spider brackets) is present in about half of the shapes.
 
-use super::primitives::{Frustum, RoundedBox, SphereZone, SurfaceExt, Tube, TubeEnd};
+use super::math::{Transform, V3};
+use super::primitives::{Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd};
+use super::primitives_extra::{ellipse, rounded_rect, slab, tapered_bar, turned, turned_profile};
 use super::shape::Shape;
 use crate::rng::Rng;
+use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, TAU};
 
 const TOP: usize = 0;
 const LEG: usize = 1;
 const SUPPORT: usize = 2;
 
+#[derive(Clone, Copy, PartialEq)]
+enum Base {
+    FourLegs,
+    Splayed,
+    Pedestal,
+    Tripod,
+    Trestle,
+    Frames,
+    XLegs,
+    Panels,
+    Block,
+    Desk,
+}
+
+/// The top outline and where it sits.
+struct Top {
+    hx: f32,
+    hz: f32,
+    thick: f32,
+    /// Height of the underside of the top.
+    under: f32,
+    round: bool,
+}
+
 /// Build one random table.
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
-    let height = match rng.below(10) {
-        0..=1 => rng.uniform(0.35, 0.5), // coffee table
-        2 => rng.uniform(0.9, 1.05),     // bar table
-        _ => rng.uniform(0.68, 0.78),
+    let usage = rng.below(100);
+    let (coffee, side, bar, desk) = (
+        usage < 18,
+        (18..28).contains(&usage),
+        (28..35).contains(&usage),
+        (35..50).contains(&usage),
+    );
+    let height = if coffee {
+        rng.uniform(0.28, 0.5)
+    } else if side {
+        rng.uniform(0.45, 0.72)
+    } else if bar {
+        rng.uniform(0.9, 1.1)
+    } else {
+        rng.uniform(0.68, 0.8)
     };
-    let shape_kind = rng.below(10); // 0..=5 rect, 6..=7 round, 8 square, 9 oval
-    let round = shape_kind == 6 || shape_kind == 7 || shape_kind == 9;
-    let (len, wid) = match shape_kind {
-        0..=5 => {
-            let l = rng.uniform(0.8, 2.0);
-            (l, l * rng.uniform(0.45, 0.8))
+    // Top outline: 0 rect, 1 rounded rect, 2 square, 3 round, 4 oval.
+    let outline = if desk {
+        if rng.chance(0.85) {
+            0
+        } else {
+            1
         }
-        8 => {
-            let l = rng.uniform(0.6, 1.1);
-            (l, l)
+    } else {
+        match rng.below(100) {
+            0..=49 => 0,
+            50..=57 => 1,
+            58..=67 => 2,
+            68..=89 => 3,
+            _ => 4,
         }
-        9 => {
-            let l = rng.uniform(1.0, 1.8);
-            (l, l * rng.uniform(0.55, 0.75))
-        }
-        _ => {
-            let d = rng.uniform(0.6, 1.2);
-            (d, d)
+    };
+    let round = outline >= 3;
+    let (len, wid) = if side || bar {
+        let l = rng.uniform(0.35, 0.8);
+        (
+            l,
+            if outline <= 1 {
+                l * rng.uniform(0.6, 1.0)
+            } else {
+                l
+            },
+        )
+    } else if desk {
+        let l = rng.uniform(1.0, 1.9);
+        (l, rng.uniform(0.5, 0.85))
+    } else {
+        match outline {
+            0 | 1 => {
+                let l = rng.uniform(0.8, 2.4);
+                (l, l * rng.uniform(0.4, 0.85))
+            }
+            2 | 3 => {
+                let d = rng.uniform(0.6, 1.3);
+                (d, d)
+            }
+            _ => {
+                let l = rng.uniform(1.0, 2.0);
+                (l, l * rng.uniform(0.5, 0.8))
+            }
         }
     };
     // The long side lies along z or x (real tables come both ways).
@@ -49,168 +117,281 @@ pub fn build(rng: &mut Rng) -> Shape {
     } else {
         (wid / 2.0, len / 2.0)
     };
-    let thick = rng.uniform(0.02, 0.06);
-    let under = height - thick;
-    if round {
-        let top = Frustum::cylinder(1.0, thick / 2.0, true).transformed(
-            super::math::Transform::scale([hx, 1.0, hz]).then_translate([
-                0.0,
-                height - thick / 2.0,
-                0.0,
-            ]),
-        );
-        s.add(TOP, top);
-    } else {
-        s.add(
-            TOP,
-            RoundedBox::new([hx, thick / 2.0, hz], thick * rng.uniform(0.05, 0.5)).at([
-                0.0,
-                height - thick / 2.0,
-                0.0,
-            ]),
-        );
-    }
-    let support = rng.chance(0.6);
-    let base = if round && rng.chance(0.6) {
-        1
-    } else {
-        match rng.below(10) {
-            0..=5 => 0,
-            6 => 1,
-            7 => 2,
-            8 => 3,
-            _ => 4,
-        }
+    let thick = match rng.below(100) {
+        0..=7 => rng.uniform(0.006, 0.014), // glass
+        8..=19 => rng.uniform(0.06, if coffee { 0.18 } else { 0.12 }),
+        _ => rng.uniform(0.02, 0.055),
     };
-    // Leg positions inside the top outline.
-    let inset = rng.uniform(0.02, 0.1);
-    let (lx, lz) = if round {
-        (hx * 0.62, hz * 0.62)
-    } else {
-        (hx - inset, hz - inset)
+    let top = Top {
+        hx,
+        hz,
+        thick,
+        under: height - thick,
+        round,
     };
+    add_top(&mut s, rng, &top, outline);
+
+    let base = pick_base(rng, &top, coffee, side, desk, bar);
+    let support = rng.chance(0.55);
     match base {
-        0 => {
-            let half = rng.uniform(0.015, 0.04);
-            let style = rng.below(3);
-            for (sx, sz) in [(1.0f32, 1.0f32), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
-                let (x, z) = (sx * (lx - half), sz * (lz - half));
-                match style {
-                    0 => s.add(
-                        LEG,
-                        RoundedBox::bar([x, 0.0, z], [x, under, z], half, half * 0.15),
-                    ),
-                    1 => s.add(
-                        LEG,
-                        Frustum::between([x, 0.0, z], [x, under, z], half, half, (true, true)),
-                    ),
-                    _ => s.add(
-                        LEG,
-                        Frustum::between(
-                            [x, 0.0, z],
-                            [x, under, z],
-                            half * 0.5,
-                            half,
-                            (true, true),
-                        ),
-                    ),
-                }
-            }
-            if support {
-                let apron_h = rng.uniform(0.05, 0.12).min(under * 0.3);
-                let t = rng.uniform(0.01, 0.025);
-                let ax = lx - half;
-                let az = lz - half;
-                for sz in [-1.0f32, 1.0] {
-                    s.add(
-                        SUPPORT,
-                        RoundedBox::from_corners(
-                            [-ax + half, under - apron_h, sz * az - t],
-                            [ax - half, under, sz * az + t],
-                            0.003,
-                        ),
-                    );
-                }
-                for sx in [-1.0f32, 1.0] {
-                    s.add(
-                        SUPPORT,
-                        RoundedBox::from_corners(
-                            [sx * ax - t, under - apron_h, -az + half],
-                            [sx * ax + t, under, az - half],
-                            0.003,
-                        ),
-                    );
-                }
-                match rng.below(3) {
-                    0 => {
-                        // Lower shelf.
-                        let y = under * rng.uniform(0.15, 0.35);
-                        s.add(
-                            SUPPORT,
-                            RoundedBox::from_corners(
-                                [-ax, y, -az],
-                                [ax, y + rng.uniform(0.015, 0.03), az],
-                                0.004,
-                            ),
-                        );
-                    }
-                    1 => {
-                        // Stretchers along the long sides and one across.
-                        let y = under * rng.uniform(0.1, 0.3);
-                        let r = half * 0.4;
-                        for sz in [-1.0f32, 1.0] {
-                            s.add(
-                                SUPPORT,
-                                Frustum::rod([-ax, y, sz * az], [ax, y, sz * az], r),
-                            );
-                        }
-                        s.add(SUPPORT, Frustum::rod([0.0, y, -az], [0.0, y, az], r));
-                    }
-                    _ => {}
+        Base::FourLegs | Base::Splayed => four_legs(&mut s, rng, &top, base, support, coffee),
+        Base::Pedestal => pedestal(&mut s, rng, &top, support),
+        Base::Tripod => tripod(&mut s, rng, &top, support),
+        Base::Trestle => trestle(&mut s, rng, &top, support),
+        Base::Frames => frames(&mut s, rng, &top, support),
+        Base::XLegs => x_legs(&mut s, rng, &top, support),
+        Base::Panels => panels(&mut s, rng, &top, support),
+        Base::Block => block(&mut s, rng, &top),
+        Base::Desk => desk_base(&mut s, rng, &top, support),
+    }
+    s
+}
+
+fn pick_base(rng: &mut Rng, top: &Top, coffee: bool, side: bool, desk: bool, bar: bool) -> Base {
+    if desk {
+        return match rng.below(10) {
+            0..=4 => Base::Desk,
+            5..=6 => Base::FourLegs,
+            7 => Base::Panels,
+            8 => Base::Frames,
+            _ => Base::Trestle,
+        };
+    }
+    if top.round {
+        return match rng.below(100) {
+            0..=44 => Base::Pedestal,
+            45..=69 => Base::FourLegs,
+            70..=79 => Base::Splayed,
+            80..=91 => Base::Tripod,
+            92..=95 => Base::XLegs,
+            _ => Base::Block,
+        };
+    }
+    if bar {
+        return match rng.below(10) {
+            0..=3 => Base::Pedestal,
+            4..=7 => Base::FourLegs,
+            8 => Base::Splayed,
+            _ => Base::Panels,
+        };
+    }
+    if coffee || side {
+        return match rng.below(100) {
+            0..=39 => Base::FourLegs,
+            40..=49 => Base::Splayed,
+            50..=69 => Base::Panels,
+            70..=77 => Base::Block,
+            78..=84 => Base::Frames,
+            85..=91 => Base::Pedestal,
+            _ => Base::XLegs,
+        };
+    }
+    match rng.below(100) {
+        0..=49 => Base::FourLegs,
+        50..=57 => Base::Splayed,
+        58..=69 => Base::Panels,
+        70..=77 => Base::Trestle,
+        78..=85 => Base::Frames,
+        86..=91 => Base::XLegs,
+        _ => Base::Pedestal,
+    }
+}
+
+fn add_top(s: &mut Shape, rng: &mut Rng, t: &Top, outline: usize) {
+    let y0 = t.under;
+    let y1 = t.under + t.thick;
+    match outline {
+        0 | 2 => s.add(
+            TOP,
+            RoundedBox::new([t.hx, t.thick / 2.0, t.hz], t.thick * rng.uniform(0.0, 0.5)).at([
+                0.0,
+                y0 + t.thick / 2.0,
+                0.0,
+            ]),
+        ),
+        1 => {
+            let r = t.hx.min(t.hz) * rng.uniform(0.1, 0.5);
+            s.add(TOP, slab(&rounded_rect(t.hx, t.hz, r, 6), y0, y1));
+        }
+        3 => s.add(
+            TOP,
+            Frustum::cylinder(1.0, t.thick / 2.0, true).transformed(
+                Transform::scale([t.hx, 1.0, t.hz]).then_translate([0.0, y0 + t.thick / 2.0, 0.0]),
+            ),
+        ),
+        _ => s.add(TOP, slab(&ellipse(t.hx, t.hz, 48), y0, y1)),
+    }
+}
+
+/// Corner positions of four legs under the top, `half` = leg half width.
+fn corners(t: &Top, inset: f32, half: f32) -> [(f32, f32); 4] {
+    let (lx, lz) = if t.round {
+        let k = std::f32::consts::FRAC_1_SQRT_2 * (1.0 - inset.min(0.3));
+        (t.hx * k - half, t.hz * k - half)
+    } else {
+        (t.hx - inset - half, t.hz - inset - half)
+    };
+    [(lx, lz), (lx, -lz), (-lx, lz), (-lx, -lz)]
+}
+
+fn four_legs(s: &mut Shape, rng: &mut Rng, t: &Top, base: Base, support: bool, coffee: bool) {
+    let under = t.under;
+    let half = rng.uniform(0.014, 0.045);
+    let inset = if rng.chance(0.25) {
+        0.0
+    } else {
+        rng.uniform(0.01, 0.12)
+    };
+    let pos = corners(t, inset, half);
+    let castors = rng.chance(0.08);
+    let foot = if castors {
+        rng.uniform(0.04, 0.07)
+    } else {
+        0.0
+    };
+    // 0 square, 1 round, 2 tapered square, 3 tapered round, 4 turned,
+    // 5 cabriole, 6 hairpin.
+    let style = if base == Base::Splayed {
+        rng.below(4)
+    } else {
+        match rng.below(100) {
+            0..=29 => 0,
+            30..=49 => 1,
+            50..=64 => 2,
+            65..=74 => 3,
+            75..=86 => 4,
+            87..=93 => 5,
+            _ => {
+                if coffee {
+                    6
+                } else {
+                    0
                 }
             }
         }
-        1 => {
-            // Pedestal: column and a disk or a cross of feet.
-            let col = rng.uniform(0.04, 0.1);
-            let taper = rng.uniform(0.6, 1.4);
-            s.add(
+    };
+    let splay = if base == Base::Splayed {
+        rng.uniform(0.06, 0.2) * under
+    } else {
+        0.0
+    };
+    let taper = rng.uniform(0.35, 0.7);
+    let profile = turned_profile(rng, half, 9);
+    let bend = rng.uniform(0.04, 0.1);
+    for &(x, z) in &pos {
+        let (sx, sz) = (x.signum(), z.signum());
+        let top_p = [x, under, z];
+        let bot = [x + sx * splay * 0.7, foot, z + sz * splay * 0.7];
+        match style {
+            0 => s.add(LEG, RoundedBox::bar(bot, top_p, half, half * 0.15)),
+            1 => s.add(LEG, Frustum::between(bot, top_p, half, half, (true, true))),
+            2 => s.add(LEG, tapered_bar(bot, top_p, half * taper, half)),
+            3 => s.add(
                 LEG,
-                Frustum::between(
-                    [0.0, 0.04, 0.0],
-                    [0.0, under, 0.0],
-                    col * taper,
-                    col,
-                    (false, true),
-                ),
-            );
-            if rng.chance(0.5) {
-                let r = hx.min(hz) * rng.uniform(0.45, 0.7);
-                s.add(
-                    LEG,
-                    Frustum::new(r, r * rng.uniform(0.5, 0.95), 0.02, (true, true))
-                        .at([0.0, 0.02, 0.0]),
+                Frustum::between(bot, top_p, half * taper, half, (true, true)),
+            ),
+            4 => s.add(LEG, turned(bot, top_p, &profile)),
+            5 => {
+                // Cabriole: knee bulging out, foot tucked in.
+                let path = super::primitives::bezier(
+                    [
+                        top_p,
+                        [x + sx * bend, under * 0.6, z + sz * bend],
+                        [x - sx * bend * 0.5, under * 0.2, z - sz * bend * 0.5],
+                        [x + sx * bend * 0.3, foot, z + sz * bend * 0.3],
+                    ],
+                    10,
                 );
-            } else {
-                let reach = hx.min(hz) * rng.uniform(0.5, 0.75);
-                let feet = if rng.chance(0.7) { 4 } else { 3 };
-                for k in 0..feet {
-                    let a = std::f32::consts::TAU * k as f32 / feet as f32 + 0.785;
-                    let tip = [reach * a.cos(), 0.015, reach * a.sin()];
-                    s.add(LEG, RoundedBox::bar([0.0, 0.05, 0.0], tip, 0.025, 0.006));
-                }
+                s.add(LEG, Tube::new(&path, half * 0.8, TubeEnd::Flat));
             }
-            if support && rng.chance(0.6) {
-                // Spider bracket under the top.
-                let r = hx.min(hz) * 0.5;
-                for k in 0..4 {
-                    let a = std::f32::consts::FRAC_PI_2 * k as f32 + 0.785;
+            _ => {
+                // Hairpin: two thin rods meeting at the foot.
+                let r = rng.uniform(0.005, 0.009);
+                let d = half * 3.0;
+                let foot_p = [x, foot, z];
+                s.add(LEG, Frustum::rod([x - sx * d, under, z], foot_p, r));
+                s.add(LEG, Frustum::rod([x, under, z - sz * d], foot_p, r));
+            }
+        }
+        if castors {
+            add_castor(s, [bot[0], 0.0, bot[2]], foot);
+        }
+    }
+    if !support {
+        return;
+    }
+    let (ax, az) = (pos[0].0.abs(), pos[0].1.abs());
+    let apron = rng.chance(0.75);
+    if apron && (!t.round || rng.chance(0.5)) {
+        let apron_h = rng.uniform(0.04, 0.14).min(under * 0.3);
+        let th = rng.uniform(0.008, 0.02);
+        if t.round {
+            // A ring apron under a round top.
+            let r = (t.hx.min(t.hz) * 0.72).max(ax.hypot(az));
+            s.add(
+                SUPPORT,
+                Frustum::new(r, r, apron_h / 2.0, (false, false)).at([
+                    0.0,
+                    under - apron_h / 2.0,
+                    0.0,
+                ]),
+            );
+        } else {
+            for sz in [-1.0f32, 1.0] {
+                s.add(
+                    SUPPORT,
+                    RoundedBox::from_corners(
+                        [-ax + half, under - apron_h, sz * az - th],
+                        [ax - half, under, sz * az + th],
+                        0.003,
+                    ),
+                );
+            }
+            for sx in [-1.0f32, 1.0] {
+                s.add(
+                    SUPPORT,
+                    RoundedBox::from_corners(
+                        [sx * ax - th, under - apron_h, -az + half],
+                        [sx * ax + th, under, az - half],
+                        0.003,
+                    ),
+                );
+            }
+            if rng.chance(0.2) {
+                // A drawer front hanging under the apron at +x.
+                let dz = az * rng.uniform(0.3, 0.6);
+                s.add(
+                    SUPPORT,
+                    RoundedBox::from_corners(
+                        [ax - 0.3 * ax, under - apron_h * 1.6, -dz],
+                        [ax + th, under, dz],
+                        0.004,
+                    ),
+                );
+            }
+        }
+    }
+    let y = (under * rng.uniform(0.1, 0.3)).max(foot + 0.03);
+    let spread = |v: f32, sgn: f32| v + sgn * splay * 0.7 * (1.0 - y / under);
+    match rng.below(5) {
+        0 | 1 => {
+            // Lower shelf, sometimes a second one.
+            let shelves = if rng.chance(0.25) { 2 } else { 1 };
+            for k in 0..shelves {
+                let yk = y + k as f32 * (under - y) * 0.45;
+                let th = rng.uniform(0.012, 0.03);
+                if t.round {
+                    let r = ax.hypot(az) + half;
                     s.add(
                         SUPPORT,
-                        RoundedBox::bar(
-                            [0.0, under - 0.04, 0.0],
-                            [r * a.cos(), under - 0.012, r * a.sin()],
-                            0.012,
+                        Frustum::cylinder(r, th / 2.0, true).at([0.0, yk + th / 2.0, 0.0]),
+                    );
+                } else {
+                    s.add(
+                        SUPPORT,
+                        RoundedBox::from_corners(
+                            [-spread(ax, 1.0) - half, yk, -spread(az, 1.0) - half],
+                            [spread(ax, 1.0) + half, yk + th, spread(az, 1.0) + half],
                             0.003,
                         ),
                     );
@@ -218,123 +399,475 @@ pub fn build(rng: &mut Rng) -> Shape {
             }
         }
         2 => {
-            // Trestle: end boards or A-frames across the short side.
-            let along_x = hx > hz;
-            let (l, w) = if along_x { (lx, hz) } else { (lz, hx) };
-            let board = rng.chance(0.5);
-            for sl in [-1.0f32, 1.0] {
-                let p = |a: f32, y: f32, b: f32| {
-                    if along_x {
-                        [sl * l * 0.85 + a, y, b]
-                    } else {
-                        [b, y, sl * l * 0.85 + a]
-                    }
-                };
-                if board {
-                    let t = 0.025;
-                    s.add(
-                        LEG,
-                        RoundedBox::from_corners(
-                            p(-t, 0.05, -w * 0.55),
-                            p(t, under, w * 0.55),
-                            0.005,
-                        ),
-                    );
+            // H stretchers: along the long sides and one across.
+            let r = half * 0.45;
+            let along_x = ax > az;
+            for sg in [-1.0f32, 1.0] {
+                let (a, b) = if along_x {
+                    (
+                        [-spread(ax, 1.0), y, sg * spread(az, 1.0)],
+                        [spread(ax, 1.0), y, sg * spread(az, 1.0)],
+                    )
                 } else {
-                    s.add(
-                        LEG,
-                        Frustum::rod(p(0.0, 0.05, -w * 0.75), p(0.0, under, 0.0), 0.025),
-                    );
-                    s.add(
-                        LEG,
-                        Frustum::rod(p(0.0, 0.05, w * 0.75), p(0.0, under, 0.0), 0.025),
-                    );
-                }
-                s.add(
-                    LEG,
-                    RoundedBox::from_corners(p(-0.04, 0.0, -w * 0.8), p(0.04, 0.05, w * 0.8), 0.01),
-                );
+                    (
+                        [sg * spread(ax, 1.0), y, -spread(az, 1.0)],
+                        [sg * spread(ax, 1.0), y, spread(az, 1.0)],
+                    )
+                };
+                s.add(SUPPORT, Frustum::rod(a, b, r));
             }
-            if support {
-                let a = if along_x {
-                    [-l * 0.85, under * 0.4, 0.0]
-                } else {
-                    [0.0, under * 0.4, -l * 0.85]
-                };
-                let b = a.map(|v| -v);
-                let b = [b[0], under * 0.4, b[2]];
-                s.add(SUPPORT, RoundedBox::bar(a, b, 0.025, 0.005));
+            if along_x {
+                s.add(
+                    SUPPORT,
+                    Frustum::rod([0.0, y, -spread(az, 1.0)], [0.0, y, spread(az, 1.0)], r),
+                );
+            } else {
+                s.add(
+                    SUPPORT,
+                    Frustum::rod([-spread(ax, 1.0), y, 0.0], [spread(ax, 1.0), y, 0.0], r),
+                );
             }
         }
         3 => {
-            // Leg frames: rectangular tube loops at both ends.
-            let r = rng.uniform(0.012, 0.025);
-            let along_x = hx > hz;
-            for sl in [-1.0f32, 1.0] {
-                let c = |b: f32, y: f32| {
-                    if along_x {
-                        [sl * (lx - r), y, b * (lz - r)]
-                    } else {
-                        [b * (lx - r), y, sl * (lz - r)]
-                    }
-                };
-                let path = [c(-1.0, under), c(-1.0, r), c(1.0, r), c(1.0, under)];
-                s.add(LEG, Tube::new(&path, r, TubeEnd::Flat));
-            }
-            if support {
-                let y = under - 0.03;
-                for b in [-1.0f32, 1.0] {
-                    let (a, e) = if along_x {
-                        ([-(lx - r), y, b * (lz - r)], [lx - r, y, b * (lz - r)])
-                    } else {
-                        ([b * (lx - r), y, -(lz - r)], [b * (lx - r), y, lz - r])
-                    };
-                    s.add(SUPPORT, Frustum::rod(a, e, r * 0.8));
-                }
+            // Box stretchers all round.
+            let r = half * rng.uniform(0.35, 0.7);
+            let (px, pz) = (spread(ax, 1.0), spread(az, 1.0));
+            let ring = [
+                [px, y, pz],
+                [px, y, -pz],
+                [-px, y, -pz],
+                [-px, y, pz],
+                [px, y, pz],
+            ];
+            for w in ring.windows(2) {
+                s.add(SUPPORT, RoundedBox::bar(w[0], w[1], r, r * 0.2));
             }
         }
         _ => {
-            // Desk: two panel legs, a drawer block under one side (support),
-            // sometimes a modesty panel at the back.
-            let t = rng.uniform(0.02, 0.04);
-            for sz in [-1.0f32, 1.0] {
+            // X stretchers between opposite legs.
+            let r = half * 0.45;
+            let (px, pz) = (spread(ax, 1.0), spread(az, 1.0));
+            s.add(SUPPORT, Frustum::rod([px, y, pz], [-px, y, -pz], r));
+            s.add(SUPPORT, Frustum::rod([px, y, -pz], [-px, y, pz], r));
+        }
+    }
+}
+
+/// A castor under a leg foot: a fork block and a small wheel, labelled leg.
+fn add_castor(s: &mut Shape, at: V3, h: f32) {
+    let r = h * 0.4;
+    s.add(
+        LEG,
+        RoundedBox::new([r * 0.6, h * 0.15, r * 0.6], r * 0.1).at([at[0], h * 0.85, at[2]]),
+    );
+    s.add(
+        LEG,
+        Torus::new(r * 0.6, r * 0.4, TAU)
+            .transformed(Transform::rotate_x(FRAC_PI_2).then_translate([at[0], r, at[2]])),
+    );
+}
+
+fn pedestal(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    let long = t.hx.max(t.hz) > 1.6 * t.hx.min(t.hz) && !t.round;
+    let centres: Vec<(f32, f32)> = if long {
+        let d = t.hx.max(t.hz) * 0.55;
+        if t.hx > t.hz {
+            vec![(d, 0.0), (-d, 0.0)]
+        } else {
+            vec![(0.0, d), (0.0, -d)]
+        }
+    } else {
+        vec![(0.0, 0.0)]
+    };
+    let small = t.hx.min(t.hz);
+    let col = rng.uniform(0.03, 0.1).min(small * 0.3);
+    let column = rng.below(4); // 0 cylinder, 1 taper, 2 tulip/flared, 3 square
+    let feet = rng.below(4); // 0 disk, 1 cross, 2 star, 3 square plate
+    let reach = small * rng.uniform(0.45, 0.8);
+    let n_feet = if feet == 2 {
+        5
+    } else if rng.chance(0.7) {
+        4
+    } else {
+        3
+    };
+    let plate = rng.uniform(0.015, 0.05);
+    let profile = turned_profile(rng, col * 1.3, 7);
+    let turned_col = rng.chance(0.2);
+    for &(cx, cz) in &centres {
+        let b = [cx, plate, cz];
+        let a = [cx, under, cz];
+        match column {
+            _ if turned_col => s.add(LEG, turned(b, a, &profile)),
+            0 => s.add(LEG, Frustum::between(b, a, col, col, (false, true))),
+            1 => s.add(
+                LEG,
+                Frustum::between(b, a, col * 1.5, col * 0.8, (false, true)),
+            ),
+            2 => s.add(
+                LEG,
+                Frustum::between(b, a, reach * 0.8, col * 0.7, (false, true)),
+            ),
+            _ => s.add(LEG, RoundedBox::bar(b, a, col, col * 0.1)),
+        }
+        match feet {
+            0 => {
+                let r = reach;
+                s.add(
+                    LEG,
+                    Frustum::new(r, r * rng.uniform(0.6, 1.0), plate / 2.0, (true, true)).at([
+                        cx,
+                        plate / 2.0,
+                        cz,
+                    ]),
+                );
+            }
+            3 => {
+                let r = reach * 0.85;
+                s.add(
+                    LEG,
+                    RoundedBox::from_corners([cx - r, 0.0, cz - r], [cx + r, plate, cz + r], 0.004),
+                );
+            }
+            _ => {
+                let rot = if rng.chance(0.5) { FRAC_PI_4 } else { 0.0 };
+                for k in 0..n_feet {
+                    let a = TAU * k as f32 / n_feet as f32 + rot;
+                    let tip = [cx + reach * a.cos(), 0.012, cz + reach * a.sin()];
+                    s.add(
+                        LEG,
+                        RoundedBox::bar([cx, plate + 0.02, cz], tip, 0.02, 0.005),
+                    );
+                }
+            }
+        }
+    }
+    if long && (support || rng.chance(0.5)) {
+        let (a, b) = (centres[0], centres[1]);
+        let y = under * rng.uniform(0.2, 0.5);
+        s.add(
+            SUPPORT,
+            RoundedBox::bar([a.0, y, a.1], [b.0, y, b.1], col * 0.5, 0.004),
+        );
+    } else if support {
+        for &(cx, cz) in &centres {
+            if rng.chance(0.5) {
+                // Spider bracket under the top.
+                let r = small * 0.5;
+                for k in 0..4 {
+                    let a = FRAC_PI_2 * k as f32 + FRAC_PI_4;
+                    s.add(
+                        SUPPORT,
+                        RoundedBox::bar(
+                            [cx, under - 0.05, cz],
+                            [cx + r * a.cos(), under - 0.012, cz + r * a.sin()],
+                            0.012,
+                            0.003,
+                        ),
+                    );
+                }
+            } else {
+                // A small plate under the top.
+                let r = small * rng.uniform(0.25, 0.5);
+                s.add(
+                    SUPPORT,
+                    Frustum::cylinder(r, 0.012, true).at([cx, under - 0.012, cz]),
+                );
+            }
+        }
+    }
+}
+
+fn tripod(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    let r0 = t.hx.min(t.hz) * rng.uniform(0.35, 0.6);
+    let spread = rng.uniform(1.0, 1.5);
+    let rad = rng.uniform(0.012, 0.03);
+    let rot = rng.uniform(0.0, TAU);
+    for k in 0..3 {
+        let a = TAU * k as f32 / 3.0 + rot;
+        let (c, sn) = (a.cos(), a.sin());
+        s.add(
+            LEG,
+            Frustum::between(
+                [r0 * spread * c, 0.0, r0 * spread * sn],
+                [r0 * c, under, r0 * sn],
+                rad * 0.7,
+                rad,
+                (true, true),
+            ),
+        );
+    }
+    if support {
+        let y = under * rng.uniform(0.25, 0.5);
+        let f = 1.0 + (spread - 1.0) * (1.0 - y / under);
+        if rng.chance(0.5) {
+            s.add(
+                SUPPORT,
+                Frustum::cylinder(r0 * f + rad, 0.01, true).at([0.0, y, 0.0]),
+            );
+        } else {
+            s.add(
+                SUPPORT,
+                Torus::new(r0 * f, rad * 0.5, TAU).at([0.0, y, 0.0]),
+            );
+        }
+    }
+}
+
+fn trestle(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    let along_x = t.hx > t.hz;
+    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
+    let at = rng.uniform(0.65, 0.88);
+    let style = rng.below(3); // 0 board, 1 A-frame, 2 post
+    let foot_h = rng.uniform(0.03, 0.07);
+    for sl in [-1.0f32, 1.0] {
+        let p = |a: f32, y: f32, b: f32| -> V3 {
+            if along_x {
+                [sl * l * at + a, y, b]
+            } else {
+                [b, y, sl * l * at + a]
+            }
+        };
+        match style {
+            0 => s.add(
+                LEG,
+                RoundedBox::from_corners(
+                    p(-0.025, foot_h, -w * 0.5),
+                    p(0.025, under, w * 0.5),
+                    0.005,
+                ),
+            ),
+            1 => {
+                s.add(
+                    LEG,
+                    Frustum::rod(p(0.0, foot_h, -w * 0.75), p(0.0, under, 0.0), 0.025),
+                );
+                s.add(
+                    LEG,
+                    Frustum::rod(p(0.0, foot_h, w * 0.75), p(0.0, under, 0.0), 0.025),
+                );
+            }
+            _ => s.add(
+                LEG,
+                RoundedBox::bar(p(0.0, foot_h, 0.0), p(0.0, under, 0.0), 0.05, 0.008),
+            ),
+        }
+        s.add(
+            LEG,
+            RoundedBox::from_corners(p(-0.04, 0.0, -w * 0.8), p(0.04, foot_h, w * 0.8), 0.01),
+        );
+        if style == 2 {
+            s.add(
+                LEG,
+                RoundedBox::from_corners(
+                    p(-0.04, under - 0.05, -w * 0.75),
+                    p(0.04, under, w * 0.75),
+                    0.008,
+                ),
+            );
+        }
+    }
+    if support || rng.chance(0.5) {
+        let y = under * rng.uniform(0.3, 0.6);
+        let a = if along_x {
+            [-l * at, y, 0.0]
+        } else {
+            [0.0, y, -l * at]
+        };
+        let b = [-a[0], y, -a[2]];
+        s.add(SUPPORT, RoundedBox::bar(a, b, 0.025, 0.005));
+    }
+}
+
+fn frames(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    let r = rng.uniform(0.01, 0.025);
+    let along_x = t.hx > t.hz;
+    let inset = rng.uniform(0.0, 0.1);
+    let (lx, lz) = (t.hx - inset - r, t.hz - inset - r);
+    let sled = rng.chance(0.3); // open at the top corners: sled-like loops
+    let square = rng.chance(0.5);
+    for sl in [-1.0f32, 1.0] {
+        let c = |b: f32, y: f32| -> V3 {
+            if along_x {
+                [sl * lx, y, b * lz]
+            } else {
+                [b * lx, y, sl * lz]
+            }
+        };
+        if square {
+            let path = [c(-1.0, under), c(-1.0, r), c(1.0, r), c(1.0, under)];
+            s.add(LEG, RoundedBox::bar(path[0], path[1], r, r * 0.1));
+            s.add(LEG, RoundedBox::bar(path[1], path[2], r, r * 0.1));
+            s.add(LEG, RoundedBox::bar(path[2], path[3], r, r * 0.1));
+            if !sled {
+                s.add(LEG, RoundedBox::bar(path[3], path[0], r, r * 0.1));
+            }
+        } else {
+            let mut path = vec![c(-1.0, under), c(-1.0, r), c(1.0, r), c(1.0, under)];
+            if !sled {
+                path.push(c(-1.0, under));
+            }
+            s.add(LEG, Tube::new(&path, r, TubeEnd::Flat));
+        }
+    }
+    if support {
+        if rng.chance(0.5) {
+            let y = under - 0.03;
+            for b in [-1.0f32, 1.0] {
+                let (a, e) = if along_x {
+                    ([-lx, y, b * lz], [lx, y, b * lz])
+                } else {
+                    ([b * lx, y, -lz], [b * lx, y, lz])
+                };
+                s.add(SUPPORT, Frustum::rod(a, e, r * 0.8));
+            }
+        } else {
+            let y = under * rng.uniform(0.15, 0.4);
+            s.add(
+                SUPPORT,
+                RoundedBox::from_corners([-lx + r, y, -lz + r], [lx - r, y + 0.015, lz - r], 0.003),
+            );
+        }
+    }
+}
+
+fn x_legs(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    let along_x = t.hx > t.hz || t.round && rng.chance(0.5);
+    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
+    let at = rng.uniform(0.6, 0.85) * if t.round { 0.75 } else { 1.0 };
+    let half = rng.uniform(0.015, 0.035);
+    for sl in [-1.0f32, 1.0] {
+        let p = |b: f32, y: f32| -> V3 {
+            if along_x {
+                [sl * l * at, y, b]
+            } else {
+                [b, y, sl * l * at]
+            }
+        };
+        let ww = w * 0.8;
+        s.add(
+            LEG,
+            RoundedBox::bar(p(-ww, 0.0), p(ww, under), half, half * 0.2),
+        );
+        s.add(
+            LEG,
+            RoundedBox::bar(p(ww, 0.0), p(-ww, under), half, half * 0.2),
+        );
+    }
+    if support {
+        let y = under * 0.5;
+        let a = if along_x {
+            [-l * at, y, 0.0]
+        } else {
+            [0.0, y, -l * at]
+        };
+        s.add(SUPPORT, Frustum::rod(a, [-a[0], y, -a[2]], half * 0.6));
+    }
+}
+
+fn panels(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    // Panels across the short side at both ends of the long side.
+    let along_x = t.hx >= t.hz;
+    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
+    let th = if t.thick > 0.05 && rng.chance(0.5) {
+        t.thick // waterfall: as thick as the top
+    } else {
+        rng.uniform(0.015, 0.07)
+    };
+    let inset = if rng.chance(0.4) {
+        0.0
+    } else {
+        rng.uniform(0.02, 0.2) * l
+    };
+    let depth = w * rng.uniform(0.8, 1.0);
+    let pos = l - inset - th;
+    let plate = rng.chance(0.15);
+    let cut = rng.chance(0.15); // an arch cut out of the panel: two feet
+    let p = |a: f32, y: f32, b: f32| -> V3 {
+        if along_x {
+            [a, y, b]
+        } else {
+            [b, y, a]
+        }
+    };
+    for sl in [-1.0f32, 1.0] {
+        let x = sl * pos;
+        if cut {
+            let foot = depth * rng.uniform(0.15, 0.3);
+            let arch = under * rng.uniform(0.2, 0.5);
+            s.add(
+                LEG,
+                RoundedBox::from_corners(p(x - th, arch, -depth), p(x + th, under, depth), 0.003),
+            );
+            for sb in [-1.0f32, 1.0] {
                 s.add(
                     LEG,
                     RoundedBox::from_corners(
-                        [-hx + 0.01, 0.0, sz * (hz - 0.01) - t],
-                        [hx - 0.01, under, sz * (hz - 0.01) + t],
-                        0.004,
+                        p(x - th, 0.0, sb * depth - foot),
+                        p(x + th, arch, sb * depth),
+                        0.003,
                     ),
                 );
             }
-            if support {
-                let dw = hz * rng.uniform(0.35, 0.5);
-                let sz = if rng.chance(0.5) { 1.0 } else { -1.0 };
-                let drawers = 1 + rng.below(3);
-                let dh = under * rng.uniform(0.25, 0.9);
-                let z0 = sz * (hz - 0.01 - t);
-                let z1 = z0 - sz * dw;
+        } else {
+            s.add(
+                LEG,
+                RoundedBox::from_corners(p(x - th, 0.0, -depth), p(x + th, under, depth), 0.003),
+            );
+        }
+    }
+    if plate {
+        s.add(
+            LEG,
+            RoundedBox::from_corners(p(-pos - th, 0.0, -depth), p(pos + th, th, depth), 0.003),
+        );
+    }
+    if support {
+        match rng.below(3) {
+            0 => {
+                // Modesty / back panel.
+                let h = under * rng.uniform(0.3, 0.8);
+                let b = -depth * rng.uniform(0.6, 1.0);
                 s.add(
                     SUPPORT,
                     RoundedBox::from_corners(
-                        [-hx + 0.03, under - dh, z0.min(z1)],
-                        [hx - 0.03, under, z0.max(z1)],
-                        0.004,
+                        p(-pos + th, under - h, b - 0.01),
+                        p(pos - th, under, b + 0.01),
+                        0.003,
                     ),
                 );
-                for k in 0..drawers {
-                    let y = under - dh * (k as f32 + 0.5) / drawers as f32;
-                    s.add(
-                        SUPPORT,
-                        SphereZone::sphere(0.012).at([hx - 0.02, y, 0.5 * (z0 + z1)]),
-                    );
-                }
-                if rng.chance(0.5) {
+            }
+            1 => {
+                // One or two shelves between the panels.
+                let n = if rng.chance(0.3) { 2 } else { 1 };
+                for k in 0..n {
+                    let y = if plate { th } else { 0.0 }
+                        + under * (0.12 + 0.4 * k as f32) * rng.uniform(0.7, 1.3);
                     s.add(
                         SUPPORT,
                         RoundedBox::from_corners(
-                            [-hx + 0.05, under * 0.45, -hz + t],
-                            [-hx + 0.07, under, hz - t],
+                            p(-pos + th, y, -depth * 0.95),
+                            p(pos - th, y + 0.02, depth * 0.95),
+                            0.003,
+                        ),
+                    );
+                }
+            }
+            _ => {
+                // A beam or apron between the panels under the top.
+                let h = rng.uniform(0.04, 0.12).min(under * 0.3);
+                for sb in [-1.0f32, 1.0] {
+                    s.add(
+                        SUPPORT,
+                        RoundedBox::from_corners(
+                            p(-pos + th, under - h, sb * depth * 0.9 - 0.01),
+                            p(pos - th, under, sb * depth * 0.9 + 0.01),
                             0.003,
                         ),
                     );
@@ -342,5 +875,157 @@ pub fn build(rng: &mut Rng) -> Shape {
             }
         }
     }
-    s
+}
+
+/// A solid block or drum base (coffee and side tables), labelled leg.
+fn block(s: &mut Shape, rng: &mut Rng, t: &Top) {
+    let under = t.under;
+    let k = rng.uniform(0.5, 0.9);
+    if t.round || rng.chance(0.3) {
+        let r = t.hx.min(t.hz) * k;
+        s.add(
+            LEG,
+            Frustum::new(r * rng.uniform(0.7, 1.1), r, under / 2.0, (true, false)).at([
+                0.0,
+                under / 2.0,
+                0.0,
+            ]),
+        );
+    } else {
+        s.add(
+            LEG,
+            RoundedBox::new([t.hx * k, under / 2.0, t.hz * k], 0.01).at([0.0, under / 2.0, 0.0]),
+        );
+    }
+}
+
+/// Desks: panel or post legs on one side, a drawer block (support) on the
+/// other, or drawer blocks on both sides; modesty panels and keyboard trays.
+fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
+    let under = t.under;
+    let along_x = t.hx >= t.hz;
+    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
+    let p = |a: f32, y: f32, b: f32| -> V3 {
+        if along_x {
+            [a, y, b]
+        } else {
+            [b, y, a]
+        }
+    };
+    let th = rng.uniform(0.015, 0.04);
+    let side = if rng.chance(0.5) { 1.0 } else { -1.0 };
+    let both_blocks = support && rng.chance(0.15);
+    let block_w = l * rng.uniform(0.25, 0.4);
+    let legs_as_posts = rng.chance(0.3);
+    // The leg side (or both when there is no drawer block).
+    let leg_sides: Vec<f32> = if support && !both_blocks {
+        vec![-side]
+    } else if both_blocks {
+        vec![]
+    } else {
+        vec![-1.0, 1.0]
+    };
+    for &sl in &leg_sides {
+        let x = sl * (l - 0.01 - th);
+        if legs_as_posts {
+            for sb in [-1.0f32, 1.0] {
+                s.add(
+                    LEG,
+                    RoundedBox::bar(
+                        p(x, 0.0, sb * (w - 0.04)),
+                        p(x, under, sb * (w - 0.04)),
+                        0.025,
+                        0.004,
+                    ),
+                );
+            }
+        } else {
+            s.add(
+                LEG,
+                RoundedBox::from_corners(
+                    p(x - th, 0.0, -w + 0.01),
+                    p(x + th, under, w - 0.01),
+                    0.003,
+                ),
+            );
+        }
+    }
+    if !support {
+        return;
+    }
+    let sides: Vec<f32> = if both_blocks {
+        vec![-1.0, 1.0]
+    } else {
+        vec![side]
+    };
+    let floor = rng.chance(0.8);
+    let dh = if floor {
+        under
+    } else {
+        under * rng.uniform(0.2, 0.4)
+    };
+    let drawers = 1 + rng.below(4);
+    // Annotators labelled floor-standing drawer cabinets either way: as the
+    // leg they stand in for, or as support (drawers).
+    let block_part = if floor && rng.chance(0.4) {
+        LEG
+    } else {
+        SUPPORT
+    };
+    for &sl in &sides {
+        let x0 = sl * (l - 0.01);
+        let x1 = sl * (l - 0.01 - block_w);
+        let (lo, hi) = (x0.min(x1), x0.max(x1));
+        s.add(
+            block_part,
+            RoundedBox::from_corners(p(lo, under - dh, -w + 0.02), p(hi, under, w - 0.02), 0.004),
+        );
+        // Drawer fronts: thin slabs with knobs on the front face.
+        for k in 0..drawers {
+            let y1 = under - dh * k as f32 / drawers as f32 - 0.01;
+            let y0 = under - dh * (k + 1) as f32 / drawers as f32 + 0.01;
+            if along_x {
+                s.add(
+                    block_part,
+                    RoundedBox::from_corners([lo + 0.01, y0, w - 0.02], [hi - 0.01, y1, w], 0.003),
+                );
+                s.add(
+                    block_part,
+                    SphereZone::sphere(0.012).at([0.5 * (lo + hi), 0.5 * (y0 + y1), w + 0.008]),
+                );
+            } else {
+                s.add(
+                    block_part,
+                    RoundedBox::from_corners([w - 0.02, y0, lo + 0.01], [w, y1, hi - 0.01], 0.003),
+                );
+                s.add(
+                    block_part,
+                    SphereZone::sphere(0.012).at([w + 0.008, 0.5 * (y0 + y1), 0.5 * (lo + hi)]),
+                );
+            }
+        }
+    }
+    let inner = l - 0.01 - if both_blocks { block_w } else { 0.0 };
+    if rng.chance(0.6) {
+        let h = under * rng.uniform(0.3, 0.7);
+        s.add(
+            SUPPORT,
+            RoundedBox::from_corners(
+                p(-inner, under - h, -w + 0.02),
+                p(inner, under, -w + 0.04),
+                0.003,
+            ),
+        );
+    }
+    if rng.chance(0.2) {
+        // Keyboard tray under the top.
+        s.add(
+            SUPPORT,
+            RoundedBox::from_corners(
+                p(-l * 0.3, under - 0.08, -w * 0.5),
+                p(l * 0.3, under - 0.065, w * 0.8),
+                0.003,
+            ),
+        );
+    }
 }
