@@ -18,9 +18,11 @@ pub mod eval;
 pub mod geometry;
 pub mod io;
 pub mod model;
+pub mod predict;
 pub mod render;
 pub mod rng;
 pub mod synth;
+pub mod train;
 
 pub use cloud::PointCloud;
 pub use error::{Error, Result};

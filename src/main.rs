@@ -7,6 +7,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => pcseg::cli::run::execute(args),
+        Command::Eval(args) => pcseg::cli::eval::execute(args),
         Command::Info(args) => pcseg::cli::info::execute(args),
         Command::Synth(args) => pcseg::cli::synth::execute(args),
         Command::Render(args) => pcseg::cli::render::execute(args),

@@ -28,12 +28,8 @@ pub fn execute(args: Args) -> Result<()> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
     if is_model {
-        // TODO(lead): wire the model description when src/model lands:
-        // return crate::model::describe_file(&args.file, args.json);
-        anyhow::bail!(
-            "{}: describing model files needs the model module, not built in yet",
-            args.file.display()
-        );
+        print!("{}", crate::model::describe_file(&args.file, args.json)?);
+        return Ok(());
     }
     let (cloud, source) = read_cloud_with_info(&args.file, args.format)?;
     let summary = Summary::new(&cloud, &source);

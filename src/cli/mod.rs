@@ -6,8 +6,11 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+pub mod eval;
 pub mod info;
+pub mod model_file;
 pub mod render;
+pub mod run;
 pub mod synth;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
@@ -22,6 +25,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Label every point of point clouds with its part.
+    Run(run::Args),
+    /// Score a model (or labelled files) on a dataset with the ShapeNetPart mIoU protocol.
+    Eval(eval::Args),
     /// Describe a point cloud or a model file.
     Info(info::Args),
     /// Write a procedural ShapeNetPart-compatible labelled dataset.

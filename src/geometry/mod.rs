@@ -23,7 +23,9 @@ pub use knn::{
 };
 pub use label_transfer::{transfer_labels_idw, transfer_labels_nearest, transfer_logits_idw};
 pub use normalize::{normalize_unit_sphere, Normalization};
-pub use normals::{estimate_normals, estimate_normals_with_tree, DEFAULT_NORMAL_K};
+pub use normals::{
+    estimate_normals, estimate_normals_at, estimate_normals_with_tree, DEFAULT_NORMAL_K,
+};
 pub use tree::PointTree;
 
 /// Squared Euclidean distance between two points: `dx*dx + dy*dy + dz*dz`

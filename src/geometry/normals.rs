@@ -94,37 +94,68 @@ pub fn estimate_normals_with_tree(
     points: &[[f32; 3]],
     k: usize,
 ) -> Vec<[f32; 3]> {
+    estimate_normals_at(tree, points, points, k)
+}
+
+/// Unit normals at each of `queries` from the PCA of its `k` nearest points
+/// of `support` (the cloud the `tree` was built on), oriented outward from
+/// the support's centroid. Lets `pcseg run` estimate normals only at the
+/// points the network sees while using the whole cloud's neighbourhoods.
+///
+/// # Panics
+///
+/// When `tree` was not built on `support` (their sizes differ).
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{estimate_normals_at, PointTree};
+///
+/// // A grid in the plane y = 0 with a point far below: normals point up (+y).
+/// let mut support: Vec<[f32; 3]> = (0..100)
+///     .map(|i| [(i % 10) as f32 * 0.1, 0.0, (i / 10) as f32 * 0.1])
+///     .collect();
+/// support.push([0.45, -50.0, 0.45]);
+/// let tree = PointTree::new(&support);
+/// let n = estimate_normals_at(&tree, &support, &[[0.42, 0.0, 0.47]], 12);
+/// assert!((n[0][1] - 1.0).abs() < 1e-6, "{:?}", n[0]);
+/// ```
+pub fn estimate_normals_at(
+    tree: &PointTree,
+    support: &[[f32; 3]],
+    queries: &[[f32; 3]],
+    k: usize,
+) -> Vec<[f32; 3]> {
     assert_eq!(
         tree.len(),
-        points.len(),
-        "estimate_normals_with_tree: the tree holds {} points, the cloud {}",
+        support.len(),
+        "estimate_normals_at: the tree holds {} points, the support cloud {}",
         tree.len(),
-        points.len()
+        support.len()
     );
-    let n = points.len();
-    if n == 0 {
-        return Vec::new();
+    if support.is_empty() || queries.is_empty() {
+        return vec![[0.0, 0.0, 1.0]; queries.len()];
     }
-    let k = k.max(3).min(n);
-    let centroid = centroid(points);
-    let radius2 = points
+    let k = k.max(3).min(support.len());
+    let centroid = centroid(support);
+    let radius2 = support
         .iter()
         .map(|p| norm2(sub(widen(*p), centroid)))
         .fold(0f64, f64::max);
     let eps = radius2 * 1e-12;
 
-    let mut normals = vec![[0f32; 3]; n];
+    let mut normals = vec![[0f32; 3]; queries.len()];
     // Race-free: each task writes only its own chunk of `normals` and reads
     // the shared tree and points.
     normals
         .par_chunks_mut(POINTS_PER_TASK)
-        .zip(points.par_chunks(POINTS_PER_TASK))
+        .zip(queries.par_chunks(POINTS_PER_TASK))
         .for_each(|(out, chunk)| {
             let mut near = Vec::with_capacity(k);
             for (o, p) in out.iter_mut().zip(chunk) {
                 near.clear();
                 tree.nearest_k_any_tie(p, k, &mut near);
-                *o = normal_at(points, p, &near, centroid, eps);
+                *o = normal_at(support, p, &near, centroid, eps);
             }
         });
     normals

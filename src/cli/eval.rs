@@ -1,0 +1,288 @@
+//! `pcseg eval`: the standard ShapeNetPart mIoU evaluation.
+
+use super::model_file::load_network;
+use super::{progress_bar, SomeFailed};
+use crate::categories::{self, Category};
+use crate::eval::protocol::{run_shape, Protocol, Scored};
+use crate::eval::{EvalReport, MiouAccumulator, RunInfo};
+use crate::io::dataset::{load_shape, Dataset, ShapeRef, Split};
+use crate::io::folder_dataset::FolderDataset;
+use crate::io::{self, atomic::write_atomic};
+use crate::model::Network;
+use crate::predict::PredictOptions;
+use anyhow::{bail, Context};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Arguments of `pcseg eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A ShapeNetPart folder (`_normal` or v0 layout) or a folder of labelled PLY/XYZ files.
+    pub dataset: PathBuf,
+    /// Split to score: test, val, train, trainval or all.
+    #[arg(long, default_value = "test")]
+    pub split: Split,
+    /// Model file (.safetensors); default: the model embedded in pcseg.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// all-points (score every original point) or resample-2048 (PointNet++ reference).
+    #[arg(long, default_value = "all-points")]
+    pub protocol: Protocol,
+    /// Points the network sees per shape (all-points protocol).
+    #[arg(long, default_value_t = 2048)]
+    pub points: usize,
+    /// Test-time votes per shape (logits averaged).
+    #[arg(long, default_value_t = 1)]
+    pub votes: usize,
+    /// Seed of the sampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Only these categories (comma-separated names or synsets).
+    #[arg(long, value_delimiter = ',')]
+    pub categories: Vec<String>,
+    /// Category of every file of a plain folder dataset (default: each file's folder name).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Score at most this many shapes (after the category filter).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Score files already labelled by `pcseg run` in this folder (matched by
+    /// file stem) instead of running the model.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
+    /// Also write the report as one JSON object to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Also write the report's tables as Markdown to this file.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_categories(names: &[String]) -> anyhow::Result<Vec<&'static Category>> {
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| {
+            categories::find_category(n).with_context(|| {
+                format!(
+                    "unknown category '{n}'; valid: {}",
+                    categories::category_names()
+                )
+            })
+        })
+        .collect()
+}
+
+/// The shapes to score, with warnings about listed-but-missing shapes.
+fn list_shapes(
+    args: &Args,
+    filter: &[&'static Category],
+) -> anyhow::Result<(Vec<ShapeRef>, Vec<String>)> {
+    let list = if Dataset::is_root(&args.dataset) {
+        let ds = Dataset::open(&args.dataset)?;
+        let split = if ds.has_splits() {
+            args.split
+        } else {
+            Split::All
+        };
+        ds.shapes(split)?
+    } else {
+        let category = args
+            .category
+            .as_deref()
+            .map(|n| parse_categories(&[n.to_string()]).map(|v| v[0]))
+            .transpose()?;
+        FolderDataset::open(&args.dataset, category)?
+            .shapes()
+            .clone()
+    };
+    let list = list.filter(filter, args.limit);
+    let warnings = list.warnings(&args.dataset.display().to_string());
+    Ok((list.shapes, warnings))
+}
+
+/// Find the prediction file of `shape` in `dir`: `<dir>/<token>.<ext>` or
+/// `<dir>/<synset>/<token>.<ext>`, for ext in ply, xyz, txt, pts, csv.
+fn prediction_file(dir: &Path, shape: &ShapeRef) -> Option<PathBuf> {
+    let stems = [
+        dir.join(&shape.token),
+        dir.join(&shape.synset).join(&shape.token),
+        dir.join(format!("{}.labelled", shape.token)),
+    ];
+    stems.iter().find_map(|stem| {
+        ["ply", "xyz", "txt", "pts", "csv"]
+            .iter()
+            .map(|e| stem.with_extension(e))
+            .find(|p| p.is_file() && p != &shape.path)
+    })
+}
+
+fn score_prediction_file(dir: &Path, shape: &ShapeRef) -> anyhow::Result<Scored> {
+    let truth_cloud = load_shape(shape)?;
+    let truth = truth_cloud.labels.unwrap_or_default();
+    let Some(path) = prediction_file(dir, shape) else {
+        bail!(
+            "{}: no prediction file for {} in {}",
+            shape.path.display(),
+            shape.token,
+            dir.display()
+        );
+    };
+    let pred_cloud = io::read_cloud(&path, None)?;
+    let Some(pred) = pred_cloud.labels else {
+        bail!("{}: no label property", path.display());
+    };
+    if pred.len() != truth.len() {
+        bail!(
+            "{}: {} labelled points, but {} has {}",
+            path.display(),
+            pred.len(),
+            shape.path.display(),
+            truth.len()
+        );
+    }
+    Ok(Scored { pred, truth })
+}
+
+fn score_with_model(
+    net: &Network,
+    shape: &ShapeRef,
+    protocol: Protocol,
+    options: &PredictOptions,
+    index: usize,
+) -> anyhow::Result<Scored> {
+    let cloud = load_shape(shape)?;
+    let name = shape.path.display().to_string();
+    Ok(run_shape(
+        net,
+        &cloud,
+        shape.category,
+        protocol,
+        options,
+        index,
+        &name,
+    )?)
+}
+
+/// Run `pcseg eval`.
+pub fn execute(args: Args) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let filter = parse_categories(&args.categories)?;
+    let (shapes, warnings) = list_shapes(&args, &filter)?;
+    for w in &warnings {
+        eprintln!("pcseg: warning: {w}");
+    }
+    if shapes.is_empty() {
+        bail!("{}: no shapes to evaluate", args.dataset.display());
+    }
+    let options = PredictOptions {
+        points: args.points,
+        votes: args.votes,
+        seed: args.seed,
+    };
+    let net = match &args.predictions {
+        Some(_) => None,
+        None => Some(load_network(args.model.as_deref(), args.quiet)?),
+    };
+    let acc = Mutex::new(MiouAccumulator::default());
+    let failures = Mutex::new(Vec::new());
+    let bar = progress_bar(shapes.len() as u64, args.quiet, "evaluating");
+    // Shapes are independent; each worker scores into a local accumulator and
+    // merges it once, so the lock is taken once per rayon split.
+    shapes
+        .par_iter()
+        .enumerate()
+        .fold(MiouAccumulator::default, |mut local, (i, shape)| {
+            let scored = match (&net, &args.predictions) {
+                (Some(net), _) => score_with_model(net, shape, args.protocol, &options, i),
+                (None, Some(dir)) => score_prediction_file(dir, shape),
+                (None, None) => unreachable!("either a model or a predictions folder"),
+            };
+            match scored {
+                Ok(s) => {
+                    local.add(shape.category, &s.pred, &s.truth);
+                }
+                Err(e) => failures
+                    .lock()
+                    .expect("no panics while holding the lock")
+                    .push((i, format!("{e:#}"))),
+            }
+            bar.inc(1);
+            local
+        })
+        .for_each(|local| {
+            acc.lock()
+                .expect("no panics while holding the lock")
+                .merge(&local)
+        });
+    bar.finish_and_clear();
+    let acc = acc.into_inner().expect("lock not poisoned");
+    let mut failures = failures.into_inner().expect("lock not poisoned");
+    failures.sort();
+    for (_, f) in &failures {
+        eprintln!("pcseg: error: {}", f.replace('\n', " "));
+    }
+    let (model, parameters, points, votes, protocol) = match &net {
+        Some(net) => (
+            net.config().name.clone(),
+            crate::model::cost::param_count(net.config()).0,
+            match args.protocol {
+                Protocol::AllPoints => args.points,
+                Protocol::Resample(n) => n,
+            },
+            args.votes,
+            args.protocol.name(),
+        ),
+        None => ("-".into(), 0, 0, 0, "predictions".into()),
+    };
+    let report = EvalReport::new(
+        &acc,
+        RunInfo {
+            protocol,
+            points,
+            votes,
+            model,
+            parameters,
+            dataset: format!("{} ({})", args.dataset.display(), args.split),
+            seconds: start.elapsed().as_secs_f64(),
+        },
+    );
+    print!("{}", report.to_text());
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        write_atomic(path, |w| w.write_all(text.as_bytes()))?;
+    }
+    if let Some(path) = &args.markdown {
+        let text = report.to_markdown();
+        write_atomic(path, |w| w.write_all(text.as_bytes()))?;
+    }
+    if !failures.is_empty() {
+        return Err(SomeFailed {
+            failed: failures.len(),
+            total: shapes.len(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_lists_parse() {
+        let v = parse_categories(&["chair".into(), "04379243".into(), " ".into()]).unwrap();
+        assert_eq!(
+            v.iter().map(|c| c.name).collect::<Vec<_>>(),
+            ["Chair", "Table"]
+        );
+        assert!(parse_categories(&["sofa".into()]).is_err());
+    }
+}

@@ -1,0 +1,263 @@
+//! From a raw point cloud to a part label per point: the inference pipeline
+//! shared by `pcseg run` and `pcseg eval`.
+//!
+//! 1. normalise to the unit sphere and sample N points exactly as training
+//!    does ([`crate::train::sample::prepare_cloud`]);
+//! 2. normals: the source's when it has them, otherwise PCA normals of the
+//!    sampled points, estimated from their k nearest neighbours in the cloud
+//!    (thinned to at most 8N points, so the neighbourhood scale does not
+//!    depend on the scanner's density) and oriented outward from the centroid;
+//! 3. the network, once per vote (each vote samples with its own seed, as the
+//!    PointNet++ reference votes do), logits averaged over votes;
+//! 4. the category: given, or chosen by [`choose_category`];
+//! 5. every input point gets the inverse-distance-weighted logits of its 3
+//!    nearest sampled points; its label is the argmax over the category's parts.
+
+use crate::categories::{Category, CATEGORIES, NUM_CATEGORIES};
+use crate::cloud::PointCloud;
+use crate::error::{Error, Result};
+use crate::geometry::{estimate_normals_at, transfer_logits_idw, PointTree};
+use crate::model::{CloudInput, Network};
+use crate::rng::Rng;
+use crate::train::sample::{prepare_cloud, sample_indices, PRESAMPLE_FACTOR};
+use ndarray::{Array2, Axis};
+
+/// Neighbours used to estimate a normal when the cloud has none.
+pub const NORMAL_NEIGHBOURS: usize = 16;
+
+/// How to run the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PredictOptions {
+    /// Points the network sees (N).
+    pub points: usize,
+    /// Forward passes averaged (each with its own sample of the cloud).
+    pub votes: usize,
+    /// Seed of the sampling; the whole pipeline is deterministic for a seed.
+    pub seed: u64,
+}
+
+impl Default for PredictOptions {
+    fn default() -> Self {
+        PredictOptions {
+            points: 2048,
+            votes: 1,
+            seed: 0,
+        }
+    }
+}
+
+/// Which category to segment under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryChoice {
+    /// The category is known.
+    Given(&'static Category),
+    /// Let [`choose_category`] pick it.
+    Auto,
+}
+
+/// How `--category auto` decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoChoice {
+    /// Confidence of every category (mean over points of the largest
+    /// probability among the category's parts), indexed by category.
+    pub scores: [f32; NUM_CATEGORIES],
+    /// Best score minus the second best.
+    pub margin: f32,
+}
+
+/// The result of segmenting one cloud.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The category segmented under.
+    pub category: &'static Category,
+    /// Global part id per input point.
+    pub labels: Vec<u32>,
+    /// Present when the category was chosen automatically.
+    pub auto: Option<AutoChoice>,
+}
+
+/// One vote's network input: the sampled points in the unit-sphere frame and
+/// their normals.
+struct VoteInput {
+    points: Vec<[f32; 3]>,
+    normals: Vec<[f32; 3]>,
+    seed: u64,
+}
+
+fn vote_input(cloud: &PointCloud, normalized: &[[f32; 3]], n: usize, seed: u64) -> VoteInput {
+    let mut rng = Rng::new(seed);
+    let prepared = prepare_cloud(cloud, n, &mut rng);
+    let normals = match prepared.cloud.normals {
+        Some(normals) => normals,
+        None => {
+            // Neighbourhoods from a thinned copy of the cloud, see the module doc.
+            let limit = n.saturating_mul(PRESAMPLE_FACTOR);
+            let support: Vec<[f32; 3]> = if normalized.len() > limit {
+                sample_indices(normalized, limit, &mut rng)
+                    .into_iter()
+                    .map(|i| normalized[i])
+                    .collect()
+            } else {
+                normalized.to_vec()
+            };
+            let tree = PointTree::new(&support);
+            estimate_normals_at(&tree, &support, &prepared.cloud.points, NORMAL_NEIGHBOURS)
+        }
+    };
+    VoteInput {
+        points: prepared.cloud.points,
+        normals,
+        seed: rng.next_u64(),
+    }
+}
+
+impl VoteInput {
+    fn input(&self, category: usize) -> CloudInput<'_> {
+        CloudInput {
+            points: &self.points,
+            normals: Some(&self.normals),
+            category,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Softmax over `category`'s parts of each row, then the mean over rows of the
+/// largest probability: how confident the network is under that category.
+fn confidence(logits: &Array2<f32>, category: &Category) -> f32 {
+    let range = category.part_range();
+    let mut total = 0f64;
+    for row in logits.axis_iter(Axis(0)) {
+        let part = &row.as_slice().expect("logits rows are contiguous")[range.clone()];
+        let max = part.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = part.iter().map(|&v| (v - max).exp()).sum();
+        total += (1.0 / sum) as f64;
+    }
+    (total / logits.nrows().max(1) as f64) as f32
+}
+
+/// Pick the category whose decoding the network is most confident about
+/// (mean max-probability over points, averaged over votes). Returns the
+/// category and the per-vote logits under every category.
+///
+/// This is the one place that decides `--category auto`; a trained
+/// classification head can replace it without touching the callers.
+pub fn choose_category(
+    net: &Network,
+    encoded: &[crate::model::Encoded],
+) -> Result<(&'static Category, AutoChoice, Vec<Vec<Array2<f32>>>)> {
+    let mut scores = [0f32; NUM_CATEGORIES];
+    let mut logits = Vec::with_capacity(encoded.len());
+    for enc in encoded {
+        let mut per_category = Vec::with_capacity(NUM_CATEGORIES);
+        for c in &CATEGORIES {
+            let l = net.decode(enc, c.index)?;
+            scores[c.index] += confidence(&l, c) / encoded.len() as f32;
+            per_category.push(l);
+        }
+        logits.push(per_category);
+    }
+    let mut order: Vec<usize> = (0..NUM_CATEGORIES).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let margin = scores[order[0]] - scores[order[1]];
+    Ok((&CATEGORIES[order[0]], AutoChoice { scores, margin }, logits))
+}
+
+/// Check that a cloud can be segmented: not empty, all coordinates finite.
+pub fn check_cloud(cloud: &PointCloud, name: &str) -> Result<()> {
+    if cloud.is_empty() {
+        return Err(Error::Data {
+            path: name.to_string(),
+            line: None,
+            message: "the cloud has no points".into(),
+        });
+    }
+    if let Some(i) = cloud.first_non_finite() {
+        return Err(Error::Data {
+            path: name.to_string(),
+            line: None,
+            message: format!("point {i} has a NaN or infinite coordinate or normal"),
+        });
+    }
+    Ok(())
+}
+
+/// Segment one cloud. `name` is used in error messages. Runs on the calling
+/// thread except for the label transfer, which is parallel over points.
+pub fn predict(
+    net: &Network,
+    cloud: &PointCloud,
+    choice: CategoryChoice,
+    options: &PredictOptions,
+    name: &str,
+) -> Result<Prediction> {
+    check_cloud(cloud, name)?;
+    if options.points == 0 || options.votes == 0 {
+        return Err(Error::usage("--points and --votes must be at least 1"));
+    }
+    let (normalized, _) = crate::geometry::normalize_unit_sphere(&cloud.points);
+    let votes: Vec<VoteInput> = (0..options.votes)
+        .map(|v| {
+            let seed = Rng::for_item(options.seed, v as u64).next_u64();
+            vote_input(cloud, &normalized, options.points, seed)
+        })
+        .collect();
+    let (category, auto, logits) = match choice {
+        CategoryChoice::Given(c) => {
+            let logits = votes
+                .iter()
+                .map(|v| net.forward_one(&v.input(c.index)))
+                .collect::<Result<Vec<_>>>()?;
+            (c, None, logits)
+        }
+        CategoryChoice::Auto => {
+            let encoded = votes
+                .iter()
+                .map(|v| net.encode(&v.input(0)))
+                .collect::<Result<Vec<_>>>()?;
+            let (c, auto, mut all) = choose_category(net, &encoded)?;
+            let logits = all.iter_mut().map(|per| per.swap_remove(c.index)).collect();
+            (c, Some(auto), logits)
+        }
+    };
+    let labels = transfer(category, &votes, &logits, &normalized)?;
+    Ok(Prediction {
+        category,
+        labels,
+        auto,
+    })
+}
+
+/// Average the votes' logits (restricted to the category's parts) at every
+/// input point and take the argmax.
+fn transfer(
+    category: &'static Category,
+    votes: &[VoteInput],
+    logits: &[Array2<f32>],
+    normalized: &[[f32; 3]],
+) -> Result<Vec<u32>> {
+    let k = category.num_parts();
+    let range = category.part_range();
+    let mut sum = vec![0f32; normalized.len() * k];
+    for (v, l) in votes.iter().zip(logits) {
+        let sub: Vec<f32> = l
+            .axis_iter(Axis(0))
+            .flat_map(|row| row.as_slice().expect("contiguous")[range.clone()].to_vec())
+            .collect();
+        let tree = PointTree::new(&v.points);
+        let t = transfer_logits_idw(&tree, &sub, k, normalized)?;
+        for (s, x) in sum.iter_mut().zip(&t) {
+            *s += x;
+        }
+    }
+    Ok(sum
+        .chunks_exact(k)
+        .map(|row| {
+            let best = row
+                .iter()
+                .enumerate()
+                .fold(0, |b, (i, &x)| if x > row[b] { i } else { b });
+            (category.first_part + best) as u32
+        })
+        .collect())
+}
