@@ -55,56 +55,93 @@ pub fn farthest_point_sample(points: &[[f32; 3]], m: usize, start: usize) -> Vec
         ys[i] = p[1];
         zs[i] = p[2];
     }
+    // Distance to the picked set, double-buffered: each step reads one
+    // buffer and writes the other, so every store is unconditional (an
+    // in-place `min` becomes a masked store, which is slow on AMD).
     let mut nearest = vec![f32::INFINITY; padded];
+    let mut next = vec![0f32; padded];
 
     let mut picked = Vec::with_capacity(m);
     let mut current = start % n;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        for _ in 0..m {
+            picked.push(current);
+            let c = points[current];
+            // SAFETY: the CPU supports AVX2, checked just above.
+            current = unsafe { update_and_argmax_avx2(&xs, &ys, &zs, &nearest, &mut next, c) };
+            std::mem::swap(&mut nearest, &mut next);
+        }
+        return picked;
+    }
     for _ in 0..m {
         picked.push(current);
-        current = update_and_argmax(&xs, &ys, &zs, &mut nearest, points[current]);
+        current = update_and_argmax(&xs, &ys, &zs, &nearest, &mut next, points[current]);
+        std::mem::swap(&mut nearest, &mut next);
     }
     picked
 }
 
-/// `nearest[i] = min(nearest[i], dist2(p_i, c))` for every slot, returning the
-/// lowest index of the largest updated value. All slices have the same length,
+/// [`update_and_argmax`] compiled for AVX2 (8 lanes per register). Only AVX2
+/// is enabled, not FMA, so every operation rounds exactly as the portable
+/// version and the result is identical.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn update_and_argmax_avx2(
+    xs: &[f32],
+    ys: &[f32],
+    zs: &[f32],
+    nearest: &[f32],
+    next: &mut [f32],
+    c: [f32; 3],
+) -> usize {
+    update_and_argmax(xs, ys, zs, nearest, next, c)
+}
+
+/// `next[i] = min(nearest[i], dist2(p_i, c))` for every slot, returning the
+/// lowest index of the largest new value. All slices have the same length,
 /// a multiple of [`LANES`].
-#[inline]
+///
+/// Two passes: the update tracks only per-lane maxima (pure min/max over
+/// fixed-size lane arrays, no bounds checks, so it vectorises); a second pass
+/// finds the first slot equal to the maximum, testing a whole lane group at a
+/// time and stopping at the first hit.
+#[inline(always)]
 fn update_and_argmax(
     xs: &[f32],
     ys: &[f32],
     zs: &[f32],
-    nearest: &mut [f32],
+    nearest: &[f32],
+    next: &mut [f32],
     c: [f32; 3],
 ) -> usize {
     let mut lane_max = [-1.0f32; LANES];
-    let mut lane_arg = [0u32; LANES];
-    let chunks = nearest
-        .chunks_exact_mut(LANES)
-        .zip(xs.chunks_exact(LANES))
-        .zip(ys.chunks_exact(LANES).zip(zs.chunks_exact(LANES)));
-    for (chunk, ((near, x), (y, z))) in chunks.enumerate() {
-        let base = (chunk * LANES) as u32;
+    let (out, _) = next.as_chunks_mut::<LANES>();
+    let (near, _) = nearest.as_chunks::<LANES>();
+    let (xs, _) = xs.as_chunks::<LANES>();
+    let (ys, _) = ys.as_chunks::<LANES>();
+    let (zs, _) = zs.as_chunks::<LANES>();
+    for ((out, near), ((x, y), z)) in out.iter_mut().zip(near).zip(xs.iter().zip(ys).zip(zs)) {
         for l in 0..LANES {
-            // Same formula and order as `geometry::dist2`.
+            // Same formula and order as `geometry::dist2`, and `f32::min` as
+            // in the definition.
             let dx = x[l] - c[0];
             let dy = y[l] - c[1];
             let dz = z[l] - c[2];
-            let d = dx * dx + dy * dy + dz * dz;
-            let v = if d < near[l] { d } else { near[l] };
-            near[l] = v;
-            // Strict `>` keeps the first index of the lane's maximum.
-            let better = v > lane_max[l];
-            lane_max[l] = if better { v } else { lane_max[l] };
-            lane_arg[l] = if better { base + l as u32 } else { lane_arg[l] };
+            let v = (dx * dx + dy * dy + dz * dz).min(near[l]);
+            out[l] = v;
+            lane_max[l] = if v > lane_max[l] { v } else { lane_max[l] };
         }
     }
-    let mut best = 0;
-    for l in 1..LANES {
-        let (v, b) = (lane_max[l], lane_max[best]);
-        if v > b || (v == b && lane_arg[l] < lane_arg[best]) {
-            best = l;
+    let max = lane_max
+        .iter()
+        .fold(-1.0f32, |m, &v| if v > m { v } else { m });
+    let (out, _) = next.as_chunks::<LANES>();
+    for (chunk, group) in out.iter().enumerate() {
+        if group.iter().fold(false, |hit, &v| hit | (v == max)) {
+            let lane = group.iter().position(|&v| v == max).unwrap_or(0);
+            return chunk * LANES + lane;
         }
     }
-    lane_arg[best] as usize
+    0
 }

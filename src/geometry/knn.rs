@@ -8,15 +8,11 @@
 //! `(dist2, index)`. See [`PointTree::nearest_k`] for how the tie rule is kept
 //! with a tree whose own tie order is unspecified.
 //!
-//! Queries are independent, so they are split into chunks processed by rayon,
-//! each writing its own disjoint rows of the outputs.
+//! Batches of queries run in parallel, in a cache-friendly order, with radius
+//! hints (see `batch.rs`); results are identical to one query at a time.
 
-use rayon::prelude::*;
-
+use super::batch::knn_rows;
 use super::PointTree;
-
-/// Queries per rayon task (each costs about a microsecond).
-const QUERIES_PER_TASK: usize = 512;
 
 /// For each query, the `k` nearest points (ascending distance, ties by lower
 /// index) and their squared distances. `k` is clamped to `points.len()`.
@@ -95,26 +91,19 @@ pub fn knn_into(tree: &PointTree, queries: &[[f32; 3]], k: usize, idx: &mut [u32
     if k == 0 {
         return;
     }
-    let rows = |queries: &[[f32; 3]], idx: &mut [u32], d2: &mut [f32]| {
-        let mut near = Vec::with_capacity(k + 1);
-        let rows = idx.chunks_exact_mut(k).zip(d2.chunks_exact_mut(k));
-        for (q, (idx_row, d2_row)) in queries.iter().zip(rows) {
-            tree.nearest_k(q, k, &mut near);
-            for (j, &(d, i)) in near.iter().enumerate() {
-                idx_row[j] = i;
-                d2_row[j] = d;
-            }
+    let rows = knn_rows(tree, queries, k, k, (0f32, 0u32), |_, near, row| {
+        row.copy_from_slice(near)
+    });
+    rows.gather(idx, k, |row, out| {
+        for (o, r) in out.iter_mut().zip(row) {
+            *o = r.1;
         }
-    };
-    if queries.len() <= QUERIES_PER_TASK {
-        rows(queries, idx, d2);
-    } else {
-        // Race-free: each task owns disjoint rows of `idx` and `d2`.
-        idx.par_chunks_mut(QUERIES_PER_TASK * k)
-            .zip(d2.par_chunks_mut(QUERIES_PER_TASK * k))
-            .zip(queries.par_chunks(QUERIES_PER_TASK))
-            .for_each(|((idx, d2), queries)| rows(queries, idx, d2));
-    }
+    });
+    rows.gather(d2, k, |row, out| {
+        for (o, r) in out.iter_mut().zip(row) {
+            *o = r.0;
+        }
+    });
 }
 
 /// PointNet++ feature-propagation weights: for each fine point, its 3 nearest
@@ -199,30 +188,23 @@ pub fn three_nn_weights_into(tree: &PointTree, fine: &[[f32; 3]], idx: &mut [u32
         w.len(),
         fine.len() * 3
     );
-    let rows = |fine: &[[f32; 3]], idx: &mut [u32], w: &mut [f32]| {
-        let mut near = Vec::with_capacity(4);
-        let rows = idx.chunks_exact_mut(3).zip(w.chunks_exact_mut(3));
-        for (q, (idx_row, w_row)) in fine.iter().zip(rows) {
-            tree.nearest_k(q, 3, &mut near);
-            let k = near.len();
-            for j in 0..3 {
-                let (d, i) = near[j % k];
-                idx_row[j] = i;
-                w_row[j] = 1.0 / (d + 1e-8);
-            }
-            let s: f32 = w_row.iter().sum();
-            for x in w_row.iter_mut() {
-                *x /= s;
-            }
+    let rows = knn_rows(tree, fine, 3, 3, (0f32, 0u32), |_, near, row| {
+        for (j, r) in row.iter_mut().enumerate() {
+            *r = near[j % near.len()];
         }
-    };
-    if fine.len() <= QUERIES_PER_TASK {
-        rows(fine, idx, w);
-    } else {
-        // Race-free: each task owns disjoint rows of `idx` and `w`.
-        idx.par_chunks_mut(QUERIES_PER_TASK * 3)
-            .zip(w.par_chunks_mut(QUERIES_PER_TASK * 3))
-            .zip(fine.par_chunks(QUERIES_PER_TASK))
-            .for_each(|((idx, w), fine)| rows(fine, idx, w));
-    }
+    });
+    rows.gather(idx, 3, |row, out| {
+        for (o, r) in out.iter_mut().zip(row) {
+            *o = r.1;
+        }
+    });
+    rows.gather(w, 3, |row, out| {
+        for (o, r) in out.iter_mut().zip(row) {
+            *o = 1.0 / (r.0 + 1e-8);
+        }
+        let s: f32 = out.iter().sum();
+        for o in out.iter_mut() {
+            *o /= s;
+        }
+    });
 }

@@ -11,16 +11,12 @@
 //!   either returned [N, P] or reduced to its per-point argmax (ties to the
 //!   lower part index), which never materialises [N, P].
 //!
-//! Points are independent, so they are split into chunks processed by rayon,
-//! each writing its own disjoint rows of the output.
+//! Points are independent; they are queried in parallel, in a cache-friendly
+//! order (see `batch.rs`), with the same results as one at a time.
 
-use rayon::prelude::*;
-
-use super::{three_nn_weights_into, PointTree};
+use super::batch::knn_rows;
+use super::PointTree;
 use crate::error::{Error, Result};
-
-/// Points per rayon task.
-const POINTS_PER_TASK: usize = 2048;
 
 /// Label of the nearest subset point for every point of `points` [N, 3].
 /// `subset` is a tree over the S labelled points and `labels` their S labels.
@@ -46,17 +42,11 @@ pub fn transfer_labels_nearest(
     points: &[[f32; 3]],
 ) -> Result<Vec<u32>> {
     check_subset(subset, labels.len(), 1, points.len())?;
+    let rows = knn_rows(subset, points, 1, 1, 0u32, |_, near, row| {
+        row[0] = labels[near[0].1 as usize];
+    });
     let mut out = vec![0u32; points.len()];
-    // Race-free: each task writes only its own chunk of `out`.
-    out.par_chunks_mut(POINTS_PER_TASK)
-        .zip(points.par_chunks(POINTS_PER_TASK))
-        .for_each(|(out, points)| {
-            let mut near = Vec::with_capacity(2);
-            for (o, p) in out.iter_mut().zip(points) {
-                subset.nearest_k(p, 1, &mut near);
-                *o = labels[near[0].1 as usize];
-            }
-        });
+    rows.gather(&mut out, 1, |row, o| o[0] = row[0]);
     Ok(out)
 }
 
@@ -87,25 +77,11 @@ pub fn transfer_logits_idw(
     points: &[[f32; 3]],
 ) -> Result<Vec<f32>> {
     check_subset(subset, logits.len(), parts, points.len())?;
+    let rows = knn_rows(subset, points, 3, parts, 0f32, |_, near, row| {
+        blend(logits, parts, near, row)
+    });
     let mut out = vec![0f32; points.len() * parts];
-    if points.is_empty() {
-        return Ok(out);
-    }
-    // Race-free: each task writes only its own rows of `out`.
-    out.par_chunks_mut(POINTS_PER_TASK * parts)
-        .zip(points.par_chunks(POINTS_PER_TASK))
-        .for_each(|(out, points)| {
-            let (idx, w) = weights(subset, points);
-            for (n, row) in out.chunks_exact_mut(parts).enumerate() {
-                blend(
-                    logits,
-                    parts,
-                    &idx[3 * n..3 * n + 3],
-                    &w[3 * n..3 * n + 3],
-                    row,
-                );
-            }
-        });
+    rows.gather(&mut out, parts, |row, o| o.copy_from_slice(row));
     Ok(out)
 }
 
@@ -135,45 +111,40 @@ pub fn transfer_labels_idw(
     points: &[[f32; 3]],
 ) -> Result<Vec<u32>> {
     check_subset(subset, logits.len(), parts, points.len())?;
+    let rows = knn_rows(subset, points, 3, 1, 0u32, |_, near, row| {
+        let mut blended = [0f32; 64];
+        if parts <= blended.len() {
+            blend(logits, parts, near, &mut blended[..parts]);
+            row[0] = argmax(&blended[..parts]);
+        } else {
+            let mut blended = vec![0f32; parts];
+            blend(logits, parts, near, &mut blended);
+            row[0] = argmax(&blended);
+        }
+    });
     let mut out = vec![0u32; points.len()];
-    if points.is_empty() {
-        return Ok(out);
-    }
-    // Race-free: each task writes only its own chunk of `out`.
-    out.par_chunks_mut(POINTS_PER_TASK)
-        .zip(points.par_chunks(POINTS_PER_TASK))
-        .for_each(|(out, points)| {
-            let (idx, w) = weights(subset, points);
-            let mut row = vec![0f32; parts];
-            for (n, o) in out.iter_mut().enumerate() {
-                blend(
-                    logits,
-                    parts,
-                    &idx[3 * n..3 * n + 3],
-                    &w[3 * n..3 * n + 3],
-                    &mut row,
-                );
-                *o = argmax(&row);
-            }
-        });
+    rows.gather(&mut out, 1, |row, o| o[0] = row[0]);
     Ok(out)
 }
 
-/// The 3-NN indices and weights of a chunk of points, computed serially (the
-/// caller is already one parallel task).
-fn weights(subset: &PointTree, points: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
-    let mut idx = vec![0u32; points.len() * 3];
-    let mut w = vec![0f32; points.len() * 3];
-    three_nn_weights_into(subset, points, &mut idx, &mut w);
-    (idx, w)
-}
-
-/// `row = sum_j w[j] * logits[idx[j], ..]`.
+/// `row = sum_j w_j * logits[i_j, ..]` over the 3 slots of PointNet++
+/// interpolation: the neighbours `near` (`(dist2, index)`, ascending; fewer
+/// than 3 are repeated cyclically) weighted by `1 / (d^2 + 1e-8)`, normalised
+/// to sum 1, exactly as [`super::three_nn_weights`] computes them.
 #[inline]
-fn blend(logits: &[f32], parts: usize, idx: &[u32], w: &[f32], row: &mut [f32]) {
+fn blend(logits: &[f32], parts: usize, near: &[(f32, u32)], row: &mut [f32]) {
+    let mut w = [0f32; 3];
+    let mut idx = [0usize; 3];
+    for j in 0..3 {
+        let (d, i) = near[j % near.len()];
+        w[j] = 1.0 / (d + 1e-8);
+        idx[j] = i as usize;
+    }
+    let s: f32 = w.iter().sum();
     row.fill(0.0);
-    for (&i, &wj) in idx.iter().zip(w) {
-        let src = &logits[i as usize * parts..(i as usize + 1) * parts];
+    for (&i, wj) in idx.iter().zip(w) {
+        let wj = wj / s;
+        let src = &logits[i * parts..(i + 1) * parts];
         for (r, &l) in row.iter_mut().zip(src) {
             *r += wj * l;
         }

@@ -7,6 +7,7 @@
 //! tree's internals. Large batches of queries are split over rayon.
 
 pub mod ball_query;
+mod batch;
 pub mod eigen;
 pub mod fps;
 pub mod knn;

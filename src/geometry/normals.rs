@@ -27,16 +27,12 @@
 //!
 //! Output is always unit length and finite for finite input.
 
-use rayon::prelude::*;
-
+use super::batch::knn_rows;
 use super::eigen::{dot, sym_eigen3};
 use super::PointTree;
 
 /// Neighbourhood size used when the caller has no preference.
 pub const DEFAULT_NORMAL_K: usize = 16;
-
-/// Points per rayon task.
-const POINTS_PER_TASK: usize = 1024;
 
 /// Unit normals [N, 3] of `points` [N, 3] from the PCA of each point's `k`
 /// nearest neighbours (itself included), oriented outward from the centroid.
@@ -144,20 +140,15 @@ pub fn estimate_normals_at(
         .fold(0f64, f64::max);
     let eps = radius2 * 1e-12;
 
+    // Neighbour sets are exact k-nearest (ties by index), so the normals do
+    // not depend on the tree's internals or on the thread count.
+    let rows = knn_rows(tree, queries, k, 3, 0f32, |i, near, row| {
+        row.copy_from_slice(&normal_at(support, &queries[i], near, centroid, eps));
+    });
     let mut normals = vec![[0f32; 3]; queries.len()];
-    // Race-free: each task writes only its own chunk of `normals` and reads
-    // the shared tree and points.
-    normals
-        .par_chunks_mut(POINTS_PER_TASK)
-        .zip(queries.par_chunks(POINTS_PER_TASK))
-        .for_each(|(out, chunk)| {
-            let mut near = Vec::with_capacity(k);
-            for (o, p) in out.iter_mut().zip(chunk) {
-                near.clear();
-                tree.nearest_k_any_tie(p, k, &mut near);
-                *o = normal_at(support, p, &near, centroid, eps);
-            }
-        });
+    rows.gather(normals.as_flattened_mut(), 3, |row, out| {
+        out.copy_from_slice(row)
+    });
     normals
 }
 
@@ -165,7 +156,7 @@ pub fn estimate_normals_at(
 fn normal_at(
     points: &[[f32; 3]],
     p: &[f32; 3],
-    near: &[u32],
+    near: &[(f32, u32)],
     centroid: [f64; 3],
     eps: f64,
 ) -> [f32; 3] {
@@ -173,7 +164,7 @@ fn normal_at(
     // Sums of d and d d^T with d = q - p.
     let mut s1 = [0f64; 3];
     let mut s2 = [[0f64; 3]; 3];
-    for &j in near {
+    for &(_, j) in near {
         let d = sub(widen(points[j as usize]), pw);
         for a in 0..3 {
             s1[a] += d[a];

@@ -48,7 +48,7 @@ impl std::fmt::Debug for PointTree {
 }
 
 impl PointTree {
-    /// Build the tree over `points` (N x 3).
+    /// Build the tree over `points` (N x 3). Coordinates must be finite.
     ///
     /// # Panics
     ///
@@ -84,6 +84,18 @@ impl PointTree {
 
     /// Append to `out` the indices of all points `p` with `dist2(p, q) <= r2`
     /// (inclusive), in no particular order. `r2` is the squared radius.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pcseg::geometry::PointTree;
+    ///
+    /// let tree = PointTree::new(&[[0.0, 0.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 2.0]]);
+    /// let mut found = Vec::new();
+    /// tree.within_unsorted(&[0.0, 0.0, 0.0], 4.0, &mut found);
+    /// found.sort_unstable();
+    /// assert_eq!(found, vec![0, 2]);
+    /// ```
     pub fn within_unsorted(&self, q: &[f32; 3], r2: f32, out: &mut Vec<u32>) {
         if let Some(tree) = &self.tree {
             tree.query(q)
@@ -135,10 +147,80 @@ impl PointTree {
         }
     }
 
+    /// [`PointTree::nearest_k`] (same exact result) guided by a guess `r2_hint`
+    /// of the squared distance to the `k`-th neighbour, typically taken from
+    /// the previous, nearby query. Returns the `k`-th squared distance, a hint
+    /// for the next query.
+    ///
+    /// kiddo's radius query is several times cheaper than its k-nearest query,
+    /// so this first collects every point within `r2_hint`; when that yields
+    /// at least `k` points, the first `k` by `(dist2, index)` are the answer,
+    /// exactly, ties included (every point at or inside the `k`-th distance is
+    /// among them). Otherwise it falls back to [`PointTree::nearest_k`].
+    /// A hint of 0 or less, or not finite, goes straight to the fallback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pcseg::geometry::PointTree;
+    ///
+    /// let tree = PointTree::new(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [3.0, 0.0, 0.0]]);
+    /// let mut near = Vec::new();
+    /// for hint in [0.0, 0.5, 100.0] {
+    ///     let kth = tree.nearest_k_hinted(&[0.5, 0.0, 0.0], 2, hint, &mut near);
+    ///     assert_eq!(near, vec![(0.25, 0), (0.25, 1)]);
+    ///     assert_eq!(kth, 0.25);
+    /// }
+    /// ```
+    pub fn nearest_k_hinted(
+        &self,
+        q: &[f32; 3],
+        k: usize,
+        r2_hint: f32,
+        out: &mut Vec<(f32, u32)>,
+    ) -> f32 {
+        out.clear();
+        let k = k.min(self.len);
+        let Some(tree) = &self.tree else {
+            return 0.0;
+        };
+        if k == 0 {
+            return 0.0;
+        }
+        if r2_hint > 0.0 && r2_hint.is_finite() {
+            tree.query(q)
+                .within::<Metric>(r2_hint)
+                .unsorted()
+                .visit(|r| out.push((r.distance, r.item)));
+            if out.len() >= k {
+                if out.len() > k {
+                    out.select_nth_unstable_by(k - 1, cmp_dist_index);
+                    out.truncate(k);
+                }
+                out.sort_unstable_by(cmp_dist_index);
+                return out[k - 1].0;
+            }
+        }
+        self.nearest_k(q, k, out);
+        out[k - 1].0
+    }
+
     /// The `k` nearest points to `q` in kiddo's own order (ascending
     /// distance, ties in unspecified order), appended to `out` as indices.
     /// Faster than [`PointTree::nearest_k`] when the exact tie rule does not
     /// matter (normal estimation). `k` is clamped to [`PointTree::len`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pcseg::geometry::PointTree;
+    ///
+    /// let tree = PointTree::new(&[[0.0, 0.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 2.0]]);
+    /// let mut near = Vec::new();
+    /// tree.nearest_k_any_tie(&[0.0, 0.0, 1.9], 2, &mut near);
+    /// near.sort_unstable();
+    /// assert_eq!(near, vec![0, 2]);
+    /// ```
     pub fn nearest_k_any_tie(&self, q: &[f32; 3], k: usize, out: &mut Vec<u32>) {
         let k = k.min(self.len);
         let (Some(tree), Some(k_nz)) = (&self.tree, NonZeroUsize::new(k)) else {
