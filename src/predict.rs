@@ -136,18 +136,25 @@ fn confidence(logits: &Array2<f32>, category: &Category) -> f32 {
     (total / logits.nrows().max(1) as f64) as f32
 }
 
+/// What [`choose_category`] decided, with the chosen category's logits.
+#[derive(Debug, Clone)]
+pub struct AutoDecision {
+    /// The chosen category.
+    pub category: &'static Category,
+    /// The scores behind the choice.
+    pub choice: AutoChoice,
+    /// Logits `[N, P]` under the chosen category, one array per vote.
+    pub logits: Vec<Array2<f32>>,
+}
+
 /// Pick the category whose decoding the network is most confident about
-/// (mean max-probability over points, averaged over votes). Returns the
-/// category and the per-vote logits under every category.
+/// (mean max-probability over points, averaged over votes).
 ///
 /// This is the one place that decides `--category auto`; a trained
 /// classification head can replace it without touching the callers.
-pub fn choose_category(
-    net: &Network,
-    encoded: &[crate::model::Encoded],
-) -> Result<(&'static Category, AutoChoice, Vec<Vec<Array2<f32>>>)> {
+pub fn choose_category(net: &Network, encoded: &[crate::model::Encoded]) -> Result<AutoDecision> {
     let mut scores = [0f32; NUM_CATEGORIES];
-    let mut logits = Vec::with_capacity(encoded.len());
+    let mut logits: Vec<Vec<Array2<f32>>> = Vec::with_capacity(encoded.len());
     for enc in encoded {
         let mut per_category = Vec::with_capacity(NUM_CATEGORIES);
         for c in &CATEGORIES {
@@ -159,8 +166,18 @@ pub fn choose_category(
     }
     let mut order: Vec<usize> = (0..NUM_CATEGORIES).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let margin = scores[order[0]] - scores[order[1]];
-    Ok((&CATEGORIES[order[0]], AutoChoice { scores, margin }, logits))
+    let best = order[0];
+    Ok(AutoDecision {
+        category: &CATEGORIES[best],
+        choice: AutoChoice {
+            scores,
+            margin: scores[best] - scores[order[1]],
+        },
+        logits: logits
+            .into_iter()
+            .map(|mut per| per.swap_remove(best))
+            .collect(),
+    })
 }
 
 /// Check that a cloud can be segmented: not empty, all coordinates finite.
@@ -215,9 +232,8 @@ pub fn predict(
                 .iter()
                 .map(|v| net.encode(&v.input(0)))
                 .collect::<Result<Vec<_>>>()?;
-            let (c, auto, mut all) = choose_category(net, &encoded)?;
-            let logits = all.iter_mut().map(|per| per.swap_remove(c.index)).collect();
-            (c, Some(auto), logits)
+            let d = choose_category(net, &encoded)?;
+            (d.category, Some(d.choice), d.logits)
         }
     };
     let labels = transfer(category, &votes, &logits, &normalized)?;

@@ -4,26 +4,9 @@
 
 use pcseg::io::{write_cloud, PlyWriteOptions};
 use pcseg::PointCloud;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
 
-fn pcseg(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pcseg"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let input = stdin.unwrap_or_default().to_vec();
-    let mut pipe = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
-}
+mod cli_util;
+use cli_util::{pcseg, stdout};
 
 fn labelled() -> PointCloud {
     let mut c = PointCloud::from_points(vec![
@@ -35,15 +18,6 @@ fn labelled() -> PointCloud {
     c.normals = Some(vec![[0.0, 1.0, 0.0]; 4]);
     c.labels = Some(vec![12, 14, 14, 14]);
     c
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 #[test]

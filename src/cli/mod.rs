@@ -58,11 +58,17 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
             }
         }
     }
-    let msg = err
-        .chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ");
+    // Library errors already include their cause's text; print each cause
+    // only when the message so far does not end with it.
+    let mut msg = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if msg.is_empty() {
+            msg = text;
+        } else if !msg.ends_with(&text) {
+            msg = format!("{msg}: {text}");
+        }
+    }
     eprintln!("pcseg: error: {}", msg.replace('\n', " "));
     ExitCode::FAILURE
 }

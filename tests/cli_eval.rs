@@ -1,0 +1,285 @@
+//! `pcseg eval` as a binary on datasets the test writes: the `_normal` and v0
+//! layouts, a folder of labelled PLY files, both protocols, JSON and Markdown
+//! reports that match the printed numbers, and scoring prediction files.
+
+mod cli_util;
+use cli_util::{failure, pcseg, stdout};
+use pcseg::io::dataset::{load_shape, Dataset, Split};
+use pcseg::io::{write_cloud, PlyWriteOptions};
+use std::path::Path;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A small synthetic ShapeNetPart dataset (`_normal` layout).
+fn dataset(dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("data");
+    stdout(&pcseg(
+        &[
+            "synth",
+            s(&root),
+            "--train",
+            "4",
+            "--val",
+            "2",
+            "--test",
+            "8",
+            "--seed",
+            "21",
+            "--categories",
+            "chair,table,mug,knife",
+            "--points",
+            "600..800",
+        ],
+        None,
+    ));
+    root
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn model_eval_reports_match_and_cover_the_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dataset(dir.path());
+    let report = dir.path().join("r.json");
+    let md = dir.path().join("r.md");
+    let o = pcseg(
+        &[
+            "eval",
+            s(&root),
+            "--json",
+            s(&report),
+            "--markdown",
+            s(&md),
+            "--quiet",
+        ],
+        None,
+    );
+    let text = stdout(&o);
+    let v = json(&report);
+    assert_eq!(v["shapes"], 8);
+    assert_eq!(v["protocol"], "all-points");
+    assert_eq!(v["points"], 2048);
+    assert_eq!(v["model"], "ssg-mbv2");
+    let total: u64 = Dataset::open(&root)
+        .unwrap()
+        .shapes(Split::Test)
+        .unwrap()
+        .shapes
+        .iter()
+        .map(|sh| load_shape(sh).unwrap().len() as u64)
+        .sum();
+    assert_eq!(v["points_scored"].as_u64().unwrap(), total);
+    for key in [
+        "instance_miou",
+        "class_miou",
+        "accuracy",
+        "shapes_per_second",
+    ] {
+        let x = v[key].as_f64().unwrap();
+        assert!(
+            (0.0..=100.0).contains(&x) || key == "shapes_per_second",
+            "{key} {x}"
+        );
+    }
+    let first = format!(
+        "instance mIoU {:.2}  class mIoU {:.2}  accuracy {:.2}",
+        v["instance_miou"].as_f64().unwrap(),
+        v["class_miou"].as_f64().unwrap(),
+        v["accuracy"].as_f64().unwrap()
+    );
+    assert!(text.starts_with(&first), "{text}\n{first}");
+    let cats = v["categories"].as_object().unwrap();
+    let shapes: u64 = cats.values().map(|c| c["shapes"].as_u64().unwrap()).sum();
+    assert_eq!(shapes, 8);
+    // Class mIoU is the mean of the category mIoUs.
+    let mean = cats
+        .values()
+        .map(|c| c["miou"].as_f64().unwrap())
+        .sum::<f64>()
+        / cats.len() as f64;
+    assert!((mean - v["class_miou"].as_f64().unwrap()).abs() < 1e-3);
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("| instance mIoU |"), "{markdown}");
+
+    // The reference protocol scores 2,048 resampled points per shape.
+    let o = pcseg(
+        &[
+            "eval",
+            s(&root),
+            "--protocol",
+            "resample-2048",
+            "--json",
+            s(&report),
+            "--quiet",
+            "--categories",
+            "chair,table",
+        ],
+        None,
+    );
+    stdout(&o);
+    let v = json(&report);
+    let n = v["shapes"].as_u64().unwrap();
+    assert!(n > 0);
+    assert_eq!(v["points_scored"].as_u64().unwrap(), 2048 * n);
+    assert!(v["categories"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| k == "Chair" || k == "Table"));
+}
+
+#[test]
+fn perfect_prediction_files_score_100_in_both_layouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dataset(dir.path());
+    let ds = Dataset::open(&root).unwrap();
+    let preds = dir.path().join("preds");
+    std::fs::create_dir(&preds).unwrap();
+    let v0 = dir.path().join("v0");
+    std::fs::create_dir(&v0).unwrap();
+    std::fs::copy(
+        root.join("synsetoffset2category.txt"),
+        v0.join("synsetoffset2category.txt"),
+    )
+    .unwrap();
+    let split_dir = v0.join("train_test_split");
+    std::fs::create_dir(&split_dir).unwrap();
+    for f in std::fs::read_dir(root.join("train_test_split")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, split_dir.join(f.file_name().unwrap())).unwrap();
+    }
+    for shape in ds.shapes(Split::All).unwrap().shapes {
+        let cloud = load_shape(&shape).unwrap();
+        write_cloud(
+            &preds.join(format!("{}.ply", shape.token)),
+            &cloud,
+            None,
+            &PlyWriteOptions::default(),
+        )
+        .unwrap();
+        // The v0 layout: xyz lines and local part ids 1..k.
+        let cat_dir = v0.join(&shape.synset);
+        std::fs::create_dir_all(cat_dir.join("points")).unwrap();
+        std::fs::create_dir_all(cat_dir.join("points_label")).unwrap();
+        let pts: String = cloud
+            .points
+            .iter()
+            .map(|p| format!("{} {} {}\n", p[0], p[1], p[2]))
+            .collect();
+        let seg: String = cloud
+            .labels
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|&l| format!("{}\n", l as usize - shape.category.first_part + 1))
+            .collect();
+        std::fs::write(
+            cat_dir.join("points").join(format!("{}.pts", shape.token)),
+            pts,
+        )
+        .unwrap();
+        std::fs::write(
+            cat_dir
+                .join("points_label")
+                .join(format!("{}.seg", shape.token)),
+            seg,
+        )
+        .unwrap();
+    }
+    let report = dir.path().join("r.json");
+    for data in [&root, &v0] {
+        let o = pcseg(
+            &[
+                "eval",
+                s(data),
+                "--predictions",
+                s(&preds),
+                "--json",
+                s(&report),
+            ],
+            None,
+        );
+        stdout(&o);
+        let v = json(&report);
+        assert_eq!(v["shapes"], 8);
+        assert_eq!(v["protocol"], "predictions");
+        for key in ["instance_miou", "class_miou", "accuracy"] {
+            assert_eq!(v[key], 100.0, "{key}");
+        }
+    }
+    // The model runs on the v0 layout too (no normals: they are estimated).
+    let o = pcseg(
+        &[
+            "eval",
+            s(&v0),
+            "--limit",
+            "3",
+            "--json",
+            s(&report),
+            "--quiet",
+        ],
+        None,
+    );
+    stdout(&o);
+    assert_eq!(json(&report)["shapes"], 3);
+
+    // A prediction file with the wrong point count is an error naming it.
+    let victim = std::fs::read_dir(&preds)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut cloud = pcseg::io::read_cloud(&victim, None).unwrap();
+    cloud.points.pop();
+    cloud.normals.as_mut().unwrap().pop();
+    cloud.labels.as_mut().unwrap().pop();
+    write_cloud(&victim, &cloud, None, &PlyWriteOptions::default()).unwrap();
+    let o = pcseg(&["eval", s(&root), "--predictions", s(&preds)], None);
+    let lines = failure(&o);
+    assert!(
+        lines.iter().any(
+            |l| l.contains(victim.file_name().unwrap().to_str().unwrap())
+                && l.contains("labelled points")
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("1 of 8 inputs failed")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn folder_of_labelled_ply_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dataset(dir.path());
+    let ds = Dataset::open(&root).unwrap();
+    let folder = dir.path().join("mine");
+    for shape in ds.shapes(Split::Test).unwrap().shapes {
+        let sub = folder.join(shape.category.name.to_lowercase());
+        std::fs::create_dir_all(&sub).unwrap();
+        let cloud = load_shape(&shape).unwrap();
+        write_cloud(
+            &sub.join(format!("{}.ply", shape.token)),
+            &cloud,
+            None,
+            &PlyWriteOptions::default(),
+        )
+        .unwrap();
+    }
+    let report = dir.path().join("r.json");
+    stdout(&pcseg(
+        &["eval", s(&folder), "--json", s(&report), "--quiet"],
+        None,
+    ));
+    assert_eq!(json(&report)["shapes"], 8);
+    // Unknown categories are refused by name.
+    let o = pcseg(&["eval", s(&folder), "--categories", "sofa"], None);
+    assert!(failure(&o)[0].contains("unknown category 'sofa'"));
+}

@@ -1,0 +1,249 @@
+//! `pcseg run` as a binary: PLY (ascii and binary), XYZ, stdin/stdout,
+//! folder mode, determinism, and every bad input giving one line naming the
+//! file, exit code 1 and no output file.
+
+mod cli_util;
+use cli_util::{failure, pcseg, stdout};
+use pcseg::categories::{find_category, part_colour};
+use pcseg::io::{read_cloud, write_cloud, PlyEncoding, PlyWriteOptions};
+use pcseg::rng::Rng;
+use pcseg::synth::{sample_shape, Realism};
+use pcseg::PointCloud;
+use std::path::Path;
+
+fn chair(seed: u64, points: usize) -> PointCloud {
+    let cat = find_category("chair").unwrap();
+    sample_shape(cat, &mut Rng::new(seed), points, &Realism::off()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every input point is written back with its properties, a label of the
+/// requested category and the part colour of that label.
+fn check_labelled(input: &PointCloud, output: &PointCloud, category: &str) {
+    let cat = find_category(category).unwrap();
+    assert_eq!(output.points, input.points);
+    assert_eq!(output.normals, input.normals);
+    let labels = output.labels.as_ref().expect("labels written");
+    assert_eq!(labels.len(), input.len());
+    assert!(labels.iter().all(|&l| cat.owns_part(l as usize)));
+    let colour = |name: &str| {
+        &output
+            .extra
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .values
+    };
+    let (r, g, b) = (colour("red"), colour("green"), colour("blue"));
+    for (i, &l) in labels.iter().enumerate() {
+        assert_eq!(
+            [r[i] as u8, g[i] as u8, b[i] as u8],
+            part_colour(l as usize)
+        );
+    }
+}
+
+#[test]
+fn labels_binary_and_ascii_ply_keeping_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cloud = chair(1, 600);
+    cloud.labels = None;
+    cloud.extra.push(pcseg::cloud::ExtraProperty {
+        name: "intensity".into(),
+        kind: pcseg::cloud::ScalarKind::U16,
+        values: (0..600).map(|i| (i * 7 % 1000) as f64).collect(),
+    });
+    for (name, encoding) in [
+        ("bin.ply", PlyEncoding::BinaryLittleEndian),
+        ("be.ply", PlyEncoding::BinaryBigEndian),
+        ("text.ply", PlyEncoding::Ascii),
+    ] {
+        let input = dir.path().join(name);
+        let opts = PlyWriteOptions {
+            encoding,
+            colours: None,
+        };
+        write_cloud(&input, &cloud, None, &opts).unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        let o = pcseg(
+            &["run", s(&input), "-o", s(&out), "--category", "Chair"],
+            None,
+        );
+        stdout(&o);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("category Chair"), "{err}");
+        assert!(err.contains("seat"), "{err}");
+        let result = read_cloud(&out, None).unwrap();
+        check_labelled(&cloud, &result, "chair");
+        let intensity = result.extra.iter().find(|e| e.name == "intensity").unwrap();
+        assert_eq!(intensity.kind, pcseg::cloud::ScalarKind::U16);
+        assert_eq!(intensity.values, cloud.extra[0].values);
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_and_default_output_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("scan.ply");
+    write_cloud(&input, &chair(2, 900), None, &PlyWriteOptions::default()).unwrap();
+    let a = dir.path().join("a.ply");
+    let b = dir.path().join("b.ply");
+    for out in [&a, &b] {
+        stdout(&pcseg(
+            &[
+                "run",
+                s(&input),
+                "-o",
+                s(out),
+                "--seed",
+                "7",
+                "--votes",
+                "2",
+            ],
+            None,
+        ));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // Without -o the result goes beside the input.
+    stdout(&pcseg(&["run", s(&input), "--quiet"], None));
+    assert!(dir.path().join("scan.labelled.ply").is_file());
+}
+
+#[test]
+fn xyz_in_and_out_and_through_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = chair(3, 500);
+    let text: String = cloud
+        .points
+        .iter()
+        .map(|p| format!("{} {} {}\n", p[0], p[1], p[2]))
+        .collect();
+    let input = dir.path().join("scan.xyz");
+    std::fs::write(&input, &text).unwrap();
+    let out = dir.path().join("scan.out.xyz");
+    stdout(&pcseg(
+        &["run", s(&input), "-o", s(&out), "--category", "03001627"],
+        None,
+    ));
+    let written = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), 500);
+    for (line, p) in lines.iter().zip(&cloud.points) {
+        let cols: Vec<f32> = line
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(cols.len(), 4, "x y z label: {line}");
+        assert_eq!(&cols[..3], p);
+        assert!((12.0..=15.0).contains(&cols[3]));
+    }
+    // stdin -> stdout gives the same lines.
+    let o = pcseg(
+        &[
+            "run",
+            "-",
+            "--format",
+            "xyz",
+            "-o",
+            "-",
+            "--category",
+            "chair",
+        ],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(stdout(&o), written);
+    // A PLY on stdin is recognised by its magic line.
+    let ply = std::fs::read(dir.path().join("scan.xyz")).unwrap();
+    assert!(!ply.starts_with(b"ply"));
+    let bin = dir.path().join("c.ply");
+    write_cloud(&bin, &cloud, None, &PlyWriteOptions::default()).unwrap();
+    let o = pcseg(
+        &[
+            "run",
+            "-",
+            "-o",
+            "-",
+            "--out-format",
+            "xyz",
+            "--category",
+            "chair",
+        ],
+        Some(&std::fs::read(&bin).unwrap()),
+    );
+    assert_eq!(stdout(&o).lines().count(), 500);
+}
+
+#[test]
+fn folder_mode_reports_bad_files_and_writes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    for i in 0..3 {
+        let p = inputs.join(format!("c{i}.ply"));
+        write_cloud(&p, &chair(10 + i, 400), None, &PlyWriteOptions::default()).unwrap();
+    }
+    std::fs::write(inputs.join("broken.xyz"), "0 0 0\n1 1\n").unwrap();
+    let out = dir.path().join("out");
+    let o = pcseg(
+        &["run", s(&inputs), "-o", s(&out), "--category", "chair"],
+        None,
+    );
+    let errors: Vec<String> = failure(&o)
+        .into_iter()
+        .filter(|l| l.starts_with("pcseg: error"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].contains("broken.xyz") && errors[0].contains("line 2"),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("1 of 4 inputs failed"), "{errors:?}");
+    for i in 0..3 {
+        assert!(out.join(format!("c{i}.ply")).is_file());
+    }
+    assert!(!out.join("broken.xyz").exists());
+    // Several inputs need a folder.
+    let a = inputs.join("c0.ply");
+    let o = pcseg(&["run", s(&a), s(&a)], None);
+    assert!(failure(&o)[0].contains("-o/--output FOLDER"));
+}
+
+#[test]
+fn bad_inputs_fail_on_one_line_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ply");
+    let good = dir.path().join("good.ply");
+    write_cloud(&good, &chair(4, 300), None, &PlyWriteOptions::default()).unwrap();
+    let nan = dir.path().join("nan.xyz");
+    std::fs::write(&nan, "0 0 0\nnan 1 2\n").unwrap();
+    let empty = dir.path().join("empty.xyz");
+    std::fs::write(&empty, "# nothing here\n").unwrap();
+    let truncated = dir.path().join("truncated.ply");
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() - 100]).unwrap();
+    let missing = dir.path().join("missing.ply");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", s(&missing), "-o", s(&out)], "missing.ply"),
+        (vec!["run", s(&nan), "-o", s(&out)], "nan.xyz"),
+        (vec!["run", s(&empty), "-o", s(&out)], "empty.xyz"),
+        (vec!["run", s(&truncated), "-o", s(&out)], "truncated.ply"),
+        (
+            vec!["run", s(&good), "-o", s(&out), "--category", "sofa"],
+            "unknown category 'sofa'",
+        ),
+        (
+            vec!["run", s(&good), "-o", s(&out), "--model", s(&nan)],
+            "nan.xyz",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = pcseg(&args, None);
+        let lines = failure(&o);
+        assert_eq!(lines.len(), 1, "{args:?}: {lines:?}");
+        assert!(lines[0].contains(needle), "{args:?}: {lines:?}");
+        assert!(!out.exists(), "{args:?} left an output file");
+    }
+}
