@@ -1,9 +1,7 @@
 //! Label transfer against brute-force references, and exactness when the
 //! labelled subset is the cloud itself.
 
-mod geometry_reference;
-
-use geometry_reference::*;
+use crate::geometry_reference::*;
 use pcseg::geometry::*;
 use pcseg::rng::Rng;
 

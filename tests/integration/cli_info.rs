@@ -5,8 +5,7 @@
 use pcseg::io::{write_cloud, PlyWriteOptions};
 use pcseg::PointCloud;
 
-mod cli_util;
-use cli_util::{pcseg, stdout};
+use crate::cli_util::{pcseg, stdout};
 
 fn labelled() -> PointCloud {
     let mut c = PointCloud::from_points(vec![

@@ -2,8 +2,7 @@
 //! folder mode, determinism, and every bad input giving one line naming the
 //! file, exit code 1 and no output file.
 
-mod cli_util;
-use cli_util::{failure, pcseg, stdout};
+use crate::cli_util::{failure, pcseg, stdout};
 use pcseg::categories::{find_category, part_colour};
 use pcseg::io::{read_cloud, write_cloud, PlyEncoding, PlyWriteOptions};
 use pcseg::rng::Rng;

@@ -2,9 +2,7 @@
 //! faces) and against a brute-force PCA check: the returned normal must
 //! minimise the Rayleigh quotient of the brute-force neighbourhood covariance.
 
-mod geometry_reference;
-
-use geometry_reference::*;
+use crate::geometry_reference::*;
 use pcseg::geometry::*;
 use pcseg::rng::Rng;
 

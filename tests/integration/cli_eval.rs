@@ -2,8 +2,7 @@
 //! layouts, a folder of labelled PLY files, both protocols, JSON and Markdown
 //! reports that match the printed numbers, and scoring prediction files.
 
-mod cli_util;
-use cli_util::{failure, pcseg, stdout};
+use crate::cli_util::{failure, pcseg, stdout};
 use pcseg::io::dataset::{load_shape, Dataset, Split};
 use pcseg::io::{write_cloud, PlyWriteOptions};
 use std::path::Path;

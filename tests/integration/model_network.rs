@@ -1,9 +1,7 @@
 //! Whole-network tests on the tiny config: gradient check, folding,
 //! determinism, batching, encode/decode, and the default model's budget.
 
-mod model_util;
-
-use model_util::{cloud, Cloud};
+use crate::model_util::{cloud, Cloud};
 use ndarray::Array2;
 use pcseg::model::cost::{flops, param_count};
 use pcseg::model::{CloudInput, Model, ModelConfig, Network, TrainCloud};

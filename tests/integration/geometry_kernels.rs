@@ -3,9 +3,7 @@
 //! samples, lattices with exact distance ties and points exactly on the query
 //! radius, coincident points, and the edge sizes N = 1, m = N, k > N.
 
-mod geometry_reference;
-
-use geometry_reference::*;
+use crate::geometry_reference::*;
 use pcseg::geometry::*;
 use pcseg::rng::Rng;
 

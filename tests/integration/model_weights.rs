@@ -1,7 +1,5 @@
 //! Model files: save -> load round trip, loader errors, `describe_file`.
 
-mod model_util;
-
 use ndarray::{ArrayD, IxDyn};
 use pcseg::model::weights::{describe_file, from_bytes, to_bytes};
 use pcseg::model::{CloudInput, Model, ModelConfig, Network};
@@ -31,7 +29,7 @@ fn save_load_round_trip() {
     assert!(back.trained);
     assert_eq!(back.note, "unit test");
     // Same logits from the loaded network.
-    let c = model_util::cloud(50, 3, 1);
+    let c = crate::model_util::cloud(50, 3, 1);
     let input = CloudInput {
         points: &c.points,
         normals: Some(&c.normals),

@@ -1,0 +1,26 @@
+//! All integration tests in one binary: one release link instead of one per
+//! file keeps `cargo test --release` within the CI budget.
+
+mod cli_util;
+mod geometry_reference;
+mod model_util;
+
+mod cli_eval;
+mod cli_info;
+mod cli_run;
+mod geometry_kernels;
+mod geometry_label_transfer;
+mod geometry_normals;
+mod io_dataset;
+mod io_fuzz;
+mod io_ply;
+mod io_xyz;
+mod model_layers;
+mod model_network;
+mod model_weights;
+mod render_cli;
+mod render_gallery;
+mod render_tile;
+mod synth_dataset;
+mod synth_generators_b;
+mod synth_shapes;
