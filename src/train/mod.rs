@@ -1,0 +1,11 @@
+//! Training: optimiser, learning-rate schedule, gradient clipping, data
+//! sources with augmentation, and the epoch loop with checkpoints.
+//!
+//! The per-layer backward passes and the whole-network training forward live
+//! in [`crate::model`]; this module drives them.
+
+pub mod augment;
+pub mod clip;
+pub mod optim;
+pub mod sample;
+pub mod schedule;
