@@ -6,6 +6,8 @@
 
 pub mod augment;
 pub mod clip;
+pub mod log;
 pub mod optim;
 pub mod sample;
 pub mod schedule;
+pub mod tensors;
