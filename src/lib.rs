@@ -17,6 +17,7 @@ pub mod error;
 pub mod eval;
 pub mod geometry;
 pub mod rng;
+pub mod synth;
 pub mod train;
 
 pub use cloud::PointCloud;

@@ -1,0 +1,625 @@
+//! Chair generator (the worked example of the generator interface).
+//!
+//! Faces `+x`: the back at `-x` rising up, legs below the seat. Variants:
+//! four legs (square, round, tapered, splayed; optional stretchers; rear legs
+//! sometimes continuing as back posts), pedestal with a 4/5-arm star base and
+//! optional castors, sled runners, cantilever tubes, stools (high, round or
+//! square seat, low or no back), sofa-like armchairs (thick cushions, wide
+//! arms, stubby feet). Backs: solid panel, oval shell, vertical slats,
+//! ladder rails, tube frame with a panel. Arms (40%): pads on posts, tube
+//! loops, or the sofa's wide blocks.
+
+use super::math::{add, Transform, V3};
+use super::primitives::{
+    bezier, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd,
+};
+use super::shape::Shape;
+use crate::rng::Rng;
+
+const BACK: usize = 0;
+const SEAT: usize = 1;
+const LEG: usize = 2;
+const ARM: usize = 3;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Base {
+    FourLegs,
+    Pedestal,
+    Sled,
+    Cantilever,
+    Sofa,
+}
+
+/// Seat dimensions shared by the sub-builders (metres).
+struct Seat {
+    /// Height of the seat top above the floor.
+    top: f32,
+    /// Depth along x, width along z, thickness.
+    depth: f32,
+    width: f32,
+    thick: f32,
+    round: bool,
+}
+
+impl Seat {
+    fn bottom(&self) -> f32 {
+        self.top - self.thick
+    }
+}
+
+/// Build one random chair.
+pub fn build(rng: &mut Rng) -> Shape {
+    let mut s = Shape::new();
+    let stool = rng.chance(0.08);
+    let base = if stool {
+        if rng.chance(0.6) {
+            Base::FourLegs
+        } else {
+            Base::Pedestal
+        }
+    } else {
+        match rng.below(100) {
+            0..=49 => Base::FourLegs,
+            50..=71 => Base::Pedestal,
+            72..=79 => Base::Sled,
+            80..=87 => Base::Cantilever,
+            _ => Base::Sofa,
+        }
+    };
+    let sofa = base == Base::Sofa;
+    let seat = Seat {
+        top: if stool {
+            rng.uniform(0.6, 0.8)
+        } else if sofa {
+            rng.uniform(0.38, 0.48)
+        } else {
+            rng.uniform(0.4, 0.5)
+        },
+        depth: if sofa {
+            rng.uniform(0.55, 0.75)
+        } else {
+            rng.uniform(0.38, 0.55)
+        },
+        width: if sofa {
+            rng.uniform(0.55, 0.9)
+        } else {
+            rng.uniform(0.38, 0.56)
+        },
+        thick: if sofa {
+            rng.uniform(0.12, 0.25)
+        } else {
+            rng.uniform(0.02, 0.08)
+        },
+        round: stool && rng.chance(0.6) || base == Base::Pedestal && rng.chance(0.15),
+    };
+    add_seat(&mut s, &seat, rng);
+
+    let posts = base == Base::FourLegs && !stool && rng.chance(0.3);
+    match base {
+        Base::FourLegs => four_legs(&mut s, &seat, posts, rng),
+        Base::Pedestal => pedestal(&mut s, &seat, rng),
+        Base::Sled => sled(&mut s, &seat, rng),
+        Base::Cantilever => cantilever(&mut s, &seat, rng),
+        Base::Sofa => sofa_base(&mut s, &seat, rng),
+    }
+
+    // Stools: no back or a low one; everything else has a back.
+    let back_height = if stool {
+        if rng.chance(0.5) {
+            0.0
+        } else {
+            rng.uniform(0.12, 0.25)
+        }
+    } else if sofa {
+        rng.uniform(0.3, 0.5)
+    } else {
+        rng.uniform(0.35, 0.6)
+    };
+    if back_height > 0.0 {
+        add_back(&mut s, &seat, back_height, posts, sofa, rng);
+    }
+    if !stool && (sofa && rng.chance(0.85) || !sofa && rng.chance(0.35)) {
+        add_arms(&mut s, &seat, sofa, rng);
+    }
+    s
+}
+
+fn add_seat(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    let y = seat.top - seat.thick / 2.0;
+    if seat.round {
+        let r = 0.5 * seat.depth.min(seat.width);
+        s.add(
+            SEAT,
+            Frustum::cylinder(r, seat.thick / 2.0, true).at([0.0, y, 0.0]),
+        );
+    } else {
+        let radius = seat.thick * rng.uniform(0.1, 0.5);
+        s.add(
+            SEAT,
+            RoundedBox::new(
+                [seat.depth / 2.0, seat.thick / 2.0, seat.width / 2.0],
+                radius,
+            )
+            .at([0.0, y, 0.0]),
+        );
+    }
+}
+
+fn four_legs(s: &mut Shape, seat: &Seat, posts: bool, rng: &mut Rng) {
+    let inset = rng.uniform(0.01, 0.05);
+    let splay = if rng.chance(0.3) {
+        rng.uniform(0.02, 0.08)
+    } else {
+        0.0
+    };
+    let round = rng.chance(0.45);
+    let taper = round && rng.chance(0.5);
+    let half = rng.uniform(0.012, 0.03);
+    let (hx, hz) = if seat.round {
+        let r = 0.5 * seat.depth.min(seat.width) * 0.75;
+        (r, r)
+    } else {
+        (
+            seat.depth / 2.0 - inset - half,
+            seat.width / 2.0 - inset - half,
+        )
+    };
+    let top = seat.bottom();
+    let mut feet = Vec::new();
+    for (sx, sz) in [(1.0f32, 1.0f32), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+        let a = [sx * hx, top, sz * hz];
+        let b = [sx * (hx + splay), 0.0, sz * (hz + splay)];
+        feet.push((a, b));
+        // Rear legs running up as back posts are drawn by the back builder.
+        let b_top = if posts && sx < 0.0 { seat.top } else { top };
+        let a = [a[0], b_top, a[2]];
+        if round {
+            let rb = if taper { half * 0.6 } else { half };
+            s.add(LEG, Frustum::between(b, a, rb, half, (true, true)));
+        } else {
+            s.add(LEG, RoundedBox::bar(b, a, half, half * 0.2));
+        }
+    }
+    // Stretchers (H, box or none), part of the legs.
+    let h = rng.uniform(0.08, 0.25) * seat.top;
+    let at = |(a, b): (V3, V3)| {
+        let t = 1.0 - h / top;
+        [a[0] + (b[0] - a[0]) * t, h, a[2] + (b[2] - a[2]) * t]
+    };
+    let r = half * 0.5;
+    match rng.below(3) {
+        0 => {}
+        1 => {
+            // Box stretchers around all four sides.
+            let c: Vec<V3> = feet.iter().map(|&f| at(f)).collect();
+            for (i, j) in [(0, 1), (2, 3), (0, 2), (1, 3)] {
+                s.add(LEG, Frustum::rod(c[i], c[j], r));
+            }
+        }
+        _ => {
+            // H stretcher: two side rails and a cross bar.
+            let c: Vec<V3> = feet.iter().map(|&f| at(f)).collect();
+            s.add(LEG, Frustum::rod(c[0], c[2], r));
+            s.add(LEG, Frustum::rod(c[1], c[3], r));
+            let m0 = [0.0, h, c[0][2]];
+            let m1 = [0.0, h, c[1][2]];
+            s.add(LEG, Frustum::rod(m0, m1, r));
+        }
+    }
+}
+
+fn pedestal(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    let castors = rng.chance(0.6);
+    let wheel_r = if castors {
+        rng.uniform(0.025, 0.035)
+    } else {
+        0.0
+    };
+    let base_y = if castors { 2.0 * wheel_r + 0.01 } else { 0.02 };
+    let col_r = rng.uniform(0.02, 0.045);
+    let mech = rng.chance(0.6);
+    let top = if mech {
+        let mh = rng.uniform(0.03, 0.06);
+        s.add(
+            LEG,
+            RoundedBox::new([0.1, mh / 2.0, 0.1], 0.01).at([0.0, seat.bottom() - mh / 2.0, 0.0]),
+        );
+        seat.bottom() - mh
+    } else {
+        seat.bottom()
+    };
+    s.add(
+        LEG,
+        Frustum::between(
+            [0.0, base_y, 0.0],
+            [0.0, top, 0.0],
+            col_r * 1.3,
+            col_r,
+            (false, true),
+        ),
+    );
+    if rng.chance(0.25) && !castors {
+        // Disk foot instead of a star.
+        let r = rng.uniform(0.2, 0.3);
+        s.add(
+            LEG,
+            Frustum::new(r, r * 0.9, 0.015, (true, true)).at([0.0, 0.015, 0.0]),
+        );
+        return;
+    }
+    let arms = if rng.chance(0.8) { 5 } else { 4 };
+    let reach = rng.uniform(0.25, 0.33);
+    let arm_half = rng.uniform(0.015, 0.025);
+    let hub = base_y + arm_half;
+    s.add(
+        LEG,
+        Frustum::new(col_r * 1.6, col_r * 1.4, 0.03, (true, true)).at([0.0, hub, 0.0]),
+    );
+    let phase = rng.uniform(0.0, std::f32::consts::TAU);
+    for k in 0..arms {
+        let a = phase + std::f32::consts::TAU * k as f32 / arms as f32;
+        let (sn, cs) = a.sin_cos();
+        let tip = [reach * cs, base_y, reach * sn];
+        s.add(
+            LEG,
+            RoundedBox::bar([0.0, hub + 0.01, 0.0], tip, arm_half, arm_half * 0.4),
+        );
+        if castors {
+            let w = [tip[0], wheel_r, tip[2]];
+            s.add(
+                LEG,
+                Torus::new(wheel_r * 0.6, wheel_r * 0.4, std::f32::consts::TAU).transformed(
+                    Transform::rotate_x(std::f32::consts::FRAC_PI_2)
+                        .then(&Transform::rotate_y(-a))
+                        .then_translate(w),
+                ),
+            );
+            s.add(
+                LEG,
+                Frustum::rod(w, [tip[0], base_y, tip[2]], wheel_r * 0.3),
+            );
+        }
+    }
+}
+
+fn sled(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    let r = rng.uniform(0.01, 0.018);
+    let hx = seat.depth / 2.0 - 0.03;
+    let over = rng.uniform(0.0, 0.06);
+    let bottom = seat.bottom();
+    for sz in [-1.0f32, 1.0] {
+        let z = sz * (seat.width / 2.0 - 0.02);
+        let mut path = vec![[hx, bottom, z]];
+        path.extend(bezier(
+            [
+                [hx, bottom, z],
+                [hx + over, bottom * 0.5, z],
+                [hx + over, r, z],
+                [hx + over - 0.05, r, z],
+            ],
+            8,
+        ));
+        path.push([-hx - over + 0.05, r, z]);
+        path.extend(bezier(
+            [
+                [-hx - over + 0.05, r, z],
+                [-hx - over, r, z],
+                [-hx - over, bottom * 0.5, z],
+                [-hx, bottom, z],
+            ],
+            8,
+        ));
+        s.add(LEG, Tube::new(&path, r, TubeEnd::Flat));
+    }
+    if rng.chance(0.5) {
+        // Cross bar under the seat.
+        let w = seat.width / 2.0 - 0.02;
+        s.add(
+            LEG,
+            Frustum::rod([-hx, bottom - r, -w], [-hx, bottom - r, w], r),
+        );
+    }
+}
+
+fn cantilever(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    let r = rng.uniform(0.01, 0.016);
+    let hx = seat.depth / 2.0;
+    let bottom = seat.bottom() - r;
+    let foot = -hx - rng.uniform(-0.05, 0.05);
+    for sz in [-1.0f32, 1.0] {
+        let z = sz * (seat.width / 2.0 - 0.03);
+        let mut path = vec![[-hx * 0.6, bottom, z], [hx - 0.06, bottom, z]];
+        path.extend(bezier(
+            [
+                [hx - 0.06, bottom, z],
+                [hx + 0.04, bottom, z],
+                [hx + 0.06, bottom * 0.6, z],
+                [hx + 0.04, r + 0.05, z],
+            ],
+            8,
+        ));
+        path.extend(bezier(
+            [
+                [hx + 0.04, r + 0.05, z],
+                [hx + 0.03, r, z],
+                [hx - 0.02, r, z],
+                [hx - 0.08, r, z],
+            ],
+            6,
+        ));
+        path.push([foot, r, z]);
+        s.add(LEG, Tube::new(&path, r, TubeEnd::Flat));
+    }
+    s.add(
+        LEG,
+        Frustum::rod(
+            [foot, r, -(seat.width / 2.0 - 0.03)],
+            [foot, r, seat.width / 2.0 - 0.03],
+            r,
+        ),
+    );
+}
+
+fn sofa_base(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    // A plinth box under the cushion (part of the seat in annotations when it
+    // is upholstered) standing on stubby feet.
+    let foot = rng.uniform(0.03, 0.12);
+    let plinth_top = seat.bottom();
+    if plinth_top - foot > 0.03 {
+        s.add(
+            SEAT,
+            RoundedBox::from_corners(
+                [-seat.depth / 2.0, foot, -seat.width / 2.0],
+                [seat.depth / 2.0, plinth_top, seat.width / 2.0],
+                0.01,
+            ),
+        );
+    }
+    let fr = rng.uniform(0.015, 0.03);
+    let cone = rng.chance(0.5);
+    for (sx, sz) in [(1.0f32, 1.0f32), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+        let x = sx * (seat.depth / 2.0 - 0.05);
+        let z = sz * (seat.width / 2.0 + 0.05);
+        let rb = if cone { fr * 0.6 } else { fr };
+        s.add(
+            LEG,
+            Frustum::between([x, 0.0, z], [x, foot, z], rb, fr, (true, true)),
+        );
+    }
+}
+
+fn add_back(s: &mut Shape, seat: &Seat, height: f32, posts: bool, sofa: bool, rng: &mut Rng) {
+    let tilt = rng.uniform(0.0, 0.3);
+    let thick = if sofa {
+        rng.uniform(0.1, 0.2)
+    } else {
+        rng.uniform(0.015, 0.06)
+    };
+    let width = if seat.round {
+        0.7 * seat.depth.min(seat.width)
+    } else {
+        seat.width * rng.uniform(0.8, 1.0)
+    };
+    let x0 = if seat.round {
+        -0.5 * seat.depth.min(seat.width) + thick / 2.0
+    } else {
+        -seat.depth / 2.0 + thick / 2.0
+    };
+    let gap = if sofa || rng.chance(0.6) {
+        0.0
+    } else {
+        rng.uniform(0.03, 0.12)
+    };
+    let pivot = [x0, seat.top, 0.0];
+    let xf = Transform::rotate_z(tilt).then_translate(pivot);
+    // Local back frame: y up the back from the seat top, z across, x through.
+    let style = if sofa { 0 } else { rng.below(5) };
+    let hw = width / 2.0;
+    let post_half = rng.uniform(0.012, 0.025);
+    let with_posts = posts || style == 2 || style == 3;
+    if with_posts {
+        // Posts from below the seat (when legs continue) to the top.
+        let y0 = if posts { 0.0 } else { -seat.thick * 0.5 };
+        for sz in [-1.0f32, 1.0] {
+            let z = sz * (hw - post_half);
+            let a = [0.0, y0, z];
+            let b = [0.0, height, z];
+            s.add(
+                BACK,
+                RoundedBox::bar(a, b, post_half, post_half * 0.3).transformed(xf),
+            );
+        }
+    }
+    match style {
+        0 => {
+            let r = thick * rng.uniform(0.1, 0.5);
+            s.add(
+                BACK,
+                RoundedBox::new([thick / 2.0, (height - gap) / 2.0, hw], r)
+                    .at([0.0, gap + (height - gap) / 2.0, 0.0])
+                    .transformed(xf),
+            );
+        }
+        1 => {
+            // Oval shell on a short stem or directly above the seat.
+            let h = height - gap;
+            s.add(
+                BACK,
+                SphereZone::ellipsoid([thick / 2.0, h / 2.0, hw], [0.0, gap + h / 2.0, 0.0])
+                    .transformed(xf),
+            );
+            if gap > 0.0 {
+                s.add(
+                    BACK,
+                    RoundedBox::new([thick / 2.0, gap / 2.0 + 0.02, 0.03], 0.005)
+                        .at([0.0, gap / 2.0 - 0.01, 0.0])
+                        .transformed(xf),
+                );
+            }
+        }
+        2 => {
+            // Vertical slats under a top rail.
+            let rail = rng.uniform(0.04, 0.1);
+            let slats = 2 + rng.below(4);
+            s.add(
+                BACK,
+                RoundedBox::new([thick / 2.0, rail / 2.0, hw], 0.005)
+                    .at([0.0, height - rail / 2.0, 0.0])
+                    .transformed(xf),
+            );
+            let inner = hw - 2.0 * post_half;
+            let slat_w = (inner / slats as f32) * 0.35;
+            for k in 0..slats {
+                let z = -inner + (2 * k + 1) as f32 * inner / slats as f32;
+                s.add(
+                    BACK,
+                    RoundedBox::new([thick / 3.0, (height - rail - gap) / 2.0, slat_w], 0.003)
+                        .at([0.0, gap + (height - rail - gap) / 2.0, z])
+                        .transformed(xf),
+                );
+            }
+        }
+        3 => {
+            // Ladder: horizontal rails between the posts.
+            let rails = 2 + rng.below(3);
+            let rail_h = rng.uniform(0.03, 0.07);
+            for k in 0..rails {
+                let y = height - rail_h / 2.0 - k as f32 * (height - gap) / rails as f32 * 0.9;
+                s.add(
+                    BACK,
+                    RoundedBox::new([thick / 3.0, rail_h / 2.0, hw - post_half], 0.004)
+                        .at([0.0, y, 0.0])
+                        .transformed(xf),
+                );
+            }
+        }
+        _ => {
+            // Tube frame with an inset panel.
+            let r = rng.uniform(0.01, 0.016);
+            let y0 = -seat.thick / 2.0;
+            let path = [
+                [0.0, y0, -hw + r],
+                [0.0, height - 0.05, -hw + r],
+                [0.0, height - r, -hw + 0.05],
+                [0.0, height - r, hw - 0.05],
+                [0.0, height - 0.05, hw - r],
+                [0.0, y0, hw - r],
+            ];
+            let local: Vec<V3> = path.iter().map(|&p| xf.apply_point(p)).collect();
+            s.add(BACK, Tube::new(&local, r, TubeEnd::Flat));
+            let ph = (height - gap.max(0.05)) * 0.8;
+            s.add(
+                BACK,
+                RoundedBox::new([0.006, ph / 2.0, hw - 2.5 * r], 0.003)
+                    .at([0.0, height - 0.04 - ph / 2.0, 0.0])
+                    .transformed(xf),
+            );
+        }
+    }
+}
+
+fn add_arms(s: &mut Shape, seat: &Seat, sofa: bool, rng: &mut Rng) {
+    let hz = if seat.round {
+        0.5 * seat.depth.min(seat.width)
+    } else {
+        seat.width / 2.0
+    };
+    let hx = if seat.round { hz } else { seat.depth / 2.0 };
+    if sofa {
+        let aw = rng.uniform(0.08, 0.2);
+        let ah = rng.uniform(0.15, 0.3);
+        let y0 = rng.uniform(0.05, 0.15);
+        let r = aw * rng.uniform(0.1, 0.45);
+        for sz in [-1.0f32, 1.0] {
+            s.add(
+                ARM,
+                RoundedBox::from_corners(
+                    [-hx, y0, sz * hz],
+                    [hx * rng.uniform(0.85, 1.05), seat.top + ah, sz * (hz + aw)],
+                    r,
+                ),
+            );
+        }
+        return;
+    }
+    let arm_y = seat.top + rng.uniform(0.16, 0.26);
+    let style = rng.below(3);
+    let pad_w = rng.uniform(0.02, 0.05);
+    let front = hx * rng.uniform(0.6, 1.0);
+    for sz in [-1.0f32, 1.0] {
+        let z = sz * (hz + if style == 1 { 0.0 } else { pad_w * 0.6 });
+        match style {
+            0 => {
+                // Pad on a front post and a rear post.
+                s.add(
+                    ARM,
+                    RoundedBox::new([(front + hx) / 2.0, 0.015, pad_w], 0.008).at([
+                        (front - hx) / 2.0,
+                        arm_y,
+                        z,
+                    ]),
+                );
+                s.add(
+                    ARM,
+                    RoundedBox::bar(
+                        [front * 0.85, seat.bottom(), z],
+                        [front * 0.85, arm_y - 0.015, z],
+                        0.015,
+                        0.004,
+                    ),
+                );
+                if rng.chance(0.5) {
+                    s.add(
+                        ARM,
+                        RoundedBox::bar(
+                            [-hx * 0.7, seat.bottom(), z],
+                            [-hx * 0.7, arm_y - 0.015, z],
+                            0.012,
+                            0.004,
+                        ),
+                    );
+                }
+            }
+            1 => {
+                // Tube loop from the seat side at the back, up, forward and down.
+                let r = rng.uniform(0.01, 0.016);
+                let mut path = vec![[-hx * 0.8, seat.top, z]];
+                path.extend(bezier(
+                    [
+                        [-hx * 0.8, arm_y - 0.05, z],
+                        [-hx * 0.8, arm_y, z],
+                        [-hx * 0.7, arm_y, z],
+                        [-hx * 0.6, arm_y, z],
+                    ],
+                    5,
+                ));
+                path.extend(bezier(
+                    [
+                        [front * 0.8, arm_y, z],
+                        [front, arm_y, z],
+                        [front, arm_y - 0.03, z],
+                        [front, arm_y - 0.08, z],
+                    ],
+                    5,
+                ));
+                path.push([front, seat.top - 0.01, z]);
+                s.add(ARM, Tube::new(&path, r, TubeEnd::Flat));
+            }
+            _ => {
+                // Office-style L: a support rising from under the seat.
+                let px = rng.uniform(-0.1, 0.05);
+                let zin = sz * (hz - 0.05);
+                let post = [
+                    [px, seat.bottom() - 0.01, zin],
+                    [px, seat.bottom() - 0.01, z],
+                    [px, arm_y - 0.02, z],
+                ];
+                s.add(ARM, Tube::new(&post, 0.015, TubeEnd::Flat));
+                s.add(
+                    ARM,
+                    RoundedBox::new([0.12, 0.015, pad_w], 0.01).at(add([px, arm_y, z], [0.0; 3])),
+                );
+            }
+        }
+    }
+}
