@@ -16,6 +16,7 @@ pub mod cloud;
 pub mod error;
 pub mod eval;
 pub mod geometry;
+pub mod io;
 pub mod rng;
 pub mod synth;
 pub mod train;

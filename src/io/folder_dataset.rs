@@ -1,0 +1,137 @@
+//! A plain folder of labelled PLY/XYZ files used as a dataset (for `eval` and
+//! `train` on users' data).
+//!
+//! Files directly in the root and in its immediate subfolders are used. The
+//! category of a file is the one given explicitly, or else the name of its
+//! folder (category name, case-insensitive, or synset id):
+//!
+//! ```text
+//! mine/chair/a.ply     -> Chair
+//! mine/04379243/b.xyz  -> Table
+//! ```
+//!
+//! Labels must be global part ids of that category.
+
+use crate::categories::{category_names, find_category, Category};
+use crate::error::{Error, Result};
+use crate::io::dataset::{load_shapes, LoadedSplit, ShapeList, ShapeRef};
+use crate::io::Format;
+use std::path::{Path, PathBuf};
+
+/// A folder of labelled point cloud files.
+#[derive(Debug, Clone)]
+pub struct FolderDataset {
+    root: PathBuf,
+    list: ShapeList,
+}
+
+/// Files of `dir` (sorted), hidden ones left out.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if !hidden {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn folder_category(dir: &Path) -> Option<&'static Category> {
+    find_category(dir.file_name()?.to_str()?)
+}
+
+impl FolderDataset {
+    /// Scan `root`. With `category`, every file belongs to it; otherwise each
+    /// file's folder names its category, and a file whose folder does not is
+    /// an error naming it.
+    pub fn open(root: &Path, category: Option<&'static Category>) -> Result<FolderDataset> {
+        if !root.is_dir() {
+            return Err(Error::data(root, None, "not a folder"));
+        }
+        let mut list = ShapeList::default();
+        let mut skipped = 0usize;
+        let mut visit = |dir: &Path, list: &mut ShapeList| -> Result<Vec<PathBuf>> {
+            let mut subdirs = Vec::new();
+            for path in sorted_entries(dir)? {
+                if path.is_dir() {
+                    subdirs.push(path);
+                    continue;
+                }
+                if Format::from_path(&path).is_none() {
+                    skipped += 1;
+                    continue;
+                }
+                let cat = category.or_else(|| folder_category(dir)).ok_or_else(|| {
+                    Error::data(
+                        &path,
+                        None,
+                        format!(
+                            "cannot tell the category: put the file in a folder named after it ({}) or give the category",
+                            category_names()
+                        ),
+                    )
+                })?;
+                let token = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                list.shapes.push(ShapeRef {
+                    synset: cat.synset.to_string(),
+                    token,
+                    category: cat,
+                    path,
+                });
+            }
+            Ok(subdirs)
+        };
+        let subdirs = visit(root, &mut list)?;
+        for d in subdirs {
+            visit(&d, &mut list)?;
+        }
+        if skipped > 0 {
+            list.notes.push(format!(
+                "{skipped} files without a point cloud extension (.ply .xyz .txt .pts .csv) were skipped"
+            ));
+        }
+        if list.shapes.is_empty() {
+            return Err(Error::data(
+                root,
+                None,
+                "no point cloud files (.ply .xyz .txt .pts .csv) here or in its subfolders",
+            ));
+        }
+        Ok(FolderDataset {
+            root: root.to_path_buf(),
+            list,
+        })
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// All shapes found, sorted by path.
+    pub fn shapes(&self) -> &ShapeList {
+        &self.list
+    }
+
+    /// Load the shapes (only `categories` when not empty, at most `limit`)
+    /// in parallel.
+    pub fn load(&self, categories: &[&Category], limit: Option<usize>) -> Result<LoadedSplit> {
+        let list = self.list.clone().filter(categories, limit);
+        let warnings = list.warnings(&self.root.display().to_string());
+        let clouds = load_shapes(&list.shapes)?;
+        Ok(LoadedSplit {
+            shapes: list.shapes,
+            clouds,
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,433 @@
+//! XYZ-style text clouds (`.xyz`, `.txt`, `.pts`, `.csv`): one point a line,
+//! fields separated by whitespace or commas, `#` starts a comment, blank lines
+//! are skipped. The column count of the first data line fixes the layout:
+//!
+//! | columns | meaning |
+//! |---|---|
+//! | 3 | `x y z` |
+//! | 4 | `x y z label` |
+//! | 6 | `x y z nx ny nz` |
+//! | 7 | `x y z nx ny nz label` (ShapeNetPart `_normal`, label as `45.000000`) |
+//!
+//! A first line whose fields all start with a letter (`x,y,z,label`) is a CSV
+//! header and is skipped. Labels must be non-negative integers; written as
+//! floats they are accepted only when integral.
+//!
+//! The reader parses bytes in place (no per-line allocation) and reports
+//! errors as `file: line L: ...`.
+
+use crate::cloud::PointCloud;
+use crate::error::{Error, Result};
+use crate::io::numparse::{parse_f32, parse_label, show};
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// Column layout of an XYZ-style text file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XyzLayout {
+    /// `x y z`
+    Xyz,
+    /// `x y z label`
+    XyzLabel,
+    /// `x y z nx ny nz`
+    XyzNormals,
+    /// `x y z nx ny nz label`
+    XyzNormalsLabel,
+}
+
+impl XyzLayout {
+    /// Number of columns of this layout.
+    pub fn columns(self) -> usize {
+        match self {
+            XyzLayout::Xyz => 3,
+            XyzLayout::XyzLabel => 4,
+            XyzLayout::XyzNormals => 6,
+            XyzLayout::XyzNormalsLabel => 7,
+        }
+    }
+
+    /// The layout with `n` columns, if any.
+    pub fn from_columns(n: usize) -> Option<Self> {
+        match n {
+            3 => Some(XyzLayout::Xyz),
+            4 => Some(XyzLayout::XyzLabel),
+            6 => Some(XyzLayout::XyzNormals),
+            7 => Some(XyzLayout::XyzNormalsLabel),
+            _ => None,
+        }
+    }
+
+    /// The layout that holds everything `cloud` has (extra properties are not
+    /// representable in XYZ text and are dropped).
+    pub fn for_cloud(cloud: &PointCloud) -> Self {
+        match (cloud.normals.is_some(), cloud.labels.is_some()) {
+            (false, false) => XyzLayout::Xyz,
+            (false, true) => XyzLayout::XyzLabel,
+            (true, false) => XyzLayout::XyzNormals,
+            (true, true) => XyzLayout::XyzNormalsLabel,
+        }
+    }
+
+    /// Whether the layout has normal columns.
+    pub fn has_normals(self) -> bool {
+        matches!(self, XyzLayout::XyzNormals | XyzLayout::XyzNormalsLabel)
+    }
+
+    /// Whether the layout has a label column.
+    pub fn has_labels(self) -> bool {
+        matches!(self, XyzLayout::XyzLabel | XyzLayout::XyzNormalsLabel)
+    }
+}
+
+/// Most fields a line may have before we stop recording their positions.
+const MAX_FIELDS: usize = 8;
+
+/// Split `line` into fields (byte ranges), separated by whitespace or by one
+/// comma with optional whitespace around it. Returns the field count (which
+/// may exceed `MAX_FIELDS`; only the first `MAX_FIELDS` ranges are stored), or
+/// `Err` for an empty comma-separated field.
+fn split_fields(
+    line: &[u8],
+    out: &mut [(usize, usize); MAX_FIELDS],
+) -> std::result::Result<usize, &'static str> {
+    let mut n = 0;
+    let mut i = 0;
+    let len = line.len();
+    let mut after_comma = false;
+    loop {
+        while i < len && (line[i] == b' ' || line[i] == b'\t') {
+            i += 1;
+        }
+        if i == len {
+            if after_comma {
+                return Err("empty field after a comma");
+            }
+            return Ok(n);
+        }
+        if line[i] == b',' {
+            if n == 0 || after_comma {
+                return Err("empty comma-separated field");
+            }
+            after_comma = true;
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < len && !matches!(line[i], b' ' | b'\t' | b',') {
+            i += 1;
+        }
+        if n < MAX_FIELDS {
+            out[n] = (start, i);
+        }
+        n += 1;
+        after_comma = false;
+    }
+}
+
+/// The data part of a raw line: without the line ending and any `#` comment.
+fn data_part(raw: &[u8]) -> &[u8] {
+    let mut end = raw.len();
+    if let Some(p) = raw.iter().position(|&b| b == b'#') {
+        end = p;
+    }
+    let mut line = &raw[..end];
+    while let Some((&last, rest)) = line.split_last() {
+        if last == b'\n' || last == b'\r' || last == b' ' || last == b'\t' {
+            line = rest;
+        } else {
+            break;
+        }
+    }
+    line
+}
+
+/// Read an XYZ-style text cloud. `path` is used in messages only.
+///
+/// ```
+/// use pcseg::io::xyz::read_xyz;
+/// let text = "# a comment\n0 0 0 1\n1,2,3,1\n";
+/// let cloud = read_xyz(text.as_bytes(), "a.xyz".as_ref()).unwrap();
+/// assert_eq!(cloud.points[1], [1.0, 2.0, 3.0]);
+/// assert_eq!(cloud.labels, Some(vec![1, 1]));
+/// ```
+pub fn read_xyz<R: BufRead>(reader: R, path: &Path) -> Result<PointCloud> {
+    read_xyz_layout(reader, path).map(|(cloud, _)| cloud)
+}
+
+/// Like [`read_xyz`], also returning the layout found.
+pub fn read_xyz_layout<R: BufRead>(mut reader: R, path: &Path) -> Result<(PointCloud, XyzLayout)> {
+    let mut raw = Vec::with_capacity(128);
+    let mut fields = [(0usize, 0usize); MAX_FIELDS];
+    let mut layout: Option<(XyzLayout, u64)> = None;
+    let mut cloud = PointCloud::default();
+    let mut normals = Vec::new();
+    let mut labels = Vec::new();
+    let mut line_no: u64 = 0;
+    let mut header_allowed = true;
+    loop {
+        raw.clear();
+        let got = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| Error::io(path, e))?;
+        if got == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = data_part(&raw);
+        if line.is_empty() {
+            continue;
+        }
+        let err = |msg: String| Error::data(path, Some(line_no), msg);
+        let n = split_fields(line, &mut fields).map_err(|m| err(m.to_string()))?;
+        if n == 0 {
+            continue;
+        }
+        let field = |k: usize| &line[fields[k].0..fields[k].1];
+        if header_allowed {
+            header_allowed = false;
+            let all_names = (0..n.min(MAX_FIELDS)).all(|k| field(k)[0].is_ascii_alphabetic())
+                && parse_f32(field(0)).is_none();
+            if all_names {
+                continue;
+            }
+        }
+        let (lay, first_line) = match layout {
+            Some(l) => l,
+            None => {
+                let lay = XyzLayout::from_columns(n).ok_or_else(|| {
+                    err(format!(
+                        "expected 3, 4, 6 or 7 columns (x y z [nx ny nz] [label]), got {n}"
+                    ))
+                })?;
+                layout = Some((lay, line_no));
+                (lay, line_no)
+            }
+        };
+        if n != lay.columns() {
+            return Err(err(format!(
+                "expected {} columns like line {first_line}, got {n}",
+                lay.columns()
+            )));
+        }
+        let point_index = cloud.points.len();
+        let float = |k: usize| -> Result<f32> {
+            let f = field(k);
+            let v = parse_f32(f)
+                .ok_or_else(|| err(format!("column {}: '{}' is not a number", k + 1, show(f))))?;
+            if !v.is_finite() {
+                return Err(err(format!(
+                    "column {}: non-finite value '{}' (point {})",
+                    k + 1,
+                    show(f),
+                    point_index
+                )));
+            }
+            Ok(v)
+        };
+        cloud.points.push([float(0)?, float(1)?, float(2)?]);
+        if lay.has_normals() {
+            normals.push([float(3)?, float(4)?, float(5)?]);
+        }
+        if lay.has_labels() {
+            let k = lay.columns() - 1;
+            let label = parse_label(field(k)).map_err(|m| err(format!("column {}: {m}", k + 1)))?;
+            labels.push(label);
+        }
+    }
+    let Some((lay, _)) = layout else {
+        return Err(Error::data(path, None, "no points"));
+    };
+    if lay.has_normals() {
+        cloud.normals = Some(normals);
+    }
+    if lay.has_labels() {
+        cloud.labels = Some(labels);
+    }
+    Ok((cloud, lay))
+}
+
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
+}
+
+/// Write `cloud` as space-separated text in `layout`, one point a line.
+/// Floats are written in their shortest form that reads back to the same
+/// `f32` (so write-then-read is exact), labels as integers.
+///
+/// Fails (`InvalidInput`) when the layout asks for normals or labels the
+/// cloud does not have.
+pub fn write_xyz<W: Write + ?Sized>(
+    w: &mut W,
+    cloud: &PointCloud,
+    layout: XyzLayout,
+) -> std::io::Result<()> {
+    write_text(w, cloud, layout, None)
+}
+
+/// Write the ShapeNetPart `_normal` text layout: `x y z nx ny nz label`, every
+/// value with 6 decimals, the label as a float (`45.000000`), exactly as the
+/// official files. Needs normals and labels.
+pub fn write_normal_txt<W: Write + ?Sized>(w: &mut W, cloud: &PointCloud) -> std::io::Result<()> {
+    write_text(w, cloud, XyzLayout::XyzNormalsLabel, Some(6))
+}
+
+fn write_text<W: Write + ?Sized>(
+    w: &mut W,
+    cloud: &PointCloud,
+    layout: XyzLayout,
+    decimals: Option<usize>,
+) -> std::io::Result<()> {
+    let normals = match (layout.has_normals(), &cloud.normals) {
+        (true, None) => return Err(invalid("the cloud has no normals to write".into())),
+        (true, Some(n)) => Some(n),
+        _ => None,
+    };
+    let labels = match (layout.has_labels(), &cloud.labels) {
+        (true, None) => return Err(invalid("the cloud has no labels to write".into())),
+        (true, Some(l)) => Some(l),
+        _ => None,
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    let put = |w: &mut std::io::BufWriter<&mut W>, v: f32, first: bool| -> std::io::Result<()> {
+        let sep = if first { "" } else { " " };
+        match decimals {
+            Some(d) => write!(w, "{sep}{v:.d$}"),
+            None => write!(w, "{sep}{v}"),
+        }
+    };
+    for (i, p) in cloud.points.iter().enumerate() {
+        put(&mut w, p[0], true)?;
+        put(&mut w, p[1], false)?;
+        put(&mut w, p[2], false)?;
+        if let Some(n) = normals {
+            for v in n[i] {
+                put(&mut w, v, false)?;
+            }
+        }
+        if let Some(l) = labels {
+            match decimals {
+                Some(d) => write!(w, " {:.d$}", l[i] as f64)?,
+                None => write!(w, " {}", l[i])?,
+            }
+        }
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<(PointCloud, XyzLayout)> {
+        read_xyz_layout(text.as_bytes(), Path::new("scan.xyz"))
+    }
+
+    #[test]
+    fn reads_every_layout() {
+        let (c, l) = read("1 2 3\n4 5 6\n").unwrap();
+        assert_eq!(l, XyzLayout::Xyz);
+        assert_eq!(c.points, vec![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        assert!(c.normals.is_none() && c.labels.is_none());
+
+        let (c, l) = read("1 2 3 7\n").unwrap();
+        assert_eq!(l, XyzLayout::XyzLabel);
+        assert_eq!(c.labels, Some(vec![7]));
+
+        let (c, l) = read("1 2 3 0 0 1\n").unwrap();
+        assert_eq!(l, XyzLayout::XyzNormals);
+        assert_eq!(c.normals, Some(vec![[0.0, 0.0, 1.0]]));
+
+        let (c, l) =
+            read("-0.424420 -0.005740 -0.115970 -0.503600 0.061450 -0.861700 45.000000\n").unwrap();
+        assert_eq!(l, XyzLayout::XyzNormalsLabel);
+        assert_eq!(c.points[0], [-0.42442, -0.00574, -0.11597]);
+        assert_eq!(c.normals.unwrap()[0], [-0.5036, 0.06145, -0.8617]);
+        assert_eq!(c.labels, Some(vec![45]));
+    }
+
+    #[test]
+    fn comments_blank_lines_csv_and_crlf() {
+        let text = "x, y, z, label\r\n# comment\r\n\r\n1,2,3,4 # trailing\r\n 5 ,6,7 , 8\r\n";
+        let (c, l) = read(text).unwrap();
+        assert_eq!(l, XyzLayout::XyzLabel);
+        assert_eq!(c.points, vec![[1.0, 2.0, 3.0], [5.0, 6.0, 7.0]]);
+        assert_eq!(c.labels, Some(vec![4, 8]));
+        // No trailing newline is fine too.
+        assert_eq!(read("1 2 3").unwrap().0.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = read("1 2 3\n\n4 5\n").unwrap_err().to_string();
+        assert_eq!(e, "scan.xyz: line 3: expected 3 columns like line 1, got 2");
+        let e = read("1 2 3 4 5\n").unwrap_err().to_string();
+        assert!(
+            e.starts_with("scan.xyz: line 1: expected 3, 4, 6 or 7 columns"),
+            "{e}"
+        );
+        let e = read("1 2 3\n1 x 3\n").unwrap_err().to_string();
+        assert_eq!(e, "scan.xyz: line 2: column 2: 'x' is not a number");
+        let e = read("1 2 3 4.5\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "scan.xyz: line 1: column 4: label '4.5' is not an integer"
+        );
+        let e = read("1 2 3\n1 nan 3\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "scan.xyz: line 2: column 2: non-finite value 'nan' (point 1)"
+        );
+        let e = read("1,,2,3\n").unwrap_err().to_string();
+        assert!(e.contains("line 1: empty"), "{e}");
+        let e = read("# only a comment\n\n").unwrap_err().to_string();
+        assert_eq!(e, "scan.xyz: no points");
+        let e = read("1 2 3 -1\n").unwrap_err().to_string();
+        assert!(e.contains("out of range"), "{e}");
+        let e = read("1 2 3 4 5 6 7 8 9 10\n").unwrap_err().to_string();
+        assert!(e.contains("got 10"), "{e}");
+    }
+
+    #[test]
+    fn writes_then_reads_back_exactly() {
+        let mut c =
+            PointCloud::from_points(vec![[0.1, -2.5e-8, 3.4028235e38], [1.0 / 3.0, -0.0, 7.0]]);
+        c.normals = Some(vec![[0.6, 0.8, 0.0], [0.0, -1.0, 1e-7]]);
+        c.labels = Some(vec![0, 49]);
+        for layout in [
+            XyzLayout::Xyz,
+            XyzLayout::XyzLabel,
+            XyzLayout::XyzNormals,
+            XyzLayout::XyzNormalsLabel,
+        ] {
+            let mut buf = Vec::new();
+            write_xyz(&mut buf, &c, layout).unwrap();
+            let (back, l) = read_xyz_layout(&buf[..], Path::new("t")).unwrap();
+            assert_eq!(l, layout);
+            assert_eq!(back.points, c.points);
+            assert_eq!(back.normals.is_some(), layout.has_normals());
+            if layout.has_normals() {
+                assert_eq!(back.normals, c.normals);
+            }
+            if layout.has_labels() {
+                assert_eq!(back.labels, c.labels);
+            }
+        }
+    }
+
+    #[test]
+    fn normal_txt_matches_the_official_style() {
+        let mut c = PointCloud::from_points(vec![[-0.42442, -0.00574, -0.11597]]);
+        c.normals = Some(vec![[-0.5036, 0.06145, -0.8617]]);
+        c.labels = Some(vec![45]);
+        let mut buf = Vec::new();
+        write_normal_txt(&mut buf, &c).unwrap();
+        assert_eq!(
+            String::from_utf8(buf.clone()).unwrap(),
+            "-0.424420 -0.005740 -0.115970 -0.503600 0.061450 -0.861700 45.000000\n"
+        );
+        assert_eq!(read_xyz(&buf[..], Path::new("t")).unwrap(), c);
+        c.normals = None;
+        assert!(write_normal_txt(&mut Vec::new(), &c).is_err());
+    }
+}
