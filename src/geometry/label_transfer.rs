@@ -1,0 +1,212 @@
+//! Label transfer: give every point of a large cloud [N, 3] the label of a
+//! labelled subset [S, 3] (typically the 2,048 points the network saw).
+//!
+//! Two rules, both on one [`PointTree`] built over the subset:
+//! - nearest: point `n` takes the label of its nearest subset point (ties
+//!   between equidistant subset points go to the lower subset index);
+//! - inverse-distance weighting: point `n` takes the blend
+//!   `sum_j w_j * logits[i_j]` of the logits [S, P] of its 3 nearest subset
+//!   points, with the PointNet++ feature-propagation weights of
+//!   [`super::three_nn_weights`] (`w_j ∝ 1 / (d_j^2 + 1e-8)`, summing to 1);
+//!   either returned [N, P] or reduced to its per-point argmax (ties to the
+//!   lower part index), which never materialises [N, P].
+//!
+//! Points are independent, so they are split into chunks processed by rayon,
+//! each writing its own disjoint rows of the output.
+
+use rayon::prelude::*;
+
+use super::{three_nn_weights_into, PointTree};
+use crate::error::{Error, Result};
+
+/// Points per rayon task.
+const POINTS_PER_TASK: usize = 2048;
+
+/// Label of the nearest subset point for every point of `points` [N, 3].
+/// `subset` is a tree over the S labelled points and `labels` their S labels.
+///
+/// # Errors
+///
+/// [`Error::Usage`] when `labels.len() != subset.len()`, or when the subset is
+/// empty but `points` is not.
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{transfer_labels_nearest, PointTree};
+///
+/// let subset = PointTree::new(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]);
+/// let labels = transfer_labels_nearest(&subset, &[7, 9], &[[0.2, 0.0, 0.0], [0.8, 0.1, 0.0]])?;
+/// assert_eq!(labels, vec![7, 9]);
+/// # Ok::<(), pcseg::Error>(())
+/// ```
+pub fn transfer_labels_nearest(
+    subset: &PointTree,
+    labels: &[u32],
+    points: &[[f32; 3]],
+) -> Result<Vec<u32>> {
+    check_subset(subset, labels.len(), 1, points.len())?;
+    let mut out = vec![0u32; points.len()];
+    // Race-free: each task writes only its own chunk of `out`.
+    out.par_chunks_mut(POINTS_PER_TASK)
+        .zip(points.par_chunks(POINTS_PER_TASK))
+        .for_each(|(out, points)| {
+            let mut near = Vec::with_capacity(2);
+            for (o, p) in out.iter_mut().zip(points) {
+                subset.nearest_k(p, 1, &mut near);
+                *o = labels[near[0].1 as usize];
+            }
+        });
+    Ok(out)
+}
+
+/// Inverse-distance-weighted logits [N, P] of the 3 nearest subset points,
+/// from subset logits [S, P] (row-major, `parts` = P columns).
+///
+/// # Errors
+///
+/// [`Error::Usage`] when `parts == 0`, `logits.len() != subset.len() * parts`,
+/// or the subset is empty but `points` is not.
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{transfer_logits_idw, PointTree};
+///
+/// let subset = PointTree::new(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]);
+/// let logits = [1.0, 0.0, /* point 1: */ 0.0, 1.0];
+/// let out = transfer_logits_idw(&subset, &logits, 2, &[[0.5, 0.0, 0.0]])?;
+/// // Equidistant: weights 1/3 each for slots (0, 1, 0 repeated).
+/// assert!((out[0] - 2.0 / 3.0).abs() < 1e-6 && (out[1] - 1.0 / 3.0).abs() < 1e-6);
+/// # Ok::<(), pcseg::Error>(())
+/// ```
+pub fn transfer_logits_idw(
+    subset: &PointTree,
+    logits: &[f32],
+    parts: usize,
+    points: &[[f32; 3]],
+) -> Result<Vec<f32>> {
+    check_subset(subset, logits.len(), parts, points.len())?;
+    let mut out = vec![0f32; points.len() * parts];
+    if points.is_empty() {
+        return Ok(out);
+    }
+    // Race-free: each task writes only its own rows of `out`.
+    out.par_chunks_mut(POINTS_PER_TASK * parts)
+        .zip(points.par_chunks(POINTS_PER_TASK))
+        .for_each(|(out, points)| {
+            let (idx, w) = weights(subset, points);
+            for (n, row) in out.chunks_exact_mut(parts).enumerate() {
+                blend(
+                    logits,
+                    parts,
+                    &idx[3 * n..3 * n + 3],
+                    &w[3 * n..3 * n + 3],
+                    row,
+                );
+            }
+        });
+    Ok(out)
+}
+
+/// Per-point argmax (part index in `0..parts`, ties to the lower index) of the
+/// inverse-distance-weighted logits of [`transfer_logits_idw`].
+///
+/// # Errors
+///
+/// As [`transfer_logits_idw`].
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{transfer_labels_idw, PointTree};
+///
+/// let subset = PointTree::new(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]);
+/// // Three parts; subset points vote for parts 2, 0 and 0.
+/// let logits = [0.0, 0.0, 5.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+/// let parts = transfer_labels_idw(&subset, &logits, 3, &[[0.1, 0.0, 0.0], [1.4, 0.0, 0.0]])?;
+/// assert_eq!(parts, vec![2, 0]);
+/// # Ok::<(), pcseg::Error>(())
+/// ```
+pub fn transfer_labels_idw(
+    subset: &PointTree,
+    logits: &[f32],
+    parts: usize,
+    points: &[[f32; 3]],
+) -> Result<Vec<u32>> {
+    check_subset(subset, logits.len(), parts, points.len())?;
+    let mut out = vec![0u32; points.len()];
+    if points.is_empty() {
+        return Ok(out);
+    }
+    // Race-free: each task writes only its own chunk of `out`.
+    out.par_chunks_mut(POINTS_PER_TASK)
+        .zip(points.par_chunks(POINTS_PER_TASK))
+        .for_each(|(out, points)| {
+            let (idx, w) = weights(subset, points);
+            let mut row = vec![0f32; parts];
+            for (n, o) in out.iter_mut().enumerate() {
+                blend(
+                    logits,
+                    parts,
+                    &idx[3 * n..3 * n + 3],
+                    &w[3 * n..3 * n + 3],
+                    &mut row,
+                );
+                *o = argmax(&row);
+            }
+        });
+    Ok(out)
+}
+
+/// The 3-NN indices and weights of a chunk of points, computed serially (the
+/// caller is already one parallel task).
+fn weights(subset: &PointTree, points: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
+    let mut idx = vec![0u32; points.len() * 3];
+    let mut w = vec![0f32; points.len() * 3];
+    three_nn_weights_into(subset, points, &mut idx, &mut w);
+    (idx, w)
+}
+
+/// `row = sum_j w[j] * logits[idx[j], ..]`.
+#[inline]
+fn blend(logits: &[f32], parts: usize, idx: &[u32], w: &[f32], row: &mut [f32]) {
+    row.fill(0.0);
+    for (&i, &wj) in idx.iter().zip(w) {
+        let src = &logits[i as usize * parts..(i as usize + 1) * parts];
+        for (r, &l) in row.iter_mut().zip(src) {
+            *r += wj * l;
+        }
+    }
+}
+
+/// Index of the largest value, the first one on ties (0 for an all-NaN row).
+#[inline]
+fn argmax(row: &[f32]) -> u32 {
+    let mut best = 0;
+    for (p, &v) in row.iter().enumerate().skip(1) {
+        if v > row[best] {
+            best = p;
+        }
+    }
+    best as u32
+}
+
+/// Validate the subset's per-point data: `values` entries = S * `per_point`.
+fn check_subset(subset: &PointTree, values: usize, per_point: usize, n: usize) -> Result<()> {
+    if per_point == 0 {
+        return Err(Error::usage("label transfer: zero parts per point"));
+    }
+    if values != subset.len() * per_point {
+        return Err(Error::usage(format!(
+            "label transfer: {values} values for {} subset points x {per_point}",
+            subset.len()
+        )));
+    }
+    if subset.is_empty() && n > 0 {
+        return Err(Error::usage(format!(
+            "label transfer: no labelled points to label {n} points from"
+        )));
+    }
+    Ok(())
+}
