@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => pcseg::cli::info::execute(args),
+        Command::Synth(args) => pcseg::cli::synth::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod info;
+pub mod synth;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
 #[derive(Debug, Parser)]
@@ -22,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Describe a point cloud or a model file.
     Info(info::Args),
+    /// Write a procedural ShapeNetPart-compatible labelled dataset.
+    Synth(synth::Args),
 }
 
 /// Returned when a command processed many files and some failed; each failure

@@ -49,11 +49,21 @@
 //!
 //! See `chair.rs` for a worked example.
 
+pub mod airplane;
+pub mod car;
 pub mod chair;
+pub mod dataset;
+pub mod guitar;
+pub mod knife;
+pub mod lamp;
+pub mod laptop;
 pub mod math;
 pub mod primitives;
+pub mod realism;
 pub mod shape;
+pub mod table;
 
+pub use realism::{Realism, RealismLevel};
 pub use shape::{normalize_frame, Shape};
 
 use crate::categories::Category;
@@ -65,7 +75,14 @@ use crate::PointCloud;
 /// generator's frame (not yet normalised).
 pub fn build_shape(category: &Category, rng: &mut Rng) -> Result<Shape> {
     let shape = match category.index {
+        0 => airplane::build(rng),
+        3 => car::build(rng),
         4 => chair::build(rng),
+        6 => guitar::build(rng),
+        7 => knife::build(rng),
+        8 => lamp::build(rng),
+        9 => laptop::build(rng),
+        15 => table::build(rng),
         _ => {
             return Err(Error::usage(format!(
                 "no synthetic generator for {} yet",
@@ -85,10 +102,36 @@ pub fn has_generator(category: &Category) -> bool {
 
 /// One random labelled shape of `category` with `points` points, unit
 /// normals and global part labels, in the ShapeNetPart frame (bounding box
-/// centred at the origin, diagonal 1).
+/// centred at the origin, diagonal 1). Same as [`sample_shape`] without
+/// realism effects.
 pub fn generate(category: &Category, rng: &mut Rng, points: usize) -> Result<PointCloud> {
+    sample_shape(category, rng, points, &Realism::off())
+}
+
+/// Draw one shape in memory (the trainer's synthetic mode): build, sample
+/// `points` points, normalise the frame, apply `realism`. Reproducible from
+/// the state of `rng` (use `Rng::for_item(seed, index)` per shape).
+///
+/// ```
+/// use pcseg::categories::CATEGORIES;
+/// use pcseg::rng::Rng;
+/// use pcseg::synth::{sample_shape, Realism};
+/// let chair = &CATEGORIES[4];
+/// let cloud = sample_shape(chair, &mut Rng::for_item(1, 0), 2048, &Realism::off()).unwrap();
+/// assert_eq!(cloud.len(), 2048);
+/// assert!(cloud.labels.unwrap().iter().all(|&l| chair.owns_part(l as usize)));
+/// ```
+pub fn sample_shape(
+    category: &Category,
+    rng: &mut Rng,
+    points: usize,
+    realism: &Realism,
+) -> Result<PointCloud> {
     let shape = build_shape(category, rng)?;
-    let mut cloud = shape.sample(category, points, rng)?;
+    let mut cloud = shape.sample(category, realism.oversample(points), rng)?;
     normalize_frame(&mut cloud);
+    if !realism.is_off() {
+        realism.apply(&mut cloud, points, rng);
+    }
     Ok(cloud)
 }

@@ -665,6 +665,22 @@ impl TriMesh {
         TriMesh::new(verts, out)
     }
 
+    /// A flat polygon (ear-clipped, possibly concave) through the closed
+    /// planar `ring`, one-sided, its normal chosen on the side of `facing`.
+    pub fn polygon(ring: &[V3], facing: V3) -> Self {
+        let mut tris = triangulate_ring(ring);
+        let n = tris.iter().fold([0.0; 3], |acc, t| {
+            let [a, b, c] = t.map(|i| ring[i as usize]);
+            add(acc, cross(sub(b, a), sub(c, a)))
+        });
+        if dot(n, facing) < 0.0 {
+            for t in &mut tris {
+                t.swap(1, 2);
+            }
+        }
+        TriMesh::new(ring.to_vec(), tris)
+    }
+
     /// Number of triangles.
     pub fn triangles(&self) -> usize {
         self.tris.len()
