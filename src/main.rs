@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => pcseg::cli::info::execute(args),
         Command::Synth(args) => pcseg::cli::synth::execute(args),
+        Command::Train(args) => pcseg::cli::train::execute(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 pub mod info;
 pub mod synth;
+pub mod train;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
 #[derive(Debug, Parser)]
@@ -25,6 +26,8 @@ pub enum Command {
     Info(info::Args),
     /// Write a procedural ShapeNetPart-compatible labelled dataset.
     Synth(synth::Args),
+    /// Train or fine-tune the network (dataset or --synthetic).
+    Train(Box<train::Args>),
 }
 
 /// Returned when a command processed many files and some failed; each failure

@@ -15,13 +15,24 @@ pub fn global_norm<'a>(grads: impl IntoIterator<Item = &'a [f32]>) -> f64 {
         .sqrt()
 }
 
+/// The factor that brings a global norm `norm` down to `max_norm`: 1 when
+/// `norm <= max_norm` or clipping is disabled (`max_norm` non-positive or
+/// non-finite), else `max_norm / norm`.
+pub fn clip_factor(norm: f64, max_norm: f32) -> f32 {
+    if max_norm > 0.0 && max_norm.is_finite() && norm > max_norm as f64 {
+        (max_norm as f64 / norm) as f32
+    } else {
+        1.0
+    }
+}
+
 /// Scale all gradients so their global norm is at most `max_norm`; returns
 /// the norm before clipping. A non-positive or non-finite `max_norm` disables
 /// clipping.
 pub fn clip_global_norm(grads: &mut [&mut [f32]], max_norm: f32) -> f64 {
     let norm = global_norm(grads.iter().map(|g| &**g));
-    if max_norm > 0.0 && max_norm.is_finite() && norm > max_norm as f64 {
-        let scale = (max_norm as f64 / norm) as f32;
+    let scale = clip_factor(norm, max_norm);
+    if scale != 1.0 {
         for g in grads.iter_mut() {
             for x in g.iter_mut() {
                 *x *= scale;

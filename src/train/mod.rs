@@ -5,9 +5,14 @@
 //! in [`crate::model`]; this module drives them.
 
 pub mod augment;
+pub mod checkpoint;
 pub mod clip;
+pub mod data;
+pub mod data_spec;
 pub mod log;
 pub mod optim;
 pub mod sample;
 pub mod schedule;
+pub mod synthetic;
 pub mod tensors;
+pub mod trainer;
