@@ -17,6 +17,7 @@ pub mod error;
 pub mod eval;
 pub mod geometry;
 pub mod io;
+pub mod model;
 pub mod rng;
 pub mod synth;
 pub mod train;

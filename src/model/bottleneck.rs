@@ -1,0 +1,195 @@
+//! The MobileNetV2 inverted-residual bottleneck translated to points.
+//!
+//! For input features `x [Rin, C]` at positions `p`, centres `q` with
+//! neighbour rows `nbr [S, K]`:
+//!
+//! 1. expand, once per input point: `e = ReLU6(BN(x W_e^T + b_e))`, `[Rin, tC]`
+//! 2. aggregate per centre and channel (the "depthwise" step):
+//!    `a_i = ReLU6(BN(max_k e_j + (p_j - q_i) / r W_pos))`, `[S, tC]`
+//! 3. project, linear (no activation): `y = BN(a W_p^T + b_p)`, `[S, C']`
+//! 4. residual (stride-1 blocks, where the centres are the input points and
+//!    C' = C): `y += x`.
+//!
+//! A stride-2 block samples its centres from the input points (FPS) and has no
+//! residual; the global block has one centre per cloud at the origin, r = 1,
+//! and every point of the cloud as a neighbour.
+
+use super::exec::{BnMode, Ctx};
+use super::layers::neighbour_max::Groups;
+use super::layers::{BatchNorm1d, BnCache, NeighbourMax, Par, Relu6, Residual};
+use super::linear_bn::LinearBn;
+use super::params::Params;
+use crate::rng::Rng;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+/// One bottleneck block.
+#[derive(Debug, Clone)]
+pub struct Bottleneck {
+    /// Pointwise expansion C -> tC (+BN, ReLU6).
+    pub expand: LinearBn,
+    /// Neighbourhood gather + position term + max.
+    pub agg: NeighbourMax,
+    /// BN after the aggregation (then ReLU6).
+    pub agg_bn: BatchNorm1d,
+    /// Pointwise projection tC -> C' (+BN, no activation).
+    pub project: LinearBn,
+    /// Whether the input is added to the output.
+    pub residual: bool,
+}
+
+/// Activations a training forward keeps for the backward.
+#[derive(Debug, Clone)]
+pub struct BottleneckCache {
+    /// Expanded features after ReLU6, `[Rin, tC]`.
+    pub e: Array2<f32>,
+    /// Expansion BN cache.
+    pub e_bn: BnCache,
+    /// Arg-max neighbour row per (centre, channel), `S * tC`.
+    pub argmax: Vec<u32>,
+    /// Aggregated features after BN and ReLU6, `[S, tC]`.
+    pub a: Array2<f32>,
+    /// Aggregation BN cache.
+    pub a_bn: BnCache,
+    /// Projection BN cache.
+    pub p_bn: BnCache,
+}
+
+impl Bottleneck {
+    /// Register the block's tensors under `name` (`{name}.expand`, `.agg`,
+    /// `.agg_bn`, `.project`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        p: &mut Params,
+        name: &str,
+        cin: usize,
+        hidden: usize,
+        cout: usize,
+        radius: f32,
+        residual: bool,
+        bn: (f32, f32),
+    ) -> Self {
+        assert!(
+            !residual || cin == cout,
+            "residual bottleneck needs cin == cout"
+        );
+        Bottleneck {
+            expand: LinearBn::new(p, &format!("{name}.expand"), cin, hidden, Some(bn)),
+            agg: NeighbourMax::new(p, &format!("{name}.agg"), hidden, radius),
+            agg_bn: BatchNorm1d::new(p, &format!("{name}.agg_bn"), hidden, bn.0, bn.1),
+            project: LinearBn::new(p, &format!("{name}.project"), hidden, cout, Some(bn)),
+            residual,
+        }
+    }
+
+    /// Kaiming init of the learnable weights. The projection BN of a residual
+    /// block starts at scale 0.5 so stacked residuals keep a stable variance.
+    pub fn init(&self, p: &mut Params, rng: &mut Rng) {
+        self.expand.linear.init(p, rng);
+        self.agg.init(p, rng);
+        self.project.linear.init(p, rng);
+        if self.residual {
+            if let Some(bn) = &self.project.norm {
+                p.get_mut(bn.weight).fill(0.5);
+            }
+        }
+    }
+
+    /// `y [S, C']` from `x [Rin, C]`; the cache in training mode.
+    pub fn forward(
+        &self,
+        ctx: &Ctx,
+        x: ArrayView2<f32>,
+        groups: Groups,
+    ) -> (Array2<f32>, Option<BottleneckCache>) {
+        let (mut e, e_bn) = self.expand.forward(ctx, x);
+        Relu6.forward(e.view_mut());
+        let mut argmax = Vec::new();
+        let track = ctx.train().then_some(&mut argmax);
+        let mut a = self.agg.forward(ctx.p, e.view(), groups, track, ctx.par);
+        let a_bn = match ctx.bn {
+            BnMode::Batch => Some(self.agg_bn.forward_train(ctx.p, &mut a, ctx.par)),
+            BnMode::Running | BnMode::Folded => {
+                self.agg_bn.forward_eval(ctx.p, a.view_mut());
+                None
+            }
+        };
+        Relu6.forward(a.view_mut());
+        let (mut y, p_bn) = self.project.forward(ctx, a.view());
+        if self.residual {
+            Residual.forward(y.view_mut(), x);
+        }
+        let cache = match (e_bn, a_bn, p_bn) {
+            (Some(e_bn), Some(a_bn), Some(p_bn)) => Some(BottleneckCache {
+                e,
+                e_bn,
+                argmax,
+                a,
+                a_bn,
+                p_bn,
+            }),
+            _ => None,
+        };
+        (y, cache)
+    }
+
+    /// `dx += ...` from `dout [S, C']`; parameter gradients `+=` into `grads`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        x: ArrayView2<f32>,
+        groups: Groups,
+        cache: &BottleneckCache,
+        dout: ArrayView2<f32>,
+        dx: ArrayViewMut2<f32>,
+        par: Par,
+    ) {
+        let mut dx = dx;
+        if self.residual {
+            // y = proj + x  =>  dx += dout (the projection gets dout too).
+            Residual.backward(dout, dx.view_mut());
+        }
+        // y = BN(a W^T + b)
+        let mut da = Array2::zeros(cache.a.raw_dim());
+        self.project.backward(
+            p,
+            grads,
+            cache.a.view(),
+            &cache.p_bn,
+            dout,
+            Some(da.view_mut()),
+            par,
+        );
+        // a = ReLU6(BN(agg))
+        let mut da_bn = Array2::zeros(da.raw_dim());
+        Relu6.backward(cache.a.view(), da.view(), da_bn.view_mut());
+        let mut dagg = Array2::zeros(da.raw_dim());
+        self.agg_bn
+            .backward(p, grads, &cache.a_bn, da_bn.view(), dagg.view_mut(), par);
+        // agg = max_k (e_j + rel_pos W_pos)
+        let mut de = Array2::zeros(cache.e.raw_dim());
+        self.agg.backward(
+            grads,
+            groups,
+            &cache.argmax,
+            dagg.view(),
+            de.view_mut(),
+            par,
+        );
+        // e = ReLU6(BN(x W_e^T + b_e))
+        let mut de_bn = Array2::zeros(de.raw_dim());
+        Relu6.backward(cache.e.view(), de.view(), de_bn.view_mut());
+        self.expand
+            .backward(p, grads, x, &cache.e_bn, de_bn.view(), Some(dx), par);
+    }
+
+    /// Each BN of the block with its cache (for running-stat updates).
+    pub fn bn_caches<'a>(&'a self, c: &'a BottleneckCache) -> [(&'a BatchNorm1d, &'a BnCache); 3] {
+        [
+            (self.expand.norm.as_ref().expect("unfolded"), &c.e_bn),
+            (&self.agg_bn, &c.a_bn),
+            (self.project.norm.as_ref().expect("unfolded"), &c.p_bn),
+        ]
+    }
+}

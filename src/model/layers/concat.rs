@@ -1,0 +1,55 @@
+//! Channel concatenation: `out[r] = [a[r], b[r], ...]`, inputs `[R, C_i]`,
+//! output `[R, sum C_i]`.
+//!
+//! Backward: each input receives its column block: `dinp_i += dout[:, block_i]`.
+
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+
+/// Concatenation along channels (no parameters).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Concat;
+
+impl Concat {
+    /// Concatenate `[R, C_i]` inputs along channels.
+    pub fn forward(&self, inps: &[ArrayView2<f32>]) -> Array2<f32> {
+        let rows = inps.first().map_or(0, |a| a.nrows());
+        let cols: usize = inps.iter().map(|a| a.ncols()).sum();
+        let mut out = Array2::zeros((rows, cols));
+        for (r, mut row) in out.rows_mut().into_iter().enumerate() {
+            let dst = row.as_slice_mut().expect("standard layout");
+            let mut at = 0;
+            for a in inps {
+                let c = a.ncols();
+                let src = a.row(r);
+                match src.as_slice() {
+                    Some(sl) => dst[at..at + c].copy_from_slice(sl),
+                    None => dst[at..at + c]
+                        .iter_mut()
+                        .zip(src)
+                        .for_each(|(d, s)| *d = *s),
+                }
+                at += c;
+            }
+        }
+        out
+    }
+
+    /// `dinps[i] += dout[:, block i]` where block i has `widths[i]` columns;
+    /// `None` skips an input that needs no gradient.
+    pub fn backward(
+        &self,
+        dout: ArrayView2<f32>,
+        widths: &[usize],
+        dinps: &mut [Option<ArrayViewMut2<f32>>],
+    ) {
+        assert_eq!(widths.len(), dinps.len());
+        let mut at = 0;
+        for (&c, d) in widths.iter().zip(dinps.iter_mut()) {
+            if let Some(d) = d {
+                *d += &dout.slice(s![.., at..at + c]);
+            }
+            at += c;
+        }
+        debug_assert_eq!(at, dout.ncols());
+    }
+}

@@ -1,0 +1,144 @@
+//! Pointwise linear layer (a 1x1 convolution over points).
+//!
+//! Forward: `out[R, Cout] = inp[R, Cin] . weight[Cout, Cin]^T + bias[Cout]`
+//! (PyTorch weight layout). Backward (llm.c `matmul_backward`):
+//! `dinp[R, Cin] += dout . weight`, `dweight[Cout, Cin] += dout^T . inp`,
+//! `dbias[Cout] += sum_r dout[r]`. Every product is one sgemm (ndarray `dot`
+//! / `general_mat_mul`, matrixmultiply with runtime AVX2/FMA dispatch).
+//!
+//! With [`Par::Rayon`], `out` and `dinp` are split by ROW chunks and
+//! `dweight`/`dbias` by OUTPUT-CHANNEL chunks: each task writes disjoint
+//! memory, so there are no races and no order-dependent sums.
+
+use super::{Par, ROW_CHUNK};
+use crate::model::params::{Params, TensorId, TensorKind};
+use crate::rng::Rng;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis, Ix1, Ix2};
+use rayon::prelude::*;
+
+/// Output channels per `dweight` task: each task packs all of `inp` once, so
+/// chunks are wider than [`super::CHANNEL_CHUNK`].
+const DW_CHUNK: usize = 32;
+
+/// A pointwise linear layer; holds the ids of its `weight` and `bias`.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    /// `[Cout, Cin]`.
+    pub weight: TensorId,
+    /// `[Cout]`.
+    pub bias: TensorId,
+    /// Input channels.
+    pub cin: usize,
+    /// Output channels.
+    pub cout: usize,
+}
+
+impl Linear {
+    /// Register `{name}.weight` and `{name}.bias` (zeros) in `params`.
+    pub fn new(params: &mut Params, name: &str, cin: usize, cout: usize) -> Self {
+        let weight = params.add(
+            &format!("{name}.weight"),
+            TensorKind::Param,
+            Params::dyn_zeros(&[cout, cin]),
+        );
+        let bias = params.add(
+            &format!("{name}.bias"),
+            TensorKind::Param,
+            Params::dyn_zeros(&[cout]),
+        );
+        Linear {
+            weight,
+            bias,
+            cin,
+            cout,
+        }
+    }
+
+    /// Kaiming-normal weights (std `sqrt(2 / Cin)`, for ReLU-family
+    /// activations), zero bias.
+    pub fn init(&self, params: &mut Params, rng: &mut Rng) {
+        let std = (2.0 / self.cin as f32).sqrt();
+        params
+            .get_mut(self.weight)
+            .mapv_inplace(|_| rng.normal() * std);
+        params.get_mut(self.bias).fill(0.0);
+    }
+
+    /// `out[R, Cout] = inp[R, Cin] . W^T + b`.
+    pub fn forward(&self, p: &Params, inp: ArrayView2<f32>, par: Par) -> Array2<f32> {
+        let w = p.view2(self.weight);
+        let b = p.view1(self.bias);
+        let rows = inp.nrows();
+        let b = b.as_slice().expect("1-D");
+        let mut data = Vec::with_capacity(rows * self.cout);
+        for _ in 0..rows {
+            data.extend_from_slice(b);
+        }
+        let mut out = Array2::from_shape_vec((rows, self.cout), data).expect("R x Cout");
+        match par {
+            Par::Rayon if rows > ROW_CHUNK => {
+                out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+                    .into_par_iter()
+                    .zip(inp.axis_chunks_iter(Axis(0), ROW_CHUNK))
+                    .for_each(|(mut o, x)| general_mat_mul(1.0, &x, &w.t(), 1.0, &mut o));
+            }
+            _ => general_mat_mul(1.0, &inp, &w.t(), 1.0, &mut out),
+        }
+        out
+    }
+
+    /// Accumulate `dweight`, `dbias` into `grads` and, when `dinp` is given,
+    /// `dinp += dout . W`. `inp` is the forward input, `dout` is `[R, Cout]`.
+    pub fn backward(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        inp: ArrayView2<f32>,
+        dout: ArrayView2<f32>,
+        dinp: Option<ArrayViewMut2<f32>>,
+        par: Par,
+    ) {
+        let w = p.view2(self.weight);
+        let rows = inp.nrows();
+        if let Some(mut dinp) = dinp {
+            match par {
+                Par::Rayon if rows > ROW_CHUNK => {
+                    dinp.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+                        .into_par_iter()
+                        .zip(dout.axis_chunks_iter(Axis(0), ROW_CHUNK))
+                        .for_each(|(mut di, d)| general_mat_mul(1.0, &d, &w, 1.0, &mut di));
+                }
+                _ => general_mat_mul(1.0, &dout, &w, 1.0, &mut dinp),
+            }
+        }
+        let (dw, db) = grads.pair_mut(self.weight, self.bias);
+        let mut dw = dw.view_mut().into_dimensionality::<Ix2>().expect("2-D");
+        let mut db = db.view_mut().into_dimensionality::<Ix1>().expect("1-D");
+        let task = |c0: usize, mut dw: ArrayViewMut2<f32>, mut db: ndarray::ArrayViewMut1<f32>| {
+            let c1 = c0 + dw.nrows();
+            let d = dout.slice(s![.., c0..c1]);
+            general_mat_mul(1.0, &d.t(), &inp, 1.0, &mut dw);
+            // dbias: column sums, accumulated in f32 row by row (fixed order).
+            let mut acc = vec![0f32; c1 - c0];
+            for row in d.rows() {
+                for (a, v) in acc.iter_mut().zip(row) {
+                    *a += v;
+                }
+            }
+            for (b, a) in db.iter_mut().zip(acc) {
+                *b += a;
+            }
+        };
+        match par {
+            Par::Rayon if self.cout > DW_CHUNK => {
+                dw.axis_chunks_iter_mut(Axis(0), DW_CHUNK)
+                    .into_par_iter()
+                    .zip(db.axis_chunks_iter_mut(Axis(0), DW_CHUNK))
+                    .enumerate()
+                    .for_each(|(i, (dw, db))| task(i * DW_CHUNK, dw, db));
+            }
+            _ => task(0, dw.view_mut(), db.view_mut()),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Linear + BatchNorm, the unit every pointwise layer of the network is made
+//! of: `out = BN(inp . W^T + b)`. In a folded (inference) network the BN is
+//! gone (`norm == None`) because it was folded into `W`, `b` at load time.
+
+use super::exec::{BnMode, Ctx};
+use super::layers::{BatchNorm1d, BnCache, Linear, Par};
+use super::params::Params;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+/// A linear layer with an optional BatchNorm after it.
+#[derive(Debug, Clone)]
+pub struct LinearBn {
+    /// The linear layer.
+    pub linear: Linear,
+    /// The BatchNorm (None once folded).
+    pub norm: Option<BatchNorm1d>,
+}
+
+impl LinearBn {
+    /// Register `{name}.linear.*` and, with `bn`, `{name}.bn.*`.
+    pub fn new(
+        p: &mut Params,
+        name: &str,
+        cin: usize,
+        cout: usize,
+        bn: Option<(f32, f32)>,
+    ) -> Self {
+        let linear = Linear::new(p, &format!("{name}.linear"), cin, cout);
+        let norm = bn.map(|(eps, mom)| BatchNorm1d::new(p, &format!("{name}.bn"), cout, eps, mom));
+        LinearBn { linear, norm }
+    }
+
+    /// The linear part: `inp . W^T + b`.
+    pub fn forward_linear(&self, ctx: &Ctx, inp: ArrayView2<f32>) -> Array2<f32> {
+        self.linear.forward(ctx.p, inp, ctx.par)
+    }
+
+    /// The BN part, in place; returns the cache in training mode.
+    pub fn forward_norm(&self, ctx: &Ctx, x: &mut Array2<f32>) -> Option<BnCache> {
+        let bn = self.norm.as_ref()?;
+        match ctx.bn {
+            BnMode::Batch => Some(bn.forward_train(ctx.p, x, ctx.par)),
+            BnMode::Running | BnMode::Folded => {
+                bn.forward_eval(ctx.p, x.view_mut());
+                None
+            }
+        }
+    }
+
+    /// Both parts.
+    pub fn forward(&self, ctx: &Ctx, inp: ArrayView2<f32>) -> (Array2<f32>, Option<BnCache>) {
+        let mut y = self.forward_linear(ctx, inp);
+        let c = self.forward_norm(ctx, &mut y);
+        (y, c)
+    }
+
+    /// Backward of the BN part: returns `dz`, the gradient at the linear
+    /// output (a fresh array), accumulating the BN parameter gradients.
+    pub fn backward_norm(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        cache: &BnCache,
+        dout: ArrayView2<f32>,
+        par: Par,
+    ) -> Array2<f32> {
+        let bn = self.norm.as_ref().expect("backward of a folded LinearBn");
+        let mut dz = Array2::zeros(dout.raw_dim());
+        bn.backward(p, grads, cache, dout, dz.view_mut(), par);
+        dz
+    }
+
+    /// Full backward: `dinp += ...` (when given), parameter gradients `+=`.
+    /// `inp` is the forward input, `dout` the gradient at the BN output.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        inp: ArrayView2<f32>,
+        cache: &BnCache,
+        dout: ArrayView2<f32>,
+        dinp: Option<ArrayViewMut2<f32>>,
+        par: Par,
+    ) {
+        let dz = self.backward_norm(p, grads, cache, dout, par);
+        self.linear.backward(p, grads, inp, dz.view(), dinp, par);
+    }
+
+    /// Fold the BN into the linear layer in `p` (inference statistics);
+    /// returns the per-channel BN scale, for folding later additive terms.
+    pub fn fold(&mut self, p: &mut Params) -> Option<ndarray::Array1<f32>> {
+        let bn = self.norm.take()?;
+        let (scale, _) = bn.affine(p);
+        let mut w = p
+            .get(self.linear.weight)
+            .clone()
+            .into_dimensionality()
+            .expect("2-D");
+        let mut b = p
+            .get(self.linear.bias)
+            .clone()
+            .into_dimensionality()
+            .expect("1-D");
+        bn.fold_into_linear(p, &mut w.view_mut(), &mut b.view_mut());
+        *p.get_mut(self.linear.weight) = w.into_dyn();
+        *p.get_mut(self.linear.bias) = b.into_dyn();
+        Some(scale)
+    }
+}

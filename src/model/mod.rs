@@ -1,0 +1,37 @@
+//! The segmentation network: PointNet++ SSG part segmentation whose feature
+//! layers are MobileNetV2 inverted-residual bottlenecks (see
+//! `docs/model.md`), on ndarray + rayon, with hand-written backward passes.
+//!
+//! - [`config`]: the architecture ([`ModelConfig`], default `ssg-mbv2`).
+//! - [`layers`]: one layer per file, forward and backward side by side.
+//! - [`bottleneck`], [`set_abstraction`], [`feature_propagation`],
+//!   [`network`]: the network built from them; [`plan`]: sampling and
+//!   neighbour indices.
+//! - [`Network`]: inference (BN folded, batched over clouds, encode/decode
+//!   split for `--category auto`).
+//! - [`Model`]: training (`forward_train`, `backward`, [`Params`] store).
+//! - [`weights`]: safetensors model files; [`cost`]: parameters and FLOPs.
+
+pub mod bottleneck;
+pub mod config;
+pub mod cost;
+pub mod exec;
+pub mod feature_propagation;
+pub mod layers;
+pub mod linear_bn;
+pub mod loss;
+pub mod network;
+pub mod params;
+pub mod plan;
+pub mod set_abstraction;
+pub mod timing;
+pub mod trainable;
+pub mod weights;
+
+pub use config::{GlobalConfig, ModelConfig, SaLevelConfig};
+pub use loss::predict_parts;
+pub use network::{CloudInput, Encoded, Network};
+pub use params::{Params, TensorId, TensorKind};
+pub use timing::StageTimer;
+pub use trainable::{Model, TrainCache, TrainCloud, TrainStep};
+pub use weights::describe_file;

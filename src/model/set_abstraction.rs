@@ -1,0 +1,125 @@
+//! A set-abstraction level: a stride-2 bottleneck from the previous level's
+//! points to this level's FPS centres (ball-query groups, no residual),
+//! followed by stride-1 residual bottlenecks that regroup this level's own
+//! points (ball query among them, same radius and K).
+
+use super::bottleneck::{Bottleneck, BottleneckCache};
+use super::config::ModelConfig;
+use super::exec::Ctx;
+use super::layers::neighbour_max::Groups;
+use super::layers::Par;
+use super::params::Params;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+/// One SA level.
+#[derive(Debug, Clone)]
+pub struct SetAbstraction {
+    /// `blocks[0]` is the stride-2 block, the rest are stride-1.
+    pub blocks: Vec<Bottleneck>,
+}
+
+/// Training caches of a level: each block's output and cache.
+#[derive(Debug, Clone)]
+pub struct SaCache {
+    /// Output of each block; the last one is the level's output.
+    pub outs: Vec<Array2<f32>>,
+    /// Cache of each block.
+    pub blocks: Vec<BottleneckCache>,
+}
+
+impl SetAbstraction {
+    /// Level `l` (0-based) of `cfg`, named `sa{l+1}.{block}`.
+    pub fn new(p: &mut Params, cfg: &ModelConfig, l: usize) -> Self {
+        let lv = &cfg.levels[l];
+        let cin = if l == 0 {
+            cfg.stem_width
+        } else {
+            cfg.levels[l - 1].width
+        };
+        let (h2, h1) = cfg.level_hidden(l);
+        let bn = (cfg.bn_eps, cfg.bn_momentum);
+        let mut blocks = vec![Bottleneck::new(
+            p,
+            &format!("sa{}.0", l + 1),
+            cin,
+            h2,
+            lv.width,
+            lv.radius,
+            false,
+            bn,
+        )];
+        for i in 0..lv.blocks {
+            blocks.push(Bottleneck::new(
+                p,
+                &format!("sa{}.{}", l + 1, i + 1),
+                lv.width,
+                h1,
+                lv.width,
+                lv.radius,
+                true,
+                bn,
+            ));
+        }
+        SetAbstraction { blocks }
+    }
+
+    /// Output `[S, C]` of the level from the previous level's features.
+    pub fn forward(
+        &self,
+        ctx: &Ctx,
+        x: ArrayView2<f32>,
+        down: Groups,
+        same: Groups,
+    ) -> (Array2<f32>, Option<SaCache>) {
+        let (mut y, c0) = self.blocks[0].forward(ctx, x, down);
+        let mut cache = c0.map(|c| SaCache {
+            outs: Vec::new(),
+            blocks: vec![c],
+        });
+        for b in &self.blocks[1..] {
+            let (y2, c) = b.forward(ctx, y.view(), same);
+            let prev = std::mem::replace(&mut y, y2);
+            if let (Some(cache), Some(c)) = (cache.as_mut(), c) {
+                cache.outs.push(prev);
+                cache.blocks.push(c);
+            }
+        }
+        if let Some(cache) = cache.as_mut() {
+            cache.outs.push(y.clone());
+        }
+        (y, cache)
+    }
+
+    /// `dx += ...` from the gradient `dout` at the level's output.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        x: ArrayView2<f32>,
+        down: Groups,
+        same: Groups,
+        cache: &SaCache,
+        dout: Array2<f32>,
+        dx: ArrayViewMut2<f32>,
+        par: Par,
+    ) {
+        let mut d = dout;
+        for i in (1..self.blocks.len()).rev() {
+            let inp = cache.outs[i - 1].view();
+            let mut dinp = Array2::zeros(inp.raw_dim());
+            self.blocks[i].backward(
+                p,
+                grads,
+                inp,
+                same,
+                &cache.blocks[i],
+                d.view(),
+                dinp.view_mut(),
+                par,
+            );
+            d = dinp;
+        }
+        self.blocks[0].backward(p, grads, x, down, &cache.blocks[0], d.view(), dx, par);
+    }
+}

@@ -1,0 +1,352 @@
+//! The trainable model: unfolded parameters (with BatchNorm running
+//! statistics), the training forward with caches, and the explicit backward.
+//!
+//! A training step, for the trainer built on top of this:
+//!
+//! ```no_run
+//! # use pcseg::model::{Model, ModelConfig, TrainCloud};
+//! # fn step(model: &mut Model, batch: &[TrainCloud], seed: u64) -> pcseg::Result<()> {
+//! let mut grads = model.new_grads();          // once
+//! grads.zero_grad();
+//! let step = model.forward_train(batch, seed, true)?; // updates BN running stats
+//! model.backward(&step, &mut grads)?;          // grads += d loss / d params
+//! // optimiser: for id in model.params.ids() where model.params.is_trainable(id),
+//! // update model.params.get_mut(id) from grads.get(id).
+//! # Ok(()) }
+//! ```
+//!
+//! Parallelism: the batch is stacked into `[B*N, C]` matrices, so every gemm
+//! and BatchNorm covers all clouds at once and is split across the rayon pool
+//! by fixed row / channel chunks (see [`super::layers`]); sampling and
+//! grouping run one cloud per task. Results depend only on the seed, not on
+//! the number of threads.
+
+use super::config::ModelConfig;
+use super::exec::{BnMode, Ctx};
+use super::layers::{Par, Relu6};
+use super::loss::{part_cross_entropy, part_cross_entropy_backward};
+use super::network::{input_features, Arch, DecodeCache, EncodeCache, Network};
+use super::params::Params;
+use super::plan::Plan;
+use super::timing::StageTimer;
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+use ndarray::{concatenate, Array2, Axis};
+
+/// One labelled cloud of a training batch (normalised points).
+#[derive(Debug, Clone, Copy)]
+pub struct TrainCloud<'a> {
+    /// Positions, N x 3.
+    pub points: &'a [[f32; 3]],
+    /// Normals, N x 3 (required by 6-channel models).
+    pub normals: Option<&'a [[f32; 3]]>,
+    /// Global part id per point.
+    pub labels: &'a [u32],
+    /// Category index.
+    pub category: usize,
+}
+
+/// Everything the backward pass needs from [`Model::forward_train`].
+#[derive(Debug, Clone)]
+pub struct TrainCache {
+    plan: Plan,
+    cats: Vec<usize>,
+    labels: Vec<u32>,
+    enc: EncodeCache,
+    dec: DecodeCache,
+}
+
+/// Result of a training forward.
+#[derive(Debug, Clone)]
+pub struct TrainStep {
+    /// Mean cross-entropy over all points of the batch.
+    pub loss: f32,
+    /// Fraction of points whose restricted argmax equals the label.
+    pub accuracy: f32,
+    /// Caches for [`Model::backward`] (None for an evaluation forward).
+    pub cache: Option<TrainCache>,
+    /// Logits `[B*N, P]`, clouds stacked in batch order.
+    pub logits: Array2<f32>,
+}
+
+/// A trainable segmentation model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Layer structure.
+    pub arch: Arch,
+    /// Parameters and BN running statistics.
+    pub params: Params,
+    /// Whether the weights come from training.
+    pub trained: bool,
+    /// Free-text training note stored in model files.
+    pub note: String,
+}
+
+/// Stream constant separating dropout generators from FPS seeds.
+const DROPOUT_STREAM: u64 = 0x6472_6f70_6f75_7421;
+
+impl Model {
+    /// A freshly initialised model (Kaiming-style, from `seed`).
+    pub fn init(config: ModelConfig, seed: u64) -> Result<Model> {
+        let (arch, mut params) = Arch::build(&config)?;
+        arch.init(&mut params, seed);
+        Ok(Model {
+            arch,
+            params,
+            trained: false,
+            note: format!("freshly initialised (seed {seed})"),
+        })
+    }
+
+    /// The architecture config.
+    pub fn config(&self) -> &ModelConfig {
+        &self.arch.cfg
+    }
+
+    /// A zeroed gradient store of the same structure as `params`.
+    pub fn new_grads(&self) -> Params {
+        self.params.zeros_like()
+    }
+
+    /// The inference network (BN folded).
+    pub fn to_network(&self) -> Network {
+        Network::from_parts(&self.arch, &self.params, self.trained, &self.note)
+    }
+
+    /// FPS seed of cloud `b` in a batch drawn with `seed`.
+    pub fn fps_seed(seed: u64, b: usize) -> u64 {
+        Rng::for_item(seed, b as u64).next_u64()
+    }
+
+    /// Forward a batch. With `training`, BatchNorm uses batch statistics (and
+    /// its running averages are updated), dropout is on and the caches for
+    /// [`Model::backward`] are kept; otherwise running statistics, no dropout,
+    /// no caches. `seed` fixes the FPS starts and dropout masks.
+    pub fn forward_train(
+        &mut self,
+        batch: &[TrainCloud],
+        seed: u64,
+        training: bool,
+    ) -> Result<TrainStep> {
+        if batch.is_empty() {
+            return Err(Error::usage("forward_train: empty batch"));
+        }
+        let cfg = &self.arch.cfg;
+        let mut xs = Vec::with_capacity(batch.len());
+        let mut labels = Vec::new();
+        for (b, c) in batch.iter().enumerate() {
+            let what = format!("batch cloud {b}");
+            xs.push(input_features(cfg, c.points, c.normals, &what)?);
+            if c.labels.len() != c.points.len() {
+                return Err(Error::usage(format!(
+                    "{what}: {} labels for {} points",
+                    c.labels.len(),
+                    c.points.len()
+                )));
+            }
+            labels.extend_from_slice(c.labels);
+        }
+        let views: Vec<_> = xs.iter().map(|x| x.view()).collect();
+        let x0 = concatenate(Axis(0), &views).expect("same width");
+        drop(xs);
+        let cats: Vec<usize> = batch.iter().map(|c| c.category).collect();
+        let clouds: Vec<&[[f32; 3]]> = batch.iter().map(|c| c.points).collect();
+        let seeds: Vec<u64> = (0..batch.len()).map(|b| Model::fps_seed(seed, b)).collect();
+        let plan = Plan::new(cfg, &clouds, &seeds, true, &mut StageTimer::off());
+        let offsets = plan.levels[0].offsets.clone();
+        // Labels are checked before any layer runs.
+        super::loss::check_labels(&labels, &offsets, &cats)?;
+        let ctx = Ctx {
+            p: &self.params,
+            bn: if training {
+                BnMode::Batch
+            } else {
+                BnMode::Running
+            },
+            par: Par::Rayon,
+        };
+        let mut timer = StageTimer::off();
+        let (z, enc) = self.arch.encode(&ctx, &plan, x0, &mut timer);
+        let mut rngs: Vec<Rng> = (0..batch.len())
+            .map(|b| Rng::for_item(seed ^ DROPOUT_STREAM, b as u64))
+            .collect();
+        let (logits, dec) = self.arch.decode(
+            &ctx,
+            z,
+            &offsets,
+            &cats,
+            training.then_some(&mut rngs[..]),
+            &mut timer,
+        );
+        let (loss, correct) = part_cross_entropy(logits.view(), &labels, &offsets, &cats)?;
+        let cache = match (enc, dec) {
+            (Some(enc), Some(dec)) => {
+                for (bn, c) in self.arch.bn_caches(&enc, &dec) {
+                    bn.update_running(&mut self.params, c);
+                }
+                Some(TrainCache {
+                    plan,
+                    cats,
+                    labels: labels.clone(),
+                    enc,
+                    dec,
+                })
+            }
+            _ => None,
+        };
+        Ok(TrainStep {
+            loss: loss as f32,
+            accuracy: correct as f32 / labels.len() as f32,
+            cache,
+            logits,
+        })
+    }
+
+    /// Accumulate `d loss / d params` of the step into `grads` (`+=`; zero
+    /// them first). Fails on an evaluation step (no caches).
+    pub fn backward(&self, step: &TrainStep, grads: &mut Params) -> Result<()> {
+        let c = step
+            .cache
+            .as_ref()
+            .ok_or_else(|| Error::usage("backward: the forward ran without training caches"))?;
+        if grads.len() != self.params.len() {
+            return Err(Error::usage(
+                "backward: gradient store does not match the model",
+            ));
+        }
+        let p = &self.params;
+        let a = &self.arch;
+        let par = Par::Rayon;
+        let (enc, dec, plan) = (&c.enc, &c.dec, &c.plan);
+        let offsets = &plan.levels[0].offsets;
+        let n = a.sa.len();
+        // loss = mean CE(logits)
+        let mut dlogits = Array2::zeros(dec.logits.raw_dim());
+        part_cross_entropy_backward(
+            dec.logits.view(),
+            &c.labels,
+            offsets,
+            &c.cats,
+            dlogits.view_mut(),
+        );
+        // logits = hd W^T + b
+        let mut dhd = Array2::zeros(dec.hd.raw_dim());
+        a.out.backward(
+            p,
+            grads,
+            dec.hd.view(),
+            dlogits.view(),
+            Some(dhd.view_mut()),
+            par,
+        );
+        // hd = dropout(h)
+        let dh = match &dec.mask {
+            Some(mask) => {
+                let mut dh = Array2::zeros(dhd.raw_dim());
+                a.dropout.backward(mask.view(), dhd.view(), dh.view_mut());
+                dh
+            }
+            None => dhd,
+        };
+        // h = ReLU6(BN(f1 W^T + b))
+        let mut dh_pre = Array2::zeros(dh.raw_dim());
+        Relu6.backward(dec.h.view(), dh.view(), dh_pre.view_mut());
+        let mut df1 = Array2::zeros(dec.f1.raw_dim());
+        a.head.backward(
+            p,
+            grads,
+            dec.f1.view(),
+            &dec.head_bn,
+            dh_pre.view(),
+            Some(df1.view_mut()),
+            par,
+        );
+        // Gradients at each level's output (feats) and at each FP output.
+        let mut dfeats: Vec<Array2<f32>> = enc
+            .feats
+            .iter()
+            .map(|f| Array2::zeros(f.raw_dim()))
+            .collect();
+        let coarse_dim = |i: usize| {
+            if i == 0 {
+                enc.global_out.raw_dim()
+            } else {
+                enc.fp[i - 1].out.raw_dim()
+            }
+        };
+        // FP1: f1 = ReLU6(BN([up(fp2), f0, x0] W^T + b + cat_bias))
+        let mut dcoarse = Array2::zeros(coarse_dim(n));
+        {
+            let (dfirst, _) = dfeats.split_at_mut(1);
+            let mut dskips = [Some(dfirst[0].view_mut()), None];
+            a.fp[n].backward(
+                p,
+                grads,
+                enc.fp1_inp.view(),
+                &dec.fp1_bn,
+                dec.f1.view(),
+                &plan.up[0],
+                df1.view(),
+                offsets,
+                &c.cats,
+                dcoarse.view_mut(),
+                &mut dskips,
+                par,
+            );
+        }
+        // FP levels above FP1, finest first.
+        for i in (0..n).rev() {
+            let l = n - i;
+            let fc = &enc.fp[i];
+            let mut dnext = Array2::zeros(coarse_dim(i));
+            let mut dskips = [Some(dfeats[l].view_mut())];
+            a.fp[i].backward(
+                p,
+                grads,
+                fc.inp.view(),
+                &fc.bn,
+                fc.out.view(),
+                &plan.up[l],
+                dcoarse.view(),
+                &plan.levels[l].offsets,
+                &[],
+                dnext.view_mut(),
+                &mut dskips,
+                par,
+            );
+            dcoarse = dnext;
+        }
+        // Global: g = bottleneck(f_n)
+        a.global.backward(
+            p,
+            grads,
+            enc.feats[n].view(),
+            plan.global_groups(),
+            &enc.global,
+            dcoarse.view(),
+            dfeats[n].view_mut(),
+            par,
+        );
+        // SA levels, coarsest first.
+        for l in (0..n).rev() {
+            let dout = std::mem::replace(&mut dfeats[l + 1], Array2::zeros((0, 0)));
+            a.sa[l].backward(
+                p,
+                grads,
+                enc.feats[l].view(),
+                plan.down_groups(l),
+                plan.same_groups(l),
+                &enc.sa[l],
+                dout,
+                dfeats[l].view_mut(),
+                par,
+            );
+        }
+        // f0 = ReLU6(BN(x0 W^T + b))
+        let mut ds = Array2::zeros(dfeats[0].raw_dim());
+        Relu6.backward(enc.feats[0].view(), dfeats[0].view(), ds.view_mut());
+        a.stem
+            .backward(p, grads, enc.x0.view(), &enc.stem_bn, ds.view(), None, par);
+        Ok(())
+    }
+}

@@ -1,0 +1,360 @@
+//! Model files: safetensors with one little-endian f32 tensor per parameter
+//! and BN running statistic (names as in [`Params`], e.g.
+//! `sa1.0.expand.linear.weight` `[Cout, Cin]`), and string metadata that makes
+//! the file self-describing:
+//!
+//! | key | value |
+//! |---|---|
+//! | `format` | `pcseg-model` |
+//! | `format_version` | `1` |
+//! | `model_name` | config name, e.g. `ssg-mbv2` |
+//! | `config` | the [`ModelConfig`] as JSON |
+//! | `categories` | JSON list of `{index, name, synset, first_part, parts}` |
+//! | `part_names` | JSON list of the 50 global part names (`Category/part`) |
+//! | `trained` | `true` / `false` |
+//! | `note` | free text (training recipe, data, epochs) |
+//!
+//! Python: `safetensors.torch.load_file(path)` gives the tensors and
+//! `safe_open(path, "pt").metadata()` the header. BatchNorm is stored
+//! unfolded; inference folds it when the file is loaded.
+
+use super::config::ModelConfig;
+use super::cost::{flops, param_count};
+use super::network::{Arch, Network};
+use super::trainable::Model;
+use crate::categories::{CATEGORIES, NUM_PARTS};
+use crate::error::{Error, Result};
+use ndarray::{ArrayD, IxDyn};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Value of the `format` metadata key.
+pub const FORMAT: &str = "pcseg-model";
+
+fn categories_json() -> serde_json::Value {
+    serde_json::Value::Array(
+        CATEGORIES
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "index": c.index,
+                    "name": c.name,
+                    "synset": c.synset,
+                    "first_part": c.first_part,
+                    "parts": c.parts,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn part_names() -> Vec<String> {
+    let mut names = vec![String::new(); NUM_PARTS];
+    for c in &CATEGORIES {
+        for (i, p) in c.parts.iter().enumerate() {
+            names[c.first_part + i] = format!("{}/{}", c.name, p);
+        }
+    }
+    names
+}
+
+/// Serialise a model to safetensors bytes.
+pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
+    let p = &model.params;
+    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = p
+        .ids()
+        .map(|id| {
+            let t = p.get(id);
+            let data: Vec<u8> = t.iter().flat_map(|v| v.to_le_bytes()).collect();
+            (p.name(id).to_string(), t.shape().to_vec(), data)
+        })
+        .collect();
+    let mut views = Vec::with_capacity(bytes.len());
+    for (name, shape, data) in &bytes {
+        let v = TensorView::new(Dtype::F32, shape.clone(), data)
+            .map_err(|e| Error::usage(format!("tensor `{name}`: {e}")))?;
+        views.push((name.clone(), v));
+    }
+    let mut meta = HashMap::new();
+    meta.insert("format".to_string(), FORMAT.to_string());
+    meta.insert("format_version".to_string(), "1".to_string());
+    meta.insert("model_name".to_string(), model.config().name.clone());
+    meta.insert("config".to_string(), model.config().to_json());
+    meta.insert("categories".to_string(), categories_json().to_string());
+    meta.insert(
+        "part_names".to_string(),
+        serde_json::to_string(&part_names()).expect("strings serialise"),
+    );
+    meta.insert("trained".to_string(), model.trained.to_string());
+    meta.insert("note".to_string(), model.note.clone());
+    safetensors::serialize(views, Some(meta)).map_err(|e| Error::usage(format!("safetensors: {e}")))
+}
+
+/// VarBuilder-style reader: `get(shape, name)` returns the tensor or an error
+/// naming the file, the tensor, and the expected and actual shapes.
+pub struct TensorReader<'a> {
+    origin: String,
+    st: SafeTensors<'a>,
+}
+
+impl<'a> TensorReader<'a> {
+    /// Parse safetensors `bytes`; `origin` (a path) names them in errors.
+    pub fn new(bytes: &'a [u8], origin: &str) -> Result<Self> {
+        let st = SafeTensors::deserialize(bytes).map_err(|e| {
+            Error::data(
+                Path::new(origin),
+                None,
+                format!("not a safetensors file: {e}"),
+            )
+        })?;
+        Ok(TensorReader {
+            origin: origin.to_string(),
+            st,
+        })
+    }
+
+    /// The f32 tensor `name`, which must have `shape`.
+    pub fn get(&self, shape: &[usize], name: &str) -> Result<ArrayD<f32>> {
+        let err = |m: String| Error::data(Path::new(&self.origin), None, m);
+        let t = self.st.tensor(name).map_err(|_| {
+            err(format!(
+                "missing tensor `{name}` (expected shape {shape:?})"
+            ))
+        })?;
+        if t.dtype() != Dtype::F32 {
+            return Err(err(format!(
+                "tensor `{name}`: expected F32, found {:?}",
+                t.dtype()
+            )));
+        }
+        if t.shape() != shape {
+            return Err(err(format!(
+                "tensor `{name}`: expected shape {shape:?}, found {:?}",
+                t.shape()
+            )));
+        }
+        let data: Vec<f32> = t
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| err(format!("tensor `{name}`: {e}")))
+    }
+
+    /// Names of all tensors in the file.
+    pub fn names(&self) -> Vec<String> {
+        self.st.names().into_iter().map(str::to_string).collect()
+    }
+}
+
+/// The metadata header of safetensors `bytes`.
+fn metadata(bytes: &[u8], origin: &str) -> Result<HashMap<String, String>> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| {
+        Error::data(
+            Path::new(origin),
+            None,
+            format!("not a safetensors file: {e}"),
+        )
+    })?;
+    Ok(meta.metadata().clone().unwrap_or_default())
+}
+
+/// Parse a model from safetensors bytes; `origin` names them in errors.
+pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
+    let err = |m: String| Error::data(Path::new(origin), None, m);
+    let meta = metadata(bytes, origin)?;
+    if meta.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(err(format!(
+            "not a pcseg model (metadata `format` is not `{FORMAT}`)"
+        )));
+    }
+    let cfg_json = meta
+        .get("config")
+        .ok_or_else(|| err("metadata has no `config`".into()))?;
+    let cfg = ModelConfig::from_json(cfg_json).map_err(|e| err(e.to_string()))?;
+    if let Some(cats) = meta.get("categories") {
+        let v: serde_json::Value =
+            serde_json::from_str(cats).map_err(|e| err(format!("metadata `categories`: {e}")))?;
+        if v != categories_json() {
+            return Err(err(
+                "the model's category table differs from pcseg's ShapeNetPart table".into(),
+            ));
+        }
+    }
+    let (arch, mut params) = Arch::build(&cfg).map_err(|e| err(e.to_string()))?;
+    let reader = TensorReader::new(bytes, origin)?;
+    let ids: Vec<_> = params.ids().collect();
+    for id in ids {
+        let name = params.name(id).to_string();
+        let shape = params.get(id).shape().to_vec();
+        let value = reader.get(&shape, &name)?;
+        params.set(origin, &name, value)?;
+    }
+    let extra: Vec<String> = reader
+        .names()
+        .into_iter()
+        .filter(|n| params.id(n).is_none())
+        .collect();
+    if !extra.is_empty() {
+        return Err(err(format!(
+            "unexpected tensors for config `{}`: {}",
+            cfg.name,
+            extra.join(", ")
+        )));
+    }
+    Ok(Model {
+        arch,
+        params,
+        trained: meta.get("trained").map(String::as_str) == Some("true"),
+        note: meta.get("note").cloned().unwrap_or_default(),
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+impl Model {
+    /// Write the model to `path` (safetensors).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = to_bytes(self)?;
+        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    }
+
+    /// Read a model file.
+    pub fn load(path: &Path) -> Result<Model> {
+        from_bytes(&read(path)?, &path.display().to_string())
+    }
+}
+
+impl Network {
+    /// Read a model file and fold it for inference.
+    pub fn load(path: &Path) -> Result<Network> {
+        Ok(Model::load(path)?.to_network())
+    }
+
+    /// Parse model bytes (e.g. embedded in the binary) and fold them.
+    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Network> {
+        Ok(from_bytes(bytes, origin)?.to_network())
+    }
+}
+
+/// Points per cloud for which `pcseg info` reports FLOPs.
+pub const INFO_POINTS: usize = 2048;
+
+/// Human-readable (or JSON) description of a model file: architecture,
+/// parameter count, FLOPs per 2,048-point cloud, trained or not.
+pub fn describe_file(path: &Path, json: bool) -> Result<String> {
+    let model = Model::load(path)?;
+    Ok(describe(&model, &path.display().to_string(), json))
+}
+
+/// The description of [`describe_file`] for a model in memory.
+pub fn describe(model: &Model, origin: &str, json: bool) -> String {
+    let cfg = model.config();
+    let (params, buffers) = param_count(cfg);
+    let cost = flops(cfg, INFO_POINTS);
+    let mut layers: Vec<(String, String)> = Vec::new();
+    let inputs = if cfg.in_channels >= 6 {
+        "xyz + normals"
+    } else {
+        "xyz"
+    };
+    layers.push((
+        "input".into(),
+        format!("{} channels ({inputs})", cfg.in_channels),
+    ));
+    layers.push((
+        "stem".into(),
+        format!("{} -> {}", cfg.in_channels, cfg.stem_width),
+    ));
+    let mut cin = cfg.stem_width;
+    for (l, lv) in cfg.levels.iter().enumerate() {
+        let (h2, h1) = cfg.level_hidden(l);
+        let mut s = format!(
+            "{} centres, r {}, K {}: bottleneck {} -> {} -> {}",
+            lv.centres, lv.radius, lv.neighbours, cin, h2, lv.width
+        );
+        if lv.blocks > 0 {
+            s += &format!(
+                ", + {} stride-1 block(s) {} -> {} -> {}",
+                lv.blocks, lv.width, h1, lv.width
+            );
+        }
+        layers.push((format!("SA{}", l + 1), s));
+        cin = lv.width;
+    }
+    let n = cfg.levels.len();
+    layers.push((
+        format!("SA{} global", n + 1),
+        format!(
+            "max over all points: {} -> {} -> {}",
+            cin,
+            cfg.global.expansion * cin,
+            cfg.global.width
+        ),
+    ));
+    let mut coarse = cfg.global.width;
+    for (i, &w) in cfg.fp_widths.iter().enumerate() {
+        let l = n - i;
+        let s = if l == 0 {
+            format!(
+                "{coarse} + {} + {} (+ {} categories) -> {w}",
+                cfg.stem_width, cfg.in_channels, cfg.num_categories
+            )
+        } else {
+            format!("{coarse} + {} -> {w}", cfg.levels[l - 1].width)
+        };
+        layers.push((format!("FP{}", l + 1), s));
+        coarse = w;
+    }
+    layers.push((
+        "head".into(),
+        format!(
+            "{coarse} -> {} -> {} (dropout {})",
+            cfg.head_width, cfg.num_parts, cfg.dropout
+        ),
+    ));
+    if json {
+        let v = serde_json::json!({
+            "file": origin,
+            "model_name": cfg.name,
+            "trained": model.trained,
+            "note": model.note,
+            "parameters": params,
+            "bn_running_values": buffers,
+            "flops_points": INFO_POINTS,
+            "flops": cost.total(),
+            "flops_per_stage": cost.stages.iter().map(|(n, f)| serde_json::json!({"stage": n, "flops": f})).collect::<Vec<_>>(),
+            "layers": layers.iter().map(|(n, d)| serde_json::json!({"layer": n, "shape": d})).collect::<Vec<_>>(),
+            "config": cfg,
+        });
+        return v.to_string();
+    }
+    let mut out = String::new();
+    out += &format!("{origin}: pcseg model `{}`\n", cfg.name);
+    out += &format!(
+        "trained: {}{}\n",
+        if model.trained { "yes" } else { "no" },
+        if model.note.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", model.note)
+        }
+    );
+    out += &format!("parameters: {params} (+ {buffers} BatchNorm running values)\n");
+    out += &format!(
+        "FLOPs per {INFO_POINTS}-point cloud: {:.3} G (2 per multiply-add)\n",
+        cost.total() as f64 * 1e-9
+    );
+    out += "architecture:\n";
+    for (n, d) in &layers {
+        out += &format!("  {n:<10} {d}\n");
+    }
+    out += "FLOPs per stage:\n";
+    for (n, f) in &cost.stages {
+        out += &format!("  {n:<10} {:>8.1} M\n", *f as f64 * 1e-6);
+    }
+    out
+}
