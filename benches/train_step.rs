@@ -51,7 +51,10 @@ fn bench(c: &mut Criterion) {
             k += 1;
             let batch = &batches[k % batches.len()];
             pool.install(|| {
-                train_step(&mut model, &mut opt, &mut grads, batch, k as u64, 1e-3, 10.0).unwrap()
+                train_step(
+                    &mut model, &mut opt, &mut grads, batch, k as u64, 1e-3, 10.0,
+                )
+                .unwrap()
             })
         })
     });

@@ -6,7 +6,7 @@
 //! reached, partial sums of the current epoch, run RNG state, optimiser step
 //! count, the per-epoch records and the best validation mIoU so far.
 //!
-//! Floating-point sums and the RNG state are stored as hexadecimal bit
+//! Floating-point values and the RNG state are stored as hexadecimal bit
 //! patterns so a resumed run continues bit-for-bit.
 
 use crate::error::{Error, Result};
@@ -28,38 +28,21 @@ pub const META_KEY: &str = "pcseg_checkpoint";
 /// Version of the checkpoint layout.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// `f64` stored as its bit pattern (`"0x..."`) for exact JSON round trips.
-mod f64_bits {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{:#018x}", x.to_bits()))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        let text = String::deserialize(d)?;
-        let hex = text.trim_start_matches("0x");
-        u64::from_str_radix(hex, 16)
-            .map(f64::from_bits)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 /// Running sums of the batches done in the current epoch.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochSums {
     /// Sum of batch loss x clouds in the batch.
-    #[serde(with = "f64_bits")]
+    #[serde(with = "crate::train::bits")]
     pub loss: f64,
     /// Sum of correctly labelled points.
-    #[serde(with = "f64_bits")]
+    #[serde(with = "crate::train::bits")]
     pub correct: f64,
     /// Clouds trained on.
     pub shapes: usize,
     /// Points trained on.
     pub points: usize,
     /// Wall time spent training in this epoch.
-    #[serde(with = "f64_bits")]
+    #[serde(with = "crate::train::bits")]
     pub train_seconds: f64,
 }
 
@@ -88,8 +71,11 @@ pub struct CheckpointMeta {
     pub adam_steps: u64,
     /// Records of the completed epochs.
     pub records: Vec<EpochRecord>,
-    /// Best validation instance mIoU and its epoch.
-    pub best: Option<(usize, f64)>,
+    /// Epoch of the best validation instance mIoU so far.
+    pub best_epoch: Option<usize>,
+    /// That mIoU.
+    #[serde(with = "crate::train::bits")]
+    pub best_miou: f64,
 }
 
 impl CheckpointMeta {
@@ -114,8 +100,14 @@ impl CheckpointMeta {
             rng: state.rng.state().map(|w| format!("{w:#018x}")),
             adam_steps,
             records: state.records.clone(),
-            best: state.best,
+            best_epoch: state.best.map(|b| b.0),
+            best_miou: state.best.map_or(0.0, |b| b.1),
         }
+    }
+
+    /// The best epoch and its validation instance mIoU.
+    pub fn best(&self) -> Option<(usize, f64)> {
+        self.best_epoch.map(|e| (e, self.best_miou))
     }
 
     /// The RNG state decoded.

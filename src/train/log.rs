@@ -13,24 +13,31 @@ use std::path::Path;
 pub const CSV_HEADER: &str =
     "epoch,train_loss,train_acc,val_instance_miou,val_class_miou,lr,seconds,shapes_per_s";
 
-/// Figures of one finished epoch.
+/// Figures of one finished epoch (stored exactly in checkpoints).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochRecord {
     /// 1-based epoch number.
     pub epoch: usize,
     /// Mean training loss over the epoch's batches.
+    #[serde(with = "crate::train::bits")]
     pub train_loss: f64,
     /// Training point accuracy, percent.
+    #[serde(with = "crate::train::bits")]
     pub train_acc: f64,
     /// Validation instance mIoU, percent.
+    #[serde(with = "crate::train::bits")]
     pub val_instance_miou: f64,
     /// Validation class mIoU, percent.
+    #[serde(with = "crate::train::bits")]
     pub val_class_miou: f64,
     /// Learning rate at the end of the epoch.
+    #[serde(with = "crate::train::bits")]
     pub lr: f64,
     /// Wall time of the epoch in seconds.
+    #[serde(with = "crate::train::bits")]
     pub seconds: f64,
     /// Training throughput, shapes per second.
+    #[serde(with = "crate::train::bits")]
     pub shapes_per_s: f64,
 }
 

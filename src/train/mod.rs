@@ -5,6 +5,7 @@
 //! in [`crate::model`]; this module drives them.
 
 pub mod augment;
+pub mod bits;
 pub mod checkpoint;
 pub mod clip;
 pub mod data;

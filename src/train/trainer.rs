@@ -265,6 +265,7 @@ impl Trainer {
         )?;
         let grads = ckpt.model.new_grads();
         let rng = Rng::from_state(meta.rng_state()?);
+        let best = meta.best();
         Ok(Trainer {
             model: ckpt.model,
             optimiser: ckpt.optimiser,
@@ -274,7 +275,7 @@ impl Trainer {
                 sums: meta.sums,
                 rng,
                 records: meta.records,
-                best: meta.best,
+                best,
             },
             options,
             data: meta.data,
