@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Info(args) => pcseg::cli::info::execute(args),
         Command::Synth(args) => pcseg::cli::synth::execute(args),
         Command::Render(args) => pcseg::cli::render::execute(args),
+        Command::Train(args) => pcseg::cli::train::execute(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

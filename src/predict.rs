@@ -4,9 +4,9 @@
 //! 1. normalise to the unit sphere and sample N points exactly as training
 //!    does ([`crate::train::sample::prepare_cloud`]);
 //! 2. normals: the source's when it has them, otherwise PCA normals of the
-//!    sampled points, estimated from their k nearest neighbours in the cloud
-//!    (thinned to at most 8N points, so the neighbourhood scale does not
-//!    depend on the scanner's density) and oriented outward from the centroid;
+//!    N sampled points from their 16 nearest sampled neighbours, oriented
+//!    outward from the centroid (exactly as training estimates them, so the
+//!    neighbourhood scale does not depend on the scanner's density);
 //! 3. the network, once per vote (each vote samples with its own seed, as the
 //!    PointNet++ reference votes do), logits averaged over votes;
 //! 4. the category: given, or chosen by [`choose_category`];
@@ -16,14 +16,11 @@
 use crate::categories::{Category, CATEGORIES, NUM_CATEGORIES};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
-use crate::geometry::{estimate_normals_at, transfer_logits_idw, PointTree};
+use crate::geometry::{estimate_normals, transfer_logits_idw, PointTree, DEFAULT_NORMAL_K};
 use crate::model::{CloudInput, Network};
 use crate::rng::Rng;
-use crate::train::sample::{prepare_cloud, sample_indices, PRESAMPLE_FACTOR};
+use crate::train::sample::prepare_cloud;
 use ndarray::{Array2, Axis};
-
-/// Neighbours used to estimate a normal when the cloud has none.
-pub const NORMAL_NEIGHBOURS: usize = 16;
 
 /// How to run the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,25 +81,14 @@ struct VoteInput {
     seed: u64,
 }
 
-fn vote_input(cloud: &PointCloud, normalized: &[[f32; 3]], n: usize, seed: u64) -> VoteInput {
+fn vote_input(cloud: &PointCloud, n: usize, seed: u64) -> VoteInput {
     let mut rng = Rng::new(seed);
     let prepared = prepare_cloud(cloud, n, &mut rng);
+    // Same rule as training (`train::data::prepare_item`): normals missing
+    // from the source are estimated on the N sampled points.
     let normals = match prepared.cloud.normals {
         Some(normals) => normals,
-        None => {
-            // Neighbourhoods from a thinned copy of the cloud, see the module doc.
-            let limit = n.saturating_mul(PRESAMPLE_FACTOR);
-            let support: Vec<[f32; 3]> = if normalized.len() > limit {
-                sample_indices(normalized, limit, &mut rng)
-                    .into_iter()
-                    .map(|i| normalized[i])
-                    .collect()
-            } else {
-                normalized.to_vec()
-            };
-            let tree = PointTree::new(&support);
-            estimate_normals_at(&tree, &support, &prepared.cloud.points, NORMAL_NEIGHBOURS)
-        }
+        None => estimate_normals(&prepared.cloud.points, DEFAULT_NORMAL_K),
     };
     VoteInput {
         points: prepared.cloud.points,
@@ -216,7 +202,7 @@ pub fn predict(
     let votes: Vec<VoteInput> = (0..options.votes)
         .map(|v| {
             let seed = Rng::for_item(options.seed, v as u64).next_u64();
-            vote_input(cloud, &normalized, options.points, seed)
+            vote_input(cloud, options.points, seed)
         })
         .collect();
     let (category, auto, logits) = match choice {

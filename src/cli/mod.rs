@@ -12,6 +12,7 @@ pub mod model_file;
 pub mod render;
 pub mod run;
 pub mod synth;
+pub mod train;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
 #[derive(Debug, Parser)]
@@ -35,6 +36,8 @@ pub enum Command {
     Synth(synth::Args),
     /// Draw labelled point clouds to a PNG (one shape or a gallery).
     Render(render::Args),
+    /// Train or fine-tune the network (dataset or --synthetic).
+    Train(Box<train::Args>),
 }
 
 /// Returned when a command processed many files and some failed; each failure

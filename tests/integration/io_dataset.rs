@@ -1,5 +1,5 @@
 //! Dataset readers: a tiny ShapeNetPart written by the test in both official
-//! layouts, the real samples in /work/shared/data/shapenetpart-samples, and a
+//! layouts, the real samples in ../shared/data/shapenetpart-samples, and a
 //! plain folder of labelled files.
 
 use pcseg::categories::find_category;
@@ -218,16 +218,10 @@ fn bad_datasets_are_errors_naming_the_file() {
     );
 }
 
-const SAMPLES: &str = "/work/shared/data/shapenetpart-samples";
-
 #[test]
 fn real_samples_open_and_report_missing_shapes() {
-    let root = Path::new(SAMPLES);
-    if !root.is_dir() {
-        eprintln!("skipping: {SAMPLES} not present");
-        return;
-    }
-    let ds = Dataset::open(root).unwrap();
+    let root = crate::cli_util::real_samples();
+    let ds = Dataset::open(&root).unwrap();
     assert_eq!(ds.layout(), Layout::Normal);
     assert_eq!(ds.categories().len(), 16);
     let test = ds.load_split(Split::Test, &[], None).unwrap();

@@ -24,3 +24,7 @@ mod render_tile;
 mod synth_dataset;
 mod synth_generators_b;
 mod synth_shapes;
+mod train_cli;
+mod train_data;
+mod train_overfit;
+mod train_run;

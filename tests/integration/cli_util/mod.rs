@@ -44,3 +44,16 @@ pub fn failure(o: &Output) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// The real ShapeNetPart samples shipped beside the repository
+/// (`../shared/data/shapenetpart-samples`, as on developer machines and CI).
+pub fn real_samples() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/shapenetpart-samples");
+    assert!(
+        root.is_dir(),
+        "{} is missing: the tests need the shared samples beside the repository",
+        root.display()
+    );
+    root
+}

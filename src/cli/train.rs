@@ -1,0 +1,316 @@
+//! `pcseg train`: train or fine-tune the segmentation network on a dataset
+//! (ShapeNetPart folder or a folder of labelled PLY/XYZ files) or on fresh
+//! synthetic shapes, with checkpoints, a CSV log and Ctrl-C handling.
+
+use crate::cli::progress_bar;
+use crate::io::dataset::Dataset;
+use crate::model::{Model, ModelConfig};
+use crate::train::data::CategoryMix;
+use crate::train::data_spec::{DataSpec, ValSplit, SHAPENETPART_TRAINVAL};
+use crate::train::log::EpochRecord;
+use crate::train::optim::DecayMode;
+use crate::train::trainer::{Observer, Outcome, OutputPaths, ScheduleKind, TrainOptions, Trainer};
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Epochs of a run when `--epochs` is not given.
+pub const DEFAULT_EPOCHS: usize = 200;
+
+/// Arguments of `pcseg train`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").args(["dataset", "synthetic", "resume"]).required(true)))]
+pub struct Args {
+    /// ShapeNetPart root or a folder of labelled PLY/XYZ files (one subfolder
+    /// per category).
+    pub dataset: Option<PathBuf>,
+    /// Train on fresh procedural shapes every epoch (no disk).
+    #[arg(long, conflicts_with = "dataset")]
+    pub synthetic: bool,
+    /// Number of epochs [default: 200; with --resume: the checkpoint's].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Clouds per batch.
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f32,
+    /// Points sampled per cloud (as `pcseg run` samples them).
+    #[arg(long, default_value_t = 2048)]
+    pub points: usize,
+    /// Start from this model file (fine-tuning) instead of random weights.
+    #[arg(long, value_name = "MODEL", conflicts_with = "config")]
+    pub init: Option<PathBuf>,
+    /// Continue the run saved in this checkpoint (file or folder).
+    #[arg(long, value_name = "CKPT")]
+    pub resume: Option<PathBuf>,
+    /// Where the best model (by validation instance mIoU) is written.
+    #[arg(long, value_name = "MODEL", default_value = "model.safetensors")]
+    pub out: PathBuf,
+    /// Validation for ShapeNetPart: holdout (1/20 of train+val), val, or test.
+    #[arg(long, value_name = "SPLIT", default_value = "holdout")]
+    pub val_split: String,
+    /// Architecture: ssg-mbv2, tiny, or a JSON config file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "ssg-mbv2")]
+    pub config: String,
+    /// Seed of the run (initial weights, data, augmentation).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Weight decay (not applied to biases and BatchNorm parameters).
+    #[arg(long, default_value_t = 1e-4)]
+    pub weight_decay: f32,
+    /// Weight decay style: adamw (decoupled) or adam (L2, as the reference).
+    #[arg(long, value_name = "adamw|adam", default_value = "adamw")]
+    pub optimizer: String,
+    /// Learning-rate decay: step (halve every 20 epochs) or cosine.
+    #[arg(long, value_name = "step|cosine", default_value = "step")]
+    pub schedule: String,
+    /// Epochs of linear learning-rate warm-up.
+    #[arg(long, value_name = "E", default_value_t = 1.0)]
+    pub warmup: f32,
+    /// Clip the global gradient norm to this value (0: no clipping).
+    #[arg(long, default_value_t = 10.0)]
+    pub clip: f32,
+    /// Synthetic shapes per epoch (default: ShapeNetPart's train+val size).
+    #[arg(long, value_name = "N", default_value_t = SHAPENETPART_TRAINVAL)]
+    pub shapes_per_epoch: usize,
+    /// Synthetic validation shapes (a fixed set from its own seed stream).
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub val_shapes: usize,
+    /// Synthetic category mix: shapenetpart (its proportions) or uniform.
+    #[arg(
+        long,
+        value_name = "shapenetpart|uniform",
+        default_value = "shapenetpart"
+    )]
+    pub mix: String,
+    /// Realism of synthetic shapes: off, low, medium or high.
+    #[arg(long, value_name = "LEVEL", default_value = "medium")]
+    pub realism: String,
+    /// CSV log (default: log.csv in the checkpoint folder).
+    #[arg(long, value_name = "CSV")]
+    pub log: Option<PathBuf>,
+    /// Folder for the checkpoint written after every epoch and on Ctrl-C.
+    #[arg(long, value_name = "DIR", default_value = "pcseg-checkpoints")]
+    pub checkpoint_dir: PathBuf,
+    /// No progress bars or per-epoch lines.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The model config named by `--config`: a preset or a JSON file.
+pub fn parse_config(spec: &str) -> anyhow::Result<ModelConfig> {
+    if let Some(cfg) = ModelConfig::preset(spec) {
+        return Ok(cfg);
+    }
+    let path = Path::new(spec);
+    if !path.is_file() {
+        bail!("--config {spec}: not a preset (ssg-mbv2, tiny) nor a file");
+    }
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    ModelConfig::from_json(&text).with_context(|| path.display().to_string())
+}
+
+fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
+    let optimizer = match args.optimizer.as_str() {
+        "adamw" => DecayMode::AdamW,
+        "adam" => DecayMode::Adam,
+        o => bail!("--optimizer {o}: expected adamw or adam"),
+    };
+    let schedule = match args.schedule.as_str() {
+        "step" => ScheduleKind::Step,
+        "cosine" => ScheduleKind::Cosine,
+        s => bail!("--schedule {s}: expected step or cosine"),
+    };
+    let options = TrainOptions {
+        epochs: args.epochs.unwrap_or(DEFAULT_EPOCHS),
+        batch: args.batch,
+        points: args.points,
+        lr: args.lr,
+        weight_decay: args.weight_decay,
+        optimizer,
+        schedule,
+        warmup: args.warmup,
+        clip_norm: args.clip,
+        seed: args.seed,
+        ..TrainOptions::default()
+    };
+    options.validate()?;
+    Ok(options)
+}
+
+fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
+    if args.synthetic {
+        let mix = match args.mix.as_str() {
+            "shapenetpart" => CategoryMix::ShapeNetPart,
+            "uniform" => CategoryMix::Uniform,
+            m => bail!("--mix {m}: expected shapenetpart or uniform"),
+        };
+        args.realism.parse::<crate::synth::RealismLevel>()?;
+        if args.shapes_per_epoch == 0 || args.val_shapes == 0 {
+            bail!("--shapes-per-epoch and --val-shapes must be at least 1");
+        }
+        return Ok(DataSpec::Synthetic {
+            shapes_per_epoch: args.shapes_per_epoch,
+            val_shapes: args.val_shapes,
+            mix,
+            realism: args.realism.clone(),
+        });
+    }
+    let Some(root) = &args.dataset else {
+        bail!("give a DATASET folder or --synthetic");
+    };
+    if Dataset::is_root(root) {
+        Ok(DataSpec::ShapeNetPart {
+            root: root.clone(),
+            val_split: args.val_split.parse::<ValSplit>()?,
+        })
+    } else if root.is_dir() {
+        Ok(DataSpec::Folder { root: root.clone() })
+    } else {
+        bail!("{}: not a folder", root.display())
+    }
+}
+
+/// Progress bars and one line per epoch on stderr.
+struct Bars {
+    quiet: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Observer for Bars {
+    fn epoch_start(&mut self, epoch: usize, epochs: usize, batches: usize, done: usize) {
+        let bar = progress_bar(
+            batches as u64,
+            self.quiet,
+            &format!("epoch {}/{epochs}", epoch + 1),
+        );
+        bar.set_position(done as u64);
+        self.bar = Some(bar);
+    }
+
+    fn batch_done(&mut self, loss: f64, acc: f64, shapes_per_s: f64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!(
+                "loss {loss:.4} acc {:.1}% {shapes_per_s:.1} shapes/s",
+                100.0 * acc
+            ));
+        }
+    }
+
+    fn epoch_end(&mut self, r: &EpochRecord, best: bool) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if !self.quiet {
+            eprintln!(
+                "epoch {}: loss {:.4} acc {:.2}% | val mIoU instance {:.2} class {:.2}{} | lr {:.2e} | {:.0} s, {:.1} shapes/s",
+                r.epoch,
+                r.train_loss,
+                r.train_acc,
+                r.val_instance_miou,
+                r.val_class_miou,
+                if best { " (best)" } else { "" },
+                r.lr,
+                r.seconds,
+                r.shapes_per_s
+            );
+        }
+    }
+}
+
+/// Run `pcseg train`.
+pub fn execute(args: Args) -> anyhow::Result<()> {
+    let log = args
+        .log
+        .clone()
+        .unwrap_or_else(|| args.checkpoint_dir.join("log.csv"));
+    let paths = OutputPaths {
+        out: Some(args.out.clone()),
+        log: Some(log.clone()),
+        checkpoint_dir: Some(args.checkpoint_dir.clone()),
+    };
+    std::fs::create_dir_all(&args.checkpoint_dir)
+        .with_context(|| args.checkpoint_dir.display().to_string())?;
+    let mut trainer = if let Some(ckpt) = &args.resume {
+        let t = Trainer::resume(ckpt, paths, args.epochs)?;
+        if !args.quiet {
+            eprintln!(
+                "resuming {} at epoch {} batch {} (options and data from the checkpoint)",
+                ckpt.display(),
+                t.state.epoch + 1,
+                t.state.batch
+            );
+        }
+        t
+    } else {
+        let options = parse_options(&args)?;
+        let data = parse_data(&args)?;
+        let (model, origin) = match &args.init {
+            Some(path) => {
+                let m = Model::load(path)?;
+                let origin = format!("fine-tuned from {} ({})", path.display(), m.note);
+                (m, origin)
+            }
+            None => {
+                let cfg = parse_config(&args.config)?;
+                let m = Model::init(cfg, args.seed)?;
+                (m, format!("random initialisation (seed {})", args.seed))
+            }
+        };
+        Trainer::new(model, &origin, options, data, paths)?
+    };
+    if !args.quiet {
+        eprintln!(
+            "training {} ({} parameters) for {} epochs of {} batches on {}",
+            trainer.model.config().name,
+            trainer.model.params.num_trainable(),
+            trainer.options.epochs,
+            trainer.batches_per_epoch(),
+            trainer.describe_data()
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let quiet = args.quiet;
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            // Second Ctrl-C: give up at once.
+            std::process::exit(130);
+        }
+        if !quiet {
+            eprintln!("\ninterrupted: finishing the current batch, then writing the checkpoint (Ctrl-C again to abort)");
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let mut bars = Bars {
+        quiet: args.quiet,
+        bar: None,
+    };
+    let outcome = trainer.run(&stop, &mut bars)?;
+    let ckpt = args.checkpoint_dir.join(crate::train::checkpoint::LAST);
+    match outcome {
+        Outcome::Finished => {
+            if !args.quiet {
+                if let Some((epoch, miou)) = trainer.state.best {
+                    eprintln!(
+                        "done: best validation instance mIoU {miou:.2} at epoch {epoch}, model in {}; log in {}",
+                        args.out.display(),
+                        log.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Outcome::Interrupted { epoch, batch } => {
+            eprintln!(
+                "stopped after epoch {epoch} + {batch} batches; resume with: pcseg train --resume {}",
+                ckpt.display()
+            );
+            Ok(())
+        }
+    }
+}

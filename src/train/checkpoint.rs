@@ -1,0 +1,222 @@
+//! Training checkpoints: one safetensors file holding the model tensors
+//! (`model.<name>`, parameters and BatchNorm running statistics) and the
+//! optimiser moments (`adam.m.<name>`, `adam.v.<name>`), with the rest of the
+//! state as JSON under the metadata key `pcseg_checkpoint`: format version,
+//! architecture config, training options, data description, epoch and batch
+//! reached, partial sums of the current epoch, run RNG state, optimiser step
+//! count, the per-epoch records and the best validation mIoU so far.
+//!
+//! Floating-point values and the RNG state are stored as hexadecimal bit
+//! patterns so a resumed run continues bit-for-bit.
+
+use crate::error::{Error, Result};
+use crate::model::network::Arch;
+use crate::model::{Model, ModelConfig};
+use crate::train::data_spec::DataSpec;
+use crate::train::log::EpochRecord;
+use crate::train::optim::Adam;
+use crate::train::tensors::{read_tensors, write_tensors, NamedTensor};
+use crate::train::trainer::{RunState, TrainOptions};
+use ndarray::{ArrayD, IxDyn};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// File name of the run's checkpoint inside `--checkpoint-dir`.
+pub const LAST: &str = "last.safetensors";
+/// Metadata key of the JSON state.
+pub const META_KEY: &str = "pcseg_checkpoint";
+/// Version of the checkpoint layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Running sums of the batches done in the current epoch.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochSums {
+    /// Sum of batch loss x clouds in the batch.
+    #[serde(with = "crate::train::bits")]
+    pub loss: f64,
+    /// Sum of correctly labelled points.
+    #[serde(with = "crate::train::bits")]
+    pub correct: f64,
+    /// Clouds trained on.
+    pub shapes: usize,
+    /// Points trained on.
+    pub points: usize,
+    /// Wall time spent training in this epoch.
+    #[serde(with = "crate::train::bits")]
+    pub train_seconds: f64,
+}
+
+/// The JSON part of a checkpoint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckpointMeta {
+    /// Layout version ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// Architecture.
+    pub model_config: ModelConfig,
+    /// Training options.
+    pub options: TrainOptions,
+    /// Training and validation data.
+    pub data: DataSpec,
+    /// Where the initial weights came from.
+    pub origin: String,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Batches done in the current epoch.
+    pub batch: usize,
+    /// Partial sums of the current epoch.
+    pub sums: EpochSums,
+    /// Run RNG state, four hexadecimal words.
+    pub rng: [String; 4],
+    /// Optimiser steps taken.
+    pub adam_steps: u64,
+    /// Records of the completed epochs.
+    pub records: Vec<EpochRecord>,
+    /// Epoch of the best validation instance mIoU so far.
+    pub best_epoch: Option<usize>,
+    /// That mIoU.
+    #[serde(with = "crate::train::bits")]
+    pub best_miou: f64,
+}
+
+impl CheckpointMeta {
+    /// The metadata of a run's state.
+    pub fn new(
+        model_config: ModelConfig,
+        options: TrainOptions,
+        data: DataSpec,
+        origin: String,
+        state: &RunState,
+        adam_steps: u64,
+    ) -> Self {
+        CheckpointMeta {
+            format_version: FORMAT_VERSION,
+            model_config,
+            options,
+            data,
+            origin,
+            epoch: state.epoch,
+            batch: state.batch,
+            sums: state.sums.clone(),
+            rng: state.rng.state().map(|w| format!("{w:#018x}")),
+            adam_steps,
+            records: state.records.clone(),
+            best_epoch: state.best.map(|b| b.0),
+            best_miou: state.best.map_or(0.0, |b| b.1),
+        }
+    }
+
+    /// The best epoch and its validation instance mIoU.
+    pub fn best(&self) -> Option<(usize, f64)> {
+        self.best_epoch.map(|e| (e, self.best_miou))
+    }
+
+    /// The RNG state decoded.
+    pub fn rng_state(&self) -> Result<[u64; 4]> {
+        let mut out = [0u64; 4];
+        for (o, w) in out.iter_mut().zip(&self.rng) {
+            *o = u64::from_str_radix(w.trim_start_matches("0x"), 16)
+                .map_err(|_| Error::usage(format!("checkpoint: bad RNG word `{w}`")))?;
+        }
+        Ok(out)
+    }
+}
+
+/// A checkpoint read back.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// The JSON state.
+    pub meta: CheckpointMeta,
+    /// The model (weights and BN statistics).
+    pub model: Model,
+    /// The optimiser with its moments.
+    pub optimiser: Adam,
+}
+
+/// Write a checkpoint atomically.
+pub fn save(path: &Path, meta: &CheckpointMeta, model: &Model, optimiser: &Adam) -> Result<()> {
+    let p = &model.params;
+    let mut tensors: Vec<NamedTensor> = p
+        .ids()
+        .map(|id| NamedTensor {
+            name: format!("model.{}", p.name(id)),
+            shape: p.get(id).shape().to_vec(),
+            data: p.get(id).iter().copied().collect(),
+        })
+        .collect();
+    let (_, moments) = optimiser.state_tensors();
+    for (name, data) in moments {
+        tensors.push(NamedTensor {
+            shape: vec![data.len()],
+            name,
+            data: data.to_vec(),
+        });
+    }
+    let json = serde_json::to_string(meta)
+        .map_err(|e| Error::data(path, None, format!("cannot encode state: {e}")))?;
+    let mut metadata = HashMap::new();
+    metadata.insert(META_KEY.to_string(), json);
+    metadata.insert("format".to_string(), "pcseg-checkpoint".to_string());
+    metadata.insert("trained".to_string(), model.trained.to_string());
+    metadata.insert("note".to_string(), model.note.clone());
+    write_tensors(path, &tensors, metadata)
+}
+
+/// Read a checkpoint written by [`save`]. `path` may also be the checkpoint
+/// folder, meaning its [`LAST`] file.
+pub fn load(path: &Path) -> Result<Checkpoint> {
+    let file = if path.is_dir() {
+        path.join(LAST)
+    } else {
+        path.to_path_buf()
+    };
+    let path = file.as_path();
+    let (tensors, metadata) = read_tensors(path)?;
+    let bad = |m: String| Error::data(path, None, m);
+    let json = metadata
+        .get(META_KEY)
+        .ok_or_else(|| bad("not a pcseg training checkpoint (no training state)".into()))?;
+    let meta: CheckpointMeta =
+        serde_json::from_str(json).map_err(|e| bad(format!("bad training state: {e}")))?;
+    if meta.format_version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "checkpoint format {} (this pcseg reads {FORMAT_VERSION})",
+            meta.format_version
+        )));
+    }
+    meta.model_config.validate()?;
+    let (arch, mut params) = Arch::build(&meta.model_config)?;
+    let mut by_name: HashMap<&str, &NamedTensor> =
+        tensors.iter().map(|t| (t.name.as_str(), t)).collect();
+    let origin = path.display().to_string();
+    let ids: Vec<_> = params.ids().collect();
+    for id in ids {
+        let name = params.name(id).to_string();
+        let key = format!("model.{name}");
+        let t = by_name
+            .remove(key.as_str())
+            .ok_or_else(|| bad(format!("missing tensor `{key}`")))?;
+        let value = ArrayD::from_shape_vec(IxDyn(&t.shape), t.data.clone())
+            .map_err(|e| bad(format!("tensor `{key}`: {e}")))?;
+        params.set(&origin, &name, value)?;
+    }
+    let optimiser = Adam::restore(
+        meta.options.adam(),
+        meta.adam_steps,
+        tensors
+            .iter()
+            .filter(|t| t.name.starts_with("adam."))
+            .map(|t| (t.name.as_str(), t.data.clone())),
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    let model = Model {
+        arch,
+        params,
+        trained: metadata.get("trained").map(String::as_str) == Some("true"),
+        note: metadata.get("note").cloned().unwrap_or_default(),
+    };
+    Ok(Checkpoint {
+        meta,
+        model,
+        optimiser,
+    })
+}

@@ -1,0 +1,608 @@
+//! The training loop: epochs of batches (forward with batch statistics,
+//! explicit backward, global-norm clipping, Adam/AdamW step), validation
+//! mIoU with the inference network after every epoch, a CSV log, a
+//! checkpoint after every epoch and on interruption, and the best model by
+//! validation instance mIoU written as a normal pcseg model file.
+//!
+//! Determinism: the data of item `i` of epoch `e` depends only on
+//! `(seed, e, i)`; the seed of each batch's forward (FPS starts, dropout)
+//! is drawn from the run's [`Rng`], whose state is checkpointed; the model's
+//! forward/backward do not depend on the thread count. Hence a run resumed
+//! from a checkpoint (even one written mid-epoch) produces the same losses and
+//! weights, bit for bit, as an uninterrupted run.
+
+use crate::categories::CATEGORIES;
+use crate::error::{Error, Result};
+use crate::eval::MiouAccumulator;
+use crate::model::{CloudInput, Model, Network, Params, TrainCloud};
+use crate::rng::Rng;
+use crate::train::augment::Augment;
+use crate::train::checkpoint::{self, CheckpointMeta, EpochSums};
+use crate::train::clip::{clip_factor, global_norm};
+use crate::train::data::{build_batch, epoch_order, validation_batches, Batch, ShapeSource};
+use crate::train::data_spec::DataSpec;
+use crate::train::log::{write_csv, EpochRecord};
+use crate::train::optim::{Adam, AdamConfig, DecayMode};
+use crate::train::schedule::LrSchedule;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Which learning-rate decay to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleKind {
+    /// Halve every 20 epochs (the reference recipe).
+    Step,
+    /// Cosine to 1 % of the base rate.
+    Cosine,
+}
+
+/// Hyper-parameters of a run (stored in checkpoints).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainOptions {
+    /// Number of epochs.
+    pub epochs: usize,
+    /// Clouds per batch B.
+    pub batch: usize,
+    /// Points per cloud N.
+    pub points: usize,
+    /// Peak learning rate.
+    pub lr: f32,
+    /// Weight decay (not applied to biases and BatchNorm parameters).
+    pub weight_decay: f32,
+    /// Adam (L2) or AdamW (decoupled).
+    pub optimizer: DecayMode,
+    /// Learning-rate decay.
+    pub schedule: ScheduleKind,
+    /// Epochs of linear warm-up.
+    pub warmup: f32,
+    /// Global gradient-norm clip (0 disables).
+    pub clip_norm: f32,
+    /// Seed of the run (data, augmentation, batch seeds).
+    pub seed: u64,
+    /// Augmentation of training clouds.
+    pub augment: Augment,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            epochs: 200,
+            batch: 16,
+            points: 2048,
+            lr: 1e-3,
+            weight_decay: 1e-4,
+            optimizer: DecayMode::AdamW,
+            schedule: ScheduleKind::Step,
+            warmup: 1.0,
+            clip_norm: 10.0,
+            seed: 1,
+            augment: Augment::default(),
+        }
+    }
+}
+
+impl TrainOptions {
+    /// The learning-rate schedule these options describe.
+    pub fn lr_schedule(&self) -> LrSchedule {
+        match self.schedule {
+            ScheduleKind::Step => LrSchedule::step(self.lr, self.epochs, self.warmup),
+            ScheduleKind::Cosine => LrSchedule::cosine(self.lr, self.epochs, self.warmup),
+        }
+    }
+
+    /// The optimiser hyper-parameters.
+    pub fn adam(&self) -> AdamConfig {
+        AdamConfig {
+            weight_decay: self.weight_decay,
+            mode: self.optimizer,
+            ..AdamConfig::default()
+        }
+    }
+
+    /// Check that the options can run.
+    pub fn validate(&self) -> Result<()> {
+        if self.batch == 0 || self.points == 0 {
+            return Err(Error::usage("--batch and --points must be at least 1"));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(Error::usage(format!("--lr {} must be positive", self.lr)));
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return Err(Error::usage("--weight-decay must be >= 0"));
+        }
+        if !(self.warmup >= 0.0 && self.warmup.is_finite()) {
+            return Err(Error::usage("--warmup must be >= 0"));
+        }
+        Ok(())
+    }
+}
+
+/// Where a run writes its files (none of them is required).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutputPaths {
+    /// The best model by validation instance mIoU.
+    pub out: Option<PathBuf>,
+    /// The CSV log.
+    pub log: Option<PathBuf>,
+    /// Folder of `last.safetensors`, the checkpoint of the run.
+    pub checkpoint_dir: Option<PathBuf>,
+}
+
+/// Validation figures, in percent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Validation {
+    /// Instance mIoU.
+    pub instance_miou: f64,
+    /// Class mIoU (categories present in the validation set).
+    pub class_miou: f64,
+}
+
+/// How [`Trainer::run`] ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// All epochs done.
+    Finished,
+    /// Stopped on request after a batch; the checkpoint (if a folder was
+    /// given) holds the state to resume from.
+    Interrupted {
+        /// Epochs completed (the interrupted one is not counted).
+        epoch: usize,
+        /// Batches done in the interrupted epoch.
+        batch: usize,
+    },
+}
+
+/// What the loop reports while it runs (the CLI draws progress bars from it).
+pub trait Observer {
+    /// An epoch of `batches` batches starts (0-based `epoch`, `done` batches
+    /// already done when resuming mid-epoch).
+    fn epoch_start(&mut self, _epoch: usize, _epochs: usize, _batches: usize, _done: usize) {}
+    /// A batch finished: running mean loss and accuracy of the epoch, shapes/s.
+    fn batch_done(&mut self, _loss: f64, _acc: f64, _shapes_per_s: f64) {}
+    /// An epoch finished and was validated.
+    fn epoch_end(&mut self, _record: &EpochRecord, _best: bool) {}
+}
+
+/// An observer that reports nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// A training run: model, optimiser, data and the resumable state.
+pub struct Trainer {
+    /// The model being trained (unfolded BN, running statistics).
+    pub model: Model,
+    /// The optimiser with its moments.
+    pub optimiser: Adam,
+    /// Hyper-parameters.
+    pub options: TrainOptions,
+    /// The data the run uses.
+    pub data: DataSpec,
+    /// Output files.
+    pub paths: OutputPaths,
+    /// Resumable loop state.
+    pub state: RunState,
+    /// How the initial weights were obtained (kept in the model note).
+    pub origin: String,
+    train: Box<dyn ShapeSource>,
+    val: Vec<Batch>,
+    grads: Params,
+}
+
+/// The state that makes a run resumable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunState {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Batches completed in the current epoch.
+    pub batch: usize,
+    /// Sums over the batches done in the current epoch.
+    pub sums: EpochSums,
+    /// Source of the per-batch forward seeds.
+    pub rng: Rng,
+    /// One record per completed epoch.
+    pub records: Vec<EpochRecord>,
+    /// Best validation instance mIoU so far and its (1-based) epoch.
+    pub best: Option<(usize, f64)>,
+}
+
+impl Trainer {
+    /// Start a run from `model` (fresh or `--init`), with `origin` describing
+    /// where its weights come from.
+    pub fn new(
+        model: Model,
+        origin: &str,
+        options: TrainOptions,
+        data: DataSpec,
+        paths: OutputPaths,
+    ) -> Result<Trainer> {
+        options.validate()?;
+        let (train, val_source) = data.open(options.seed, options.points)?;
+        let val = validation_batches(
+            val_source.as_ref(),
+            options.points,
+            options.batch,
+            options.seed,
+        )?;
+        let grads = model.new_grads();
+        Ok(Trainer {
+            optimiser: Adam::new(options.adam()),
+            state: RunState {
+                epoch: 0,
+                batch: 0,
+                sums: EpochSums::default(),
+                rng: Rng::new(options.seed),
+                records: Vec::new(),
+                best: None,
+            },
+            model,
+            options,
+            data,
+            paths,
+            origin: origin.to_string(),
+            train,
+            val,
+            grads,
+        })
+    }
+
+    /// Continue the run saved in checkpoint `path`. `epochs`, when given,
+    /// replaces the planned number of epochs (extending a finished run).
+    pub fn resume(path: &Path, paths: OutputPaths, epochs: Option<usize>) -> Result<Trainer> {
+        let ckpt = checkpoint::load(path)?;
+        let meta = ckpt.meta;
+        let mut options = meta.options.clone();
+        if let Some(e) = epochs {
+            options.epochs = e;
+        }
+        let (train, val_source) = meta.data.open(options.seed, options.points)?;
+        let val = validation_batches(
+            val_source.as_ref(),
+            options.points,
+            options.batch,
+            options.seed,
+        )?;
+        let grads = ckpt.model.new_grads();
+        let rng = Rng::from_state(meta.rng_state()?);
+        let best = meta.best();
+        Ok(Trainer {
+            model: ckpt.model,
+            optimiser: ckpt.optimiser,
+            state: RunState {
+                epoch: meta.epoch,
+                batch: meta.batch,
+                sums: meta.sums,
+                rng,
+                records: meta.records,
+                best,
+            },
+            options,
+            data: meta.data,
+            paths,
+            origin: meta.origin,
+            train,
+            val,
+            grads,
+        })
+    }
+
+    /// Number of batches per epoch.
+    pub fn batches_per_epoch(&self) -> usize {
+        self.train.len().div_ceil(self.options.batch)
+    }
+
+    /// One line describing the training and validation data.
+    pub fn describe_data(&self) -> String {
+        format!(
+            "{} ({} validation shapes)",
+            self.train.describe(),
+            self.val_shapes()
+        )
+    }
+
+    /// Number of validation shapes.
+    pub fn val_shapes(&self) -> usize {
+        self.val.iter().map(|b| b.len()).sum()
+    }
+
+    /// Validation mIoU of the current weights with the inference network
+    /// (BatchNorm folded), scored on the N sampled points of each shape.
+    pub fn validate(&self) -> Result<Validation> {
+        let net = self.model.to_network();
+        validate_network(&net, &self.val, self.options.seed)
+    }
+
+    /// The metadata of a checkpoint of the current state.
+    fn meta(&self) -> CheckpointMeta {
+        CheckpointMeta::new(
+            self.model.config().clone(),
+            self.options.clone(),
+            self.data.clone(),
+            self.origin.clone(),
+            &self.state,
+            self.optimiser.steps(),
+        )
+    }
+
+    /// Write a checkpoint of the current state to `path`.
+    pub fn save_checkpoint(&self, path: &Path) -> Result<()> {
+        checkpoint::save(path, &self.meta(), &self.model, &self.optimiser)
+    }
+
+    /// Path of the run's checkpoint, when a folder was given.
+    pub fn checkpoint_path(&self) -> Option<PathBuf> {
+        self.paths
+            .checkpoint_dir
+            .as_ref()
+            .map(|d| d.join(checkpoint::LAST))
+    }
+
+    fn write_checkpoint(&self) -> Result<()> {
+        if let Some(path) = self.checkpoint_path() {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            self.save_checkpoint(&path)?;
+        }
+        Ok(())
+    }
+
+    /// The note stored in the best model file.
+    fn training_note(&self, record: &EpochRecord) -> String {
+        format!(
+            "trained by `pcseg train` on {}; {} epochs planned, best at epoch {} with validation \
+             instance mIoU {:.2} / class mIoU {:.2} on {} shapes ({} points each); recipe: {:?} \
+             lr {} {:?} schedule, warm-up {} epochs, weight decay {}, batch {}, clip {}, seed {}; \
+             initial weights: {}",
+            self.train.describe(),
+            self.options.epochs,
+            record.epoch,
+            record.val_instance_miou,
+            record.val_class_miou,
+            self.val_shapes(),
+            self.options.points,
+            self.options.optimizer,
+            self.options.lr,
+            self.options.schedule,
+            self.options.warmup,
+            self.options.weight_decay,
+            self.options.batch,
+            self.options.clip_norm,
+            self.options.seed,
+            self.origin
+        )
+    }
+
+    fn write_best(&self, record: &EpochRecord) -> Result<()> {
+        if let Some(out) = &self.paths.out {
+            let mut best = self.model.clone();
+            best.trained = true;
+            best.note = self.training_note(record);
+            let bytes = crate::model::weights::to_bytes(&best)?;
+            let tmp = out.with_extension("safetensors.tmp");
+            std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+            std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+        }
+        Ok(())
+    }
+
+    /// Run until the planned epochs are done or `stop` is set (checked after
+    /// every batch: the current batch finishes, a checkpoint is written).
+    pub fn run(&mut self, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<Outcome> {
+        if self.train.is_empty() {
+            return Err(Error::usage("no training shapes"));
+        }
+        while self.state.epoch < self.options.epochs {
+            if !self.run_epoch(stop, observer)? {
+                self.write_checkpoint()?;
+                return Ok(Outcome::Interrupted {
+                    epoch: self.state.epoch,
+                    batch: self.state.batch,
+                });
+            }
+        }
+        Ok(Outcome::Finished)
+    }
+
+    /// Train the rest of the current epoch; `false` when stopped early.
+    fn run_epoch(&mut self, stop: &AtomicBool, observer: &mut dyn Observer) -> Result<bool> {
+        let epoch = self.state.epoch;
+        let b = self.options.batch;
+        let n = self.options.points;
+        let seed = self.options.seed;
+        let order = epoch_order(self.train.len(), seed, epoch);
+        let chunks: Vec<&[usize]> = order.chunks(b).collect();
+        let batches = chunks.len();
+        let schedule = self.options.lr_schedule();
+        observer.epoch_start(epoch, self.options.epochs, batches, self.state.batch);
+        let started = Instant::now();
+        let time_before = self.state.sums.train_seconds;
+        let aug = self.options.augment;
+        let train = self.train.as_ref();
+        let mut next = if self.state.batch < batches {
+            Some(build_batch(
+                train,
+                epoch,
+                chunks[self.state.batch],
+                n,
+                Some(&aug),
+                seed,
+            )?)
+        } else {
+            None
+        };
+        let mut lr = schedule.lr(epoch, self.state.batch.min(batches - 1), batches);
+        while let Some(batch) = next.take() {
+            let bi = self.state.batch;
+            lr = schedule.lr(epoch, bi, batches);
+            let batch_seed = self.state.rng.next_u64();
+            let following = chunks.get(bi + 1).copied();
+            // Build the next batch while this one trains: both are
+            // deterministic on their own, so overlapping them changes nothing.
+            let (built, stepped) = rayon::join(
+                || following.map(|idx| build_batch(train, epoch, idx, n, Some(&aug), seed)),
+                || {
+                    train_step(
+                        &mut self.model,
+                        &mut self.optimiser,
+                        &mut self.grads,
+                        &batch,
+                        batch_seed,
+                        lr,
+                        self.options.clip_norm,
+                    )
+                },
+            );
+            let (loss, acc) = stepped
+                .map_err(|e| Error::usage(format!("epoch {} batch {}: {e}", epoch + 1, bi + 1)))?;
+            next = built.transpose()?;
+            let sums = &mut self.state.sums;
+            sums.loss += loss * batch.len() as f64;
+            sums.correct += acc * (batch.len() * n) as f64;
+            sums.shapes += batch.len();
+            sums.points += batch.len() * n;
+            sums.train_seconds = time_before + started.elapsed().as_secs_f64();
+            self.state.batch += 1;
+            observer.batch_done(
+                sums.loss / sums.shapes as f64,
+                sums.correct / sums.points as f64,
+                sums.shapes as f64 / sums.train_seconds.max(1e-9),
+            );
+            if stop.load(Ordering::SeqCst) && self.state.batch < batches {
+                return Ok(false);
+            }
+        }
+        let val_started = Instant::now();
+        let val = self.validate()?;
+        let val_seconds = val_started.elapsed().as_secs_f64();
+        let sums = std::mem::take(&mut self.state.sums);
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            train_loss: sums.loss / sums.shapes.max(1) as f64,
+            train_acc: 100.0 * sums.correct / sums.points.max(1) as f64,
+            val_instance_miou: val.instance_miou,
+            val_class_miou: val.class_miou,
+            lr: lr as f64,
+            seconds: sums.train_seconds + val_seconds,
+            shapes_per_s: sums.shapes as f64 / sums.train_seconds.max(1e-9),
+        };
+        let improved = self
+            .state
+            .best
+            .is_none_or(|(_, m)| record.val_instance_miou > m);
+        if improved {
+            self.state.best = Some((record.epoch, record.val_instance_miou));
+            self.write_best(&record)?;
+        }
+        self.state.records.push(record.clone());
+        self.state.epoch += 1;
+        self.state.batch = 0;
+        if let Some(log) = &self.paths.log {
+            write_csv(log, &self.state.records)?;
+        }
+        self.write_checkpoint()?;
+        observer.epoch_end(&record, improved);
+        Ok(!stop.load(Ordering::SeqCst) || self.state.epoch >= self.options.epochs)
+    }
+}
+
+/// Whether a tensor gets weight decay: weights (rank >= 2) do; biases and
+/// BatchNorm scales and shifts (rank 1) do not.
+pub fn decays(params: &Params, id: crate::model::TensorId) -> bool {
+    params.get(id).ndim() >= 2
+}
+
+/// One optimisation step on `batch`: forward with batch statistics, backward,
+/// global-norm clipping, optimiser update. Returns (loss, accuracy).
+pub fn train_step(
+    model: &mut Model,
+    optimiser: &mut Adam,
+    grads: &mut Params,
+    batch: &Batch,
+    seed: u64,
+    lr: f32,
+    clip_norm: f32,
+) -> Result<(f64, f64)> {
+    let n = batch.n;
+    let clouds: Vec<TrainCloud> = (0..batch.len())
+        .map(|k| TrainCloud {
+            points: &batch.points[k * n..(k + 1) * n],
+            normals: Some(&batch.normals[k * n..(k + 1) * n]),
+            labels: &batch.labels[k * n..(k + 1) * n],
+            category: batch.categories[k],
+        })
+        .collect();
+    let step = model.forward_train(&clouds, seed, true)?;
+    if !step.loss.is_finite() {
+        return Err(Error::usage(format!(
+            "training diverged: loss is {} (try a lower --lr)",
+            step.loss
+        )));
+    }
+    grads.zero_grad();
+    model.backward(&step, grads)?;
+    let ids: Vec<_> = model
+        .params
+        .ids()
+        .filter(|&id| model.params.is_trainable(id))
+        .collect();
+    let norm = global_norm(ids.iter().map(|&id| slice(grads, id)));
+    if !norm.is_finite() {
+        return Err(Error::usage("training diverged: non-finite gradient"));
+    }
+    let factor = clip_factor(norm, clip_norm);
+    optimiser.begin_step();
+    for id in ids {
+        let decay = decays(&model.params, id);
+        let g = grads
+            .get_mut(id)
+            .as_slice_mut()
+            .expect("gradient tensors are contiguous");
+        if factor != 1.0 {
+            g.iter_mut().for_each(|x| *x *= factor);
+        }
+        let name = model.params.name(id).to_string();
+        let p = model
+            .params
+            .get_mut(id)
+            .as_slice_mut()
+            .expect("parameter tensors are contiguous");
+        optimiser.update(&name, p, g, decay, lr)?;
+    }
+    Ok((step.loss as f64, step.accuracy as f64))
+}
+
+fn slice(p: &Params, id: crate::model::TensorId) -> &[f32] {
+    p.get(id).as_slice().expect("tensors are contiguous")
+}
+
+/// Validation mIoU of `net` on prepared batches (scored on the sampled points).
+pub fn validate_network(net: &Network, val: &[Batch], seed: u64) -> Result<Validation> {
+    let mut acc = MiouAccumulator::default();
+    let mut index = 0u64;
+    for batch in val {
+        let n = batch.n;
+        let inputs: Vec<CloudInput> = (0..batch.len())
+            .map(|k| {
+                index += 1;
+                CloudInput {
+                    points: &batch.points[k * n..(k + 1) * n],
+                    normals: Some(&batch.normals[k * n..(k + 1) * n]),
+                    category: batch.categories[k],
+                    seed: Model::fps_seed(seed, index as usize),
+                }
+            })
+            .collect();
+        let logits = net.forward(&inputs)?;
+        for (k, l) in logits.iter().enumerate() {
+            let cat = &CATEGORIES[batch.categories[k]];
+            let pred = Network::predict(l.view(), cat.index);
+            acc.add(cat, &pred, &batch.labels[k * n..(k + 1) * n]);
+        }
+    }
+    Ok(Validation {
+        instance_miou: 100.0 * acc.instance_miou().unwrap_or(0.0),
+        class_miou: 100.0 * acc.class_miou().unwrap_or(0.0),
+    })
+}

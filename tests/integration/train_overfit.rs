@@ -1,0 +1,99 @@
+//! A tiny network must be able to memorise a handful of shapes: the training
+//! loop (forward, backward, clipping, AdamW) drives the point accuracy of the
+//! inference network (BatchNorm folded) on those very shapes above 95 %.
+
+use pcseg::model::{Model, ModelConfig};
+use pcseg::rng::Rng;
+use pcseg::train::data::{prepare_item, Batch, CategoryMix, ShapeSource};
+use pcseg::train::optim::{Adam, AdamConfig};
+use pcseg::train::synthetic::SyntheticSource;
+use pcseg::train::trainer::{train_step, validate_network};
+
+fn fixed_batch(shapes: usize, n: usize) -> Batch {
+    let src = SyntheticSource::training(
+        3,
+        shapes,
+        300,
+        CategoryMix::ShapeNetPart,
+        pcseg::synth::Realism::off(),
+    )
+    .unwrap();
+    let mut parts = Vec::new();
+    for i in 0..shapes {
+        let s = src.shape(0, i).unwrap();
+        parts.push(prepare_item(&s, n, None, &mut Rng::for_item(9, i as u64)).unwrap());
+    }
+    let mut b = parts[0].clone();
+    for p in &parts[1..] {
+        b.categories.extend(&p.categories);
+        b.points.extend(&p.points);
+        b.normals.extend(&p.normals);
+        b.labels.extend(&p.labels);
+    }
+    b
+}
+
+fn point_accuracy(model: &Model, batch: &Batch) -> f64 {
+    let net = model.to_network();
+    let n = batch.n;
+    let mut correct = 0usize;
+    for k in 0..batch.len() {
+        let input = pcseg::model::CloudInput {
+            points: &batch.points[k * n..(k + 1) * n],
+            normals: Some(&batch.normals[k * n..(k + 1) * n]),
+            category: batch.categories[k],
+            seed: Model::fps_seed(0, k),
+        };
+        let logits = net.forward_one(&input).unwrap();
+        let pred = pcseg::model::Network::predict(logits.view(), batch.categories[k]);
+        correct += pred
+            .iter()
+            .zip(&batch.labels[k * n..(k + 1) * n])
+            .filter(|(a, b)| a == b)
+            .count();
+    }
+    correct as f64 / (batch.len() * n) as f64
+}
+
+#[test]
+fn tiny_model_overfits_a_handful_of_shapes() {
+    let batch = fixed_batch(4, 128);
+    let mut cfg = ModelConfig::tiny();
+    cfg.dropout = 0.0;
+    let mut model = Model::init(cfg, 1).unwrap();
+    let mut grads = model.new_grads();
+    let mut opt = Adam::new(AdamConfig {
+        weight_decay: 0.0,
+        ..AdamConfig::default()
+    });
+    let before = point_accuracy(&model, &batch);
+    let mut losses = Vec::new();
+    for step in 0..300u64 {
+        let (loss, _) =
+            train_step(&mut model, &mut opt, &mut grads, &batch, step, 1e-2, 10.0).unwrap();
+        losses.push(loss);
+    }
+    // Let the BN running statistics settle on the batch at a tiny rate.
+    for step in 0..30u64 {
+        train_step(
+            &mut model,
+            &mut opt,
+            &mut grads,
+            &batch,
+            1000 + step,
+            1e-5,
+            10.0,
+        )
+        .unwrap();
+    }
+    let after = point_accuracy(&model, &batch);
+    let v = validate_network(&model.to_network(), std::slice::from_ref(&batch), 0).unwrap();
+    eprintln!(
+        "accuracy {before:.3} -> {after:.3}; loss {:.3} -> {:.3}; mIoU {:.1}",
+        losses[0],
+        losses[losses.len() - 1],
+        v.instance_miou
+    );
+    assert!(after >= 0.95, "accuracy {after}");
+    assert!(losses[losses.len() - 1] < 0.2 * losses[0]);
+}
