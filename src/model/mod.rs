@@ -12,6 +12,7 @@
 //! - [`Model`]: training (`forward_train`, `backward`, [`Params`] store).
 //! - [`weights`]: safetensors model files; [`cost`]: parameters and FLOPs.
 
+pub mod alloc;
 pub mod bottleneck;
 pub mod config;
 pub mod cost;

@@ -534,6 +534,7 @@ impl Network {
     /// Logits `[N, P]` of one cloud, on the calling thread.
     pub fn forward_one(&self, input: &CloudInput) -> Result<Array2<f32>> {
         self.check(input, "cloud")?;
+        super::alloc::retain_freed_memory();
         let enc = self.encode(input)?;
         let offsets = [0, enc.z.nrows()];
         let (logits, _) = self.arch.decode(

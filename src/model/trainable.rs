@@ -131,6 +131,7 @@ impl Model {
         if batch.is_empty() {
             return Err(Error::usage("forward_train: empty batch"));
         }
+        super::alloc::retain_freed_memory();
         let cfg = &self.arch.cfg;
         let mut xs = Vec::with_capacity(batch.len());
         let mut labels = Vec::new();

@@ -17,7 +17,7 @@
 
 use super::{Par, ROW_CHUNK};
 use crate::model::params::{Params, TensorId, TensorKind};
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
 use rayon::prelude::*;
 
 /// A BatchNorm layer over the channel axis of `[R, C]` rows.
@@ -52,68 +52,28 @@ pub struct BnCache {
     pub var_unbiased: Vec<f32>,
 }
 
-/// Per-channel sums over the rows of `x` of `f(value, channel)`, in f64,
-/// chunk partials added in chunk order (deterministic for any thread count).
-fn column_sums(x: ArrayView2<f32>, par: Par, f: impl Fn(f32, usize) -> f64 + Sync) -> Vec<f64> {
-    let c = x.ncols();
-    let chunk_sum = |rows: ArrayView2<f32>| {
-        let mut acc = vec![0f64; c];
-        for row in rows.rows() {
-            for (j, (a, &v)) in acc.iter_mut().zip(row).enumerate() {
-                *a += f(v, j);
-            }
-        }
-        acc
-    };
-    let partials: Vec<Vec<f64>> = match par {
-        Par::Rayon => x
-            .axis_chunks_iter(Axis(0), ROW_CHUNK)
-            .into_par_iter()
-            .map(chunk_sum)
-            .collect(),
-        Par::Serial => x
-            .axis_chunks_iter(Axis(0), ROW_CHUNK)
-            .map(chunk_sum)
-            .collect(),
-    };
-    let mut total = vec![0f64; c];
-    for p in partials {
-        for (t, v) in total.iter_mut().zip(p) {
-            *t += v;
-        }
-    }
-    total
-}
-
-/// Two-input version of [`column_sums`]: sums of `f(a, b, channel)`.
-fn column_sums2(
-    a: ArrayView2<f32>,
-    b: ArrayView2<f32>,
+/// Per-channel sums over the rows of a contiguous `[R, C]` buffer, in f64:
+/// each chunk of [`ROW_CHUNK`] rows is summed row by row by `chunk`, and the
+/// chunk partials are added in chunk order (deterministic for any thread
+/// count).
+fn column_sums(
+    rows: usize,
+    c: usize,
     par: Par,
-    f: impl Fn(f32, f32, usize) -> f64 + Sync,
+    chunk: impl Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
 ) -> Vec<f64> {
-    let c = a.ncols();
-    let chunk_sum = |(ra, rb): (ArrayView2<f32>, ArrayView2<f32>)| {
+    let ranges: Vec<std::ops::Range<usize>> = (0..rows)
+        .step_by(ROW_CHUNK)
+        .map(|r0| r0..(r0 + ROW_CHUNK).min(rows))
+        .collect();
+    let run = |r: &std::ops::Range<usize>| {
         let mut acc = vec![0f64; c];
-        for (row_a, row_b) in ra.rows().into_iter().zip(rb.rows()) {
-            for (j, ((s, &va), &vb)) in acc.iter_mut().zip(row_a).zip(row_b).enumerate() {
-                *s += f(va, vb, j);
-            }
-        }
+        chunk(r.clone(), &mut acc);
         acc
     };
     let partials: Vec<Vec<f64>> = match par {
-        Par::Rayon => a
-            .axis_chunks_iter(Axis(0), ROW_CHUNK)
-            .into_par_iter()
-            .zip(b.axis_chunks_iter(Axis(0), ROW_CHUNK))
-            .map(chunk_sum)
-            .collect(),
-        Par::Serial => a
-            .axis_chunks_iter(Axis(0), ROW_CHUNK)
-            .zip(b.axis_chunks_iter(Axis(0), ROW_CHUNK))
-            .map(chunk_sum)
-            .collect(),
+        Par::Rayon => ranges.par_iter().map(run).collect(),
+        Par::Serial => ranges.iter().map(run).collect(),
     };
     let mut total = vec![0f64; c];
     for p in partials {
@@ -124,27 +84,54 @@ fn column_sums2(
     total
 }
 
-/// `f(row of x, row index)` on every row of `x`, rows split in fixed chunks.
-fn map_rows(x: ArrayViewMut2<f32>, par: Par, f: impl Fn(&mut [f32], usize) + Sync) {
-    let mut x = x;
-    let run = |(ci, mut rows): (usize, ArrayViewMut2<f32>)| {
-        for (r, mut row) in rows.rows_mut().into_iter().enumerate() {
-            f(
-                row.as_slice_mut().expect("contiguous rows"),
-                ci * ROW_CHUNK + r,
-            );
+/// `sum_r x[r, c]` per channel (see [`column_sums`]).
+fn sum_cols(x: &[f32], c: usize, par: Par) -> Vec<f64> {
+    column_sums(x.len() / c.max(1), c, par, |r, acc| {
+        for row in x[r.start * c..r.end * c].chunks_exact(c) {
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += v as f64;
+            }
         }
-    };
+    })
+}
+
+/// `sum_r (x[r, c] - mean[c])^2` per channel.
+fn sq_dev_cols(x: &[f32], c: usize, mean: &[f64], par: Par) -> Vec<f64> {
+    column_sums(x.len() / c.max(1), c, par, |r, acc| {
+        for row in x[r.start * c..r.end * c].chunks_exact(c) {
+            for ((a, &v), &m) in acc.iter_mut().zip(row).zip(mean) {
+                let d = v as f64 - m;
+                *a += d * d;
+            }
+        }
+    })
+}
+
+/// `sum_r a[r, c] * b[r, c]` per channel.
+fn dot_cols(a: &[f32], b: &[f32], c: usize, par: Par) -> Vec<f64> {
+    column_sums(a.len() / c.max(1), c, par, |r, acc| {
+        let (ra, rb) = (&a[r.start * c..r.end * c], &b[r.start * c..r.end * c]);
+        for (row_a, row_b) in ra.chunks_exact(c).zip(rb.chunks_exact(c)) {
+            for ((s, &va), &vb) in acc.iter_mut().zip(row_a).zip(row_b) {
+                *s += va as f64 * vb as f64;
+            }
+        }
+    })
+}
+
+/// `f(first row, rows)` on consecutive [`ROW_CHUNK`]-row blocks of a
+/// contiguous `[R, C]` buffer, in parallel with [`Par::Rayon`].
+fn map_row_chunks(x: &mut [f32], c: usize, par: Par, f: impl Fn(usize, &mut [f32]) + Sync) {
+    let step = ROW_CHUNK * c.max(1);
     match par {
         Par::Rayon => x
-            .axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
-            .into_par_iter()
+            .par_chunks_mut(step)
             .enumerate()
-            .for_each(run),
+            .for_each(|(i, rows)| f(i * ROW_CHUNK, rows)),
         Par::Serial => x
-            .axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+            .chunks_mut(step)
             .enumerate()
-            .for_each(run),
+            .for_each(|(i, rows)| f(i * ROW_CHUNK, rows)),
     }
 }
 
@@ -181,34 +168,43 @@ impl BatchNorm1d {
     /// [`BatchNorm1d::backward`] and [`BatchNorm1d::update_running`].
     pub fn forward_train(&self, p: &Params, x: &mut Array2<f32>, par: Par) -> BnCache {
         let r = x.nrows().max(1) as f64;
-        let mean: Vec<f64> = column_sums(x.view(), par, |v, _| v as f64)
-            .into_iter()
-            .map(|s| s / r)
-            .collect();
-        let sq = column_sums(x.view(), par, |v, j| {
-            let d = v as f64 - mean[j];
-            d * d
-        });
+        let c = self.channels;
+        if !x.is_standard_layout() {
+            *x = x.as_standard_layout().into_owned();
+        }
+        let mut xhat = Array2::<f32>::zeros(x.raw_dim());
+        let xs = x.as_slice_mut().expect("standard layout");
+        let mean: Vec<f64> = sum_cols(xs, c, par).into_iter().map(|s| s / r).collect();
+        let sq = sq_dev_cols(xs, c, &mean, par);
         let var: Vec<f64> = sq.iter().map(|s| s / r).collect();
         let rstd: Vec<f32> = var
             .iter()
             .map(|v| (1.0 / (v + self.eps as f64).sqrt()) as f32)
             .collect();
         let meanf: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
-        map_rows(x.view_mut(), par, |row, _| {
-            for ((v, m), s) in row.iter_mut().zip(&meanf).zip(&rstd) {
-                *v = (*v - m) * s;
-            }
-        });
-        let xhat = x.clone();
         let g = p.view1(self.weight);
         let b = p.view1(self.bias);
         let (g, b) = (g.as_slice().expect("1-D"), b.as_slice().expect("1-D"));
-        map_rows(x.view_mut(), par, |row, _| {
-            for ((v, gg), bb) in row.iter_mut().zip(g).zip(b) {
-                *v = *v * gg + bb;
+        // One pass: xhat = (x - mean) * rstd into the cache, out = xhat * g + b
+        // in place.
+        let xh = xhat.as_slice_mut().expect("standard layout");
+        let step = ROW_CHUNK * c.max(1);
+        let run = |(o, h): (&mut [f32], &mut [f32])| {
+            for (orow, hrow) in o.chunks_exact_mut(c).zip(h.chunks_exact_mut(c)) {
+                for t in 0..c {
+                    let v = (orow[t] - meanf[t]) * rstd[t];
+                    hrow[t] = v;
+                    orow[t] = v * g[t] + b[t];
+                }
             }
-        });
+        };
+        match par {
+            Par::Rayon => xs
+                .par_chunks_mut(step)
+                .zip(xh.par_chunks_mut(step))
+                .for_each(run),
+            Par::Serial => xs.chunks_mut(step).zip(xh.chunks_mut(step)).for_each(run),
+        }
         let unbias = if r > 1.0 { r / (r - 1.0) } else { 1.0 };
         BnCache {
             xhat,
@@ -292,11 +288,15 @@ impl BatchNorm1d {
         par: Par,
     ) {
         let r = dout.nrows().max(1) as f64;
+        let c = self.channels;
         let g = p.view1(self.weight);
         let g = g.as_slice().expect("1-D");
+        let dout = dout.as_standard_layout();
+        let d = dout.as_slice().expect("standard layout");
+        let xh = cache.xhat.as_slice().expect("standard layout");
         // sum_r dout and sum_r dout * xhat, per channel.
-        let sum_d = column_sums(dout, par, |v, _| v as f64);
-        let sum_dx = column_sums2(dout, cache.xhat.view(), par, |d, x, _| d as f64 * x as f64);
+        let sum_d = sum_cols(d, c, par);
+        let sum_dx = dot_cols(d, xh, c, par);
         for (dg, s) in grads.view1_mut(self.weight).iter_mut().zip(&sum_dx) {
             *dg += *s as f32;
         }
@@ -304,15 +304,21 @@ impl BatchNorm1d {
             *db += *s as f32;
         }
         // dxhat = dout * g; mean_r(dxhat) = g * sum_d / R; mean_r(dxhat*xhat) = g * sum_dx / R.
-        let k: Vec<f32> = (0..self.channels).map(|c| g[c] * cache.rstd[c]).collect();
+        let k: Vec<f32> = (0..c).map(|t| g[t] * cache.rstd[t]).collect();
         let m1: Vec<f32> = sum_d.iter().map(|s| (s / r) as f32).collect();
         let m2: Vec<f32> = sum_dx.iter().map(|s| (s / r) as f32).collect();
-        let xhat = &cache.xhat;
-        map_rows(dinp, par, |row, ri| {
-            let d = dout.row(ri);
-            let x = xhat.row(ri);
-            for (c, v) in row.iter_mut().enumerate() {
-                *v += k[c] * (d[c] - m1[c] - x[c] * m2[c]);
+        let mut dinp = dinp;
+        let di = dinp
+            .as_slice_mut()
+            .expect("BatchNorm1d::backward: dinp must be contiguous");
+        map_row_chunks(di, c, par, |r0, rows| {
+            let base = r0 * c;
+            for (ri, row) in rows.chunks_exact_mut(c).enumerate() {
+                let o = base + ri * c;
+                let (dr, xr) = (&d[o..o + c], &xh[o..o + c]);
+                for t in 0..c {
+                    row[t] += k[t] * (dr[t] - m1[t] - xr[t] * m2[t]);
+                }
             }
         });
     }

@@ -8,6 +8,7 @@
 
 use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
+use rayon::prelude::*;
 
 /// Dropout with probability `p`.
 #[derive(Debug, Clone, Copy)]
@@ -27,14 +28,26 @@ impl Dropout {
     ) -> Array2<f32> {
         let mut x = x;
         let keep = 1.0 / (1.0 - self.p);
+        let c = x.ncols();
         let mut mask = Array2::<f32>::zeros(x.raw_dim());
-        for (b, rng) in rngs.iter_mut().enumerate() {
-            for r in offsets[b]..offsets[b + 1] {
-                for m in mask.row_mut(r).iter_mut() {
-                    *m = if rng.chance(self.p) { 0.0 } else { keep };
-                }
-            }
+        // Each cloud draws from its own generator in row order, so clouds
+        // run in parallel with the same masks as a sequential loop.
+        let mut parts: Vec<&mut [f32]> = Vec::with_capacity(rngs.len());
+        let mut rest = mask.as_slice_mut().expect("standard layout");
+        for b in 0..rngs.len() {
+            let (head, tail) = rest.split_at_mut((offsets[b + 1] - offsets[b]) * c);
+            parts.push(head);
+            rest = tail;
         }
+        let p = self.p;
+        parts
+            .into_par_iter()
+            .zip(rngs.par_iter_mut())
+            .for_each(|(m, rng)| {
+                for v in m.iter_mut() {
+                    *v = if rng.chance(p) { 0.0 } else { keep };
+                }
+            });
         x *= &mask;
         mask
     }

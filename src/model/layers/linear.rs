@@ -6,9 +6,10 @@
 //! `dbias[Cout] += sum_r dout[r]`. Every product is one sgemm (ndarray `dot`
 //! / `general_mat_mul`, matrixmultiply with runtime AVX2/FMA dispatch).
 //!
-//! With [`Par::Rayon`], `out` and `dinp` are split by ROW chunks and
-//! `dweight`/`dbias` by OUTPUT-CHANNEL chunks: each task writes disjoint
-//! memory, so there are no races and no order-dependent sums.
+//! With [`Par::Rayon`], `out` and `dinp` are split by ROW chunks (each task
+//! writes disjoint rows); `dweight`/`dbias` are summed per fixed block of
+//! rows into partials that are added in block order, so the result does not
+//! depend on the number of threads.
 
 use super::{Par, ROW_CHUNK};
 use crate::model::params::{Params, TensorId, TensorKind};
@@ -17,9 +18,9 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis, Ix1, Ix2};
 use rayon::prelude::*;
 
-/// Output channels per `dweight` task: each task packs all of `inp` once, so
-/// chunks are wider than [`super::CHANNEL_CHUNK`].
-const DW_CHUNK: usize = 32;
+/// Rows per `dweight` partial: each block is one gemm over its rows (inp and
+/// dout packed once), partials are summed in block order.
+const DW_ROWS: usize = 1024;
 
 /// A pointwise linear layer; holds the ids of its `weight` and `bias`.
 #[derive(Debug, Clone)]
@@ -112,33 +113,48 @@ impl Linear {
                 _ => general_mat_mul(1.0, &dout, &w, 1.0, &mut dinp),
             }
         }
+        // dweight = dout^T . inp and dbias = column sums of dout: one gemm
+        // per fixed block of DW_ROWS rows into its own partial, partials
+        // added in block order (the same result for any thread count).
+        let (cout, cin) = (self.cout, self.cin);
+        let blocks: Vec<(usize, usize)> = (0..rows)
+            .step_by(DW_ROWS)
+            .map(|r0| (r0, (r0 + DW_ROWS).min(rows)))
+            .collect();
+        let partial = |&(r0, r1): &(usize, usize)| {
+            let d = dout.slice(s![r0..r1, ..]);
+            let x = inp.slice(s![r0..r1, ..]);
+            let mut dw = Array2::<f32>::zeros((cout, cin));
+            general_mat_mul(1.0, &d.t(), &x, 0.0, &mut dw);
+            let mut db = vec![0f32; cout];
+            for row in d.rows() {
+                match row.as_slice() {
+                    Some(row) => {
+                        for (a, v) in db.iter_mut().zip(row) {
+                            *a += v;
+                        }
+                    }
+                    None => {
+                        for (a, v) in db.iter_mut().zip(row) {
+                            *a += v;
+                        }
+                    }
+                }
+            }
+            (dw, db)
+        };
+        let parts: Vec<(Array2<f32>, Vec<f32>)> = match par {
+            Par::Rayon if blocks.len() > 1 => blocks.par_iter().map(partial).collect(),
+            _ => blocks.iter().map(partial).collect(),
+        };
         let (dw, db) = grads.pair_mut(self.weight, self.bias);
         let mut dw = dw.view_mut().into_dimensionality::<Ix2>().expect("2-D");
         let mut db = db.view_mut().into_dimensionality::<Ix1>().expect("1-D");
-        let task = |c0: usize, mut dw: ArrayViewMut2<f32>, mut db: ndarray::ArrayViewMut1<f32>| {
-            let c1 = c0 + dw.nrows();
-            let d = dout.slice(s![.., c0..c1]);
-            general_mat_mul(1.0, &d.t(), &inp, 1.0, &mut dw);
-            // dbias: column sums, accumulated in f32 row by row (fixed order).
-            let mut acc = vec![0f32; c1 - c0];
-            for row in d.rows() {
-                for (a, v) in acc.iter_mut().zip(row) {
-                    *a += v;
-                }
-            }
-            for (b, a) in db.iter_mut().zip(acc) {
+        for (pw, pb) in parts {
+            dw += &pw;
+            for (b, a) in db.iter_mut().zip(pb) {
                 *b += a;
             }
-        };
-        match par {
-            Par::Rayon if self.cout > DW_CHUNK => {
-                dw.axis_chunks_iter_mut(Axis(0), DW_CHUNK)
-                    .into_par_iter()
-                    .zip(db.axis_chunks_iter_mut(Axis(0), DW_CHUNK))
-                    .enumerate()
-                    .for_each(|(i, (dw, db))| task(i * DW_CHUNK, dw, db));
-            }
-            _ => task(0, dw.view_mut(), db.view_mut()),
         }
     }
 }

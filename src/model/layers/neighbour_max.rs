@@ -18,7 +18,7 @@
 use super::{Par, CHANNEL_CHUNK};
 use crate::model::params::{Params, TensorId, TensorKind};
 use crate::rng::Rng;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Ix2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Ix2};
 use rayon::prelude::*;
 
 /// Centres per parallel work item in the forward.
@@ -149,40 +149,81 @@ impl NeighbourMax {
     ) {
         let c = self.channels;
         let inv_r = 1.0 / self.radius;
-        let mut dh = dh;
+        let s = groups.centres.len();
+        let dout = dout.as_standard_layout();
+        let dout = dout.as_slice().expect("contiguous");
+        assert!(
+            argmax.len() == s * c && dout.len() == s * c && dh.ncols() == c,
+            "NeighbourMax::backward: shapes do not match"
+        );
+        let nin = dh.nrows();
+        assert!(
+            argmax
+                .iter()
+                .all(|&j| (j as usize) < nin.min(groups.pos.len())),
+            "NeighbourMax::backward: arg-max row out of range"
+        );
+        let mut dh_std = dh;
+        let dh_slice = dh_std
+            .as_slice_mut()
+            .expect("NeighbourMax::backward: dh must be contiguous");
+        let dh_ptr = SendPtr(dh_slice.as_mut_ptr());
         let mut dw = grads
             .get_mut(self.pos_weight)
             .view_mut()
             .into_dimensionality::<Ix2>()
             .expect("2-D");
-        // Task for channels [c0, c0 + width): owns dh[:, c0..] and dw[:, c0..].
-        let task = |c0: usize, mut dh: ArrayViewMut2<f32>, mut dw: ArrayViewMut2<f32>| {
-            let width = dh.ncols();
+        // Task for channels [c0, c1): owns columns c0..c1 of dh and of dw,
+        // visits the centres in order (the same sums for any thread count).
+        let task = |c0: usize, c1: usize| -> [Vec<f32>; 3] {
+            let w = c1 - c0;
+            let mut acc = [vec![0f32; w], vec![0f32; w], vec![0f32; w]];
+            let dhp = dh_ptr;
             for (i, q) in groups.centres.iter().enumerate() {
-                for t in 0..width {
-                    let ch = c0 + t;
-                    let d = dout[[i, ch]];
-                    let j = argmax[i * c + ch] as usize;
-                    dh[[j, t]] += d;
+                let d = &dout[i * c + c0..i * c + c1];
+                let am = &argmax[i * c + c0..i * c + c1];
+                for t in 0..w {
+                    let j = am[t] as usize;
+                    // SAFETY: j < nin (checked above) and c0 + t < c, so the
+                    // element is inside dh; tasks own disjoint column ranges,
+                    // so no two threads touch the same element.
+                    unsafe { *dhp.0.add(j * c + c0 + t) += d[t] };
                     let pj = groups.pos[j];
                     for a in 0..3 {
-                        dw[[a, t]] += d * (pj[a] - q[a]) * inv_r;
+                        acc[a][t] += d[t] * (pj[a] - q[a]) * inv_r;
                     }
                 }
             }
+            acc
         };
-        match par {
+        let chunks: Vec<(usize, usize)> = (0..c)
+            .step_by(CHANNEL_CHUNK)
+            .map(|c0| (c0, (c0 + CHANNEL_CHUNK).min(c)))
+            .collect();
+        let parts: Vec<[Vec<f32>; 3]> = match par {
             Par::Rayon if c > CHANNEL_CHUNK => {
-                dh.axis_chunks_iter_mut(Axis(1), CHANNEL_CHUNK)
-                    .into_par_iter()
-                    .zip(dw.axis_chunks_iter_mut(Axis(1), CHANNEL_CHUNK))
-                    .enumerate()
-                    .for_each(|(i, (dh, dw))| task(i * CHANNEL_CHUNK, dh, dw));
+                chunks.par_iter().map(|&(c0, c1)| task(c0, c1)).collect()
             }
-            _ => task(0, dh.view_mut(), dw.view_mut()),
+            _ => chunks.iter().map(|&(c0, c1)| task(c0, c1)).collect(),
+        };
+        for (&(c0, _), part) in chunks.iter().zip(parts) {
+            for (a, col) in part.iter().enumerate() {
+                for (t, v) in col.iter().enumerate() {
+                    dw[[a, c0 + t]] += v;
+                }
+            }
         }
     }
 }
+
+/// A raw pointer that may cross threads; used where tasks write provably
+/// disjoint elements of one buffer (column ranges of a row-major matrix).
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: only used for writes to disjoint elements, see the uses.
+unsafe impl Send for SendPtr {}
+// SAFETY: as above.
+unsafe impl Sync for SendPtr {}
 
 /// The hot loops, compiled twice: for AVX2 (chosen at run time when the CPU
 /// has it) and for the baseline target. Channel loops run over fixed blocks
@@ -284,12 +325,102 @@ mod kernels {
     }
 
     dispatch!(gather_max, gather_max_body, gather_max_avx2, (g: &[f32], c: usize, nb: &[u32], out: &mut [f32]));
-    dispatch!(
-        gather_argmax,
-        gather_argmax_body,
-        gather_argmax_avx2,
-        (g: &[f32], c: usize, nb: &[u32], out: &mut [f32], arg: &mut [u32])
-    );
+    /// Max and first arg-max over the neighbour rows `nb` of `g` (row width
+    /// `c`), per channel; AVX2 blends when the CPU has them.
+    pub(super) fn gather_argmax(g: &[f32], c: usize, nb: &[u32], out: &mut [f32], arg: &mut [u32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // Every row read below must lie inside `g` (checked once
+                // here; the intrinsics then read without bounds checks).
+                let rows = g.len() / c.max(1);
+                assert!(
+                    out.len() >= c && arg.len() >= c && nb.iter().all(|&j| (j as usize) < rows),
+                    "gather_argmax: neighbour row out of range"
+                );
+                // SAFETY: AVX2 is available; every row index is < rows, so
+                // each load `g[j * c + c0 .. j * c + c0 + 32]` with
+                // c0 + 32 <= c stays in bounds, and the stores stay within
+                // `out[..c]`, `arg[..c]`.
+                let done = unsafe { gather_argmax_blend(g, c, nb, out, arg) };
+                if done < c {
+                    tail_argmax(g, c, nb, done, out, arg);
+                }
+                return;
+            }
+        }
+        gather_argmax_body(g, c, nb, out, arg)
+    }
+
+    /// Scalar arg-max of channels `c0..c`.
+    fn tail_argmax(g: &[f32], c: usize, nb: &[u32], c0: usize, out: &mut [f32], arg: &mut [u32]) {
+        for ch in c0..c {
+            let mut m = g[nb[0] as usize * c + ch];
+            let mut a = nb[0];
+            for &j in &nb[1..] {
+                let v = g[j as usize * c + ch];
+                if v > m {
+                    m = v;
+                    a = j;
+                }
+            }
+            out[ch] = m;
+            arg[ch] = a;
+        }
+    }
+
+    /// Channels in blocks of 32 (four independent compare/blend chains, so
+    /// the loop is not latency bound); returns the first channel not done.
+    /// Strict `>` keeps the first maximum, as the scalar code.
+    ///
+    /// # Safety
+    ///
+    /// AVX2 must be available, every `nb[k] < g.len() / c`, `nb` non-empty,
+    /// `out.len() >= c`, `arg.len() >= c`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn gather_argmax_blend(
+        g: &[f32],
+        c: usize,
+        nb: &[u32],
+        out: &mut [f32],
+        arg: &mut [u32],
+    ) -> usize {
+        use std::arch::x86_64::*;
+        const W: usize = 32;
+        let gp = g.as_ptr();
+        let mut c0 = 0;
+        while c0 + W <= c {
+            let j0 = nb[0];
+            let p0 = gp.add(j0 as usize * c + c0);
+            let mut a = [
+                _mm256_loadu_ps(p0),
+                _mm256_loadu_ps(p0.add(8)),
+                _mm256_loadu_ps(p0.add(16)),
+                _mm256_loadu_ps(p0.add(24)),
+            ];
+            let j0v = _mm256_castsi256_ps(_mm256_set1_epi32(j0 as i32));
+            let mut m = [j0v; 4];
+            for &j in &nb[1..] {
+                let p = gp.add(j as usize * c + c0);
+                let jv = _mm256_castsi256_ps(_mm256_set1_epi32(j as i32));
+                for t in 0..4 {
+                    let r = _mm256_loadu_ps(p.add(8 * t));
+                    let gt = _mm256_cmp_ps::<_CMP_GT_OQ>(r, a[t]);
+                    a[t] = _mm256_blendv_ps(a[t], r, gt);
+                    m[t] = _mm256_blendv_ps(m[t], jv, gt);
+                }
+            }
+            let op = out.as_mut_ptr().add(c0);
+            let ap = arg.as_mut_ptr().add(c0) as *mut f32;
+            for t in 0..4 {
+                _mm256_storeu_ps(op.add(8 * t), a[t]);
+                _mm256_storeu_ps(ap.add(8 * t), m[t]);
+            }
+            c0 += W;
+        }
+        c0
+    }
     dispatch!(
         add_position,
         add_position_body,
