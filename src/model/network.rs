@@ -487,6 +487,7 @@ impl Network {
     }
 
     fn encode_timed(&self, input: &CloudInput, timer: &mut StageTimer) -> Result<Encoded> {
+        super::alloc::retain_freed_memory();
         let x0 = input_features(&self.arch.cfg, input.points, input.normals, "cloud")?;
         let plan = Plan::new(&self.arch.cfg, &[input.points], &[input.seed], false, timer);
         let (z, _) = self.arch.encode(&self.ctx(), &plan, x0, timer);
@@ -534,7 +535,6 @@ impl Network {
     /// Logits `[N, P]` of one cloud, on the calling thread.
     pub fn forward_one(&self, input: &CloudInput) -> Result<Array2<f32>> {
         self.check(input, "cloud")?;
-        super::alloc::retain_freed_memory();
         let enc = self.encode(input)?;
         let offsets = [0, enc.z.nrows()];
         let (logits, _) = self.arch.decode(
