@@ -1,7 +1,7 @@
 //! `pcseg render` end to end with the built binary.
 
+use crate::cli_util::{failure, pcseg, stdout};
 use std::path::Path;
-use std::process::Command;
 
 fn write_cloud(path: &Path, label: u32, n: usize) {
     let mut s = String::new();
@@ -38,51 +38,30 @@ fn renders_a_dataset_folder_and_single_files() {
     std::fs::create_dir_all(data.join("train_test_split")).unwrap();
     std::fs::write(data.join("synsetoffset2category.txt"), "Mug\t03797390\n").unwrap();
     let out = dir.path().join("gallery.png");
-    let bin = env!("CARGO_BIN_EXE_pcseg");
-    let run = Command::new(bin)
-        .args([
-            "render",
-            data.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .args(["--size", "100", "--grid", "3", "--view", "side"])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (data_s, out_s) = (data.to_str().unwrap(), out.to_str().unwrap());
+    let render = |extra: &[&str]| {
+        let mut args = vec!["render", data_s, "-o", out_s];
+        args.extend_from_slice(extra);
+        stdout(&pcseg(&args, None));
+    };
+    render(&["--size", "100", "--grid", "3", "--view", "side"]);
     // 4 shapes in 3 columns: 2 rows.
     assert_eq!(png_size(&out), (300, 200));
-
-    let run = Command::new(bin)
-        .args([
-            "render",
-            data.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .args(["--size", "100", "--per-folder", "1"])
-        .output()
-        .unwrap();
-    assert!(run.status.success());
+    render(&["--size", "100", "--per-folder", "1"]);
     assert_eq!(png_size(&out), (200, 100));
 
     let one = data.join("03797390").join("s0.txt");
-    let run = Command::new(bin)
-        .args([
+    stdout(&pcseg(
+        &[
             "render",
             one.to_str().unwrap(),
             "-o",
-            out.to_str().unwrap(),
+            out_s,
             "--size",
             "150",
-        ])
-        .output()
-        .unwrap();
-    assert!(run.status.success());
+        ],
+        None,
+    ));
     assert_eq!(png_size(&out), (150, 150));
 }
 
@@ -94,44 +73,34 @@ fn bad_inputs_fail_with_one_line_naming_the_file() {
     write_cloud(&good, 4, 100);
     std::fs::write(&bad, "0 0 0\n1 2\n").unwrap();
     let out = dir.path().join("o.png");
-    let bin = env!("CARGO_BIN_EXE_pcseg");
-    let run = Command::new(bin)
-        .args(["render", good.to_str().unwrap(), bad.to_str().unwrap()])
-        .args(["-o", out.to_str().unwrap(), "--size", "80"])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    let err = String::from_utf8_lossy(&run.stderr);
-    let lines: Vec<_> = err.lines().collect();
-    assert_eq!(lines.len(), 2, "{err}");
+    let (good_s, out_s) = (good.to_str().unwrap(), out.to_str().unwrap());
+    let lines = failure(&pcseg(
+        &[
+            "render",
+            good_s,
+            bad.to_str().unwrap(),
+            "-o",
+            out_s,
+            "--size",
+            "80",
+        ],
+        None,
+    ));
+    assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines[0].contains("bad.txt: line 2: "), "{}", lines[0]);
     assert!(lines[1].contains("1 of 2 inputs failed"));
     // The good shape is still rendered.
     assert_eq!(png_size(&out), (80, 80));
 
-    let run = Command::new(bin)
-        .args([
-            "render",
-            good.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--category",
-            "sofa",
-        ])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("unknown category 'sofa'"));
+    let lines = failure(&pcseg(
+        &["render", good_s, "-o", out_s, "--category", "sofa"],
+        None,
+    ));
+    assert!(lines[0].contains("unknown category 'sofa'"), "{lines:?}");
     let missing = dir.path().join("nope.txt");
-    let run = Command::new(bin)
-        .args([
-            "render",
-            missing.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("nope.txt"));
+    let lines = failure(&pcseg(
+        &["render", missing.to_str().unwrap(), "-o", out_s],
+        None,
+    ));
+    assert!(lines[0].contains("nope.txt"), "{lines:?}");
 }
