@@ -55,8 +55,10 @@ pub enum CategoryChoice {
 /// How `--category auto` decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoChoice {
-    /// Confidence of every category (mean over points of the largest
-    /// probability among the category's parts), indexed by category.
+    /// Score of every category, indexed by category: the classifier's
+    /// probability averaged over votes, or (for a model without a classifier)
+    /// the mean over points of the largest probability among the category's
+    /// parts.
     pub scores: [f32; NUM_CATEGORIES],
     /// Best score minus the second best.
     pub margin: f32,
@@ -133,12 +135,17 @@ pub struct AutoDecision {
     pub logits: Vec<Array2<f32>>,
 }
 
-/// Pick the category whose decoding the network is most confident about
-/// (mean max-probability over points, averaged over votes).
+/// Pick the category of a cloud from its encoded votes: the category the
+/// network's classifier finds most probable (probabilities averaged over
+/// votes), or, for a model without a classifier, the category whose decoding
+/// the network is most confident about (mean max-probability over points,
+/// averaged over votes).
 ///
-/// This is the one place that decides `--category auto`; a trained
-/// classification head can replace it without touching the callers.
+/// This is the one place that decides `--category auto`.
 pub fn choose_category(net: &Network, encoded: &[crate::model::Encoded]) -> Result<AutoDecision> {
+    if net.has_classifier() {
+        return classify(net, encoded);
+    }
     let mut scores = [0f32; NUM_CATEGORIES];
     let mut logits: Vec<Vec<Array2<f32>>> = Vec::with_capacity(encoded.len());
     for enc in encoded {
@@ -163,6 +170,35 @@ pub fn choose_category(net: &Network, encoded: &[crate::model::Encoded]) -> Resu
             .into_iter()
             .map(|mut per| per.swap_remove(best))
             .collect(),
+    })
+}
+
+fn classify(net: &Network, encoded: &[crate::model::Encoded]) -> Result<AutoDecision> {
+    let mut scores = [0f32; NUM_CATEGORIES];
+    for enc in encoded {
+        let p = enc
+            .category_probabilities()
+            .ok_or_else(|| Error::usage("the network has no category classifier"))?;
+        for (s, v) in scores.iter_mut().zip(p) {
+            *s += v / encoded.len() as f32;
+        }
+    }
+    let best = crate::model::classifier::argmax(&scores);
+    let second = (0..NUM_CATEGORIES)
+        .filter(|&c| c != best)
+        .map(|c| scores[c])
+        .fold(0.0, f32::max);
+    let logits = encoded
+        .iter()
+        .map(|e| net.decode(e, best))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(AutoDecision {
+        category: &CATEGORIES[best],
+        choice: AutoChoice {
+            scores,
+            margin: scores[best] - second,
+        },
+        logits,
     })
 }
 

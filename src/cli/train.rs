@@ -41,7 +41,9 @@ pub struct Args {
     #[arg(long, default_value_t = 2048)]
     pub points: usize,
     /// Start from this model file (fine-tuning) instead of random weights.
-    #[arg(long, value_name = "MODEL", conflicts_with = "config")]
+    /// With --config too, the config's layers that the file has (same name
+    /// and shape) start from the file and the others from random weights.
+    #[arg(long, value_name = "MODEL")]
     pub init: Option<PathBuf>,
     /// Continue the run saved in this checkpoint (file or folder).
     #[arg(long, value_name = "CKPT")]
@@ -52,9 +54,10 @@ pub struct Args {
     /// Validation for ShapeNetPart: holdout (1/20 of train+val), val, or test.
     #[arg(long, value_name = "SPLIT", default_value = "holdout")]
     pub val_split: String,
-    /// Architecture: ssg-mbv2, tiny, or a JSON config file.
-    #[arg(long, value_name = "NAME|FILE", default_value = "ssg-mbv2")]
-    pub config: String,
+    /// Architecture: ssg-mbv2, tiny, or a JSON config file [default:
+    /// ssg-mbv2; with --init: the model's].
+    #[arg(long, value_name = "NAME|FILE")]
+    pub config: Option<String>,
     /// Seed of the run (initial weights, data, augmentation).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -207,12 +210,17 @@ impl Observer for Bars {
         }
         if !self.quiet {
             eprintln!(
-                "epoch {}: loss {:.4} acc {:.2}% | val mIoU instance {:.2} class {:.2}{} | lr {:.2e} | {:.0} s, {:.1} shapes/s",
+                "epoch {}: loss {:.4} acc {:.2}% | val mIoU instance {:.2} class {:.2}{}{} | lr {:.2e} | {:.0} s, {:.1} shapes/s",
                 r.epoch,
                 r.train_loss,
                 r.train_acc,
                 r.val_instance_miou,
                 r.val_class_miou,
+                if r.val_category_acc.is_nan() {
+                    String::new()
+                } else {
+                    format!(", category {:.1}%", r.val_category_acc)
+                },
                 if best { " (best)" } else { "" },
                 r.lr,
                 r.seconds,
@@ -249,14 +257,33 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     } else {
         let options = parse_options(&args)?;
         let data = parse_data(&args)?;
-        let (model, origin) = match &args.init {
-            Some(path) => {
+        let (model, origin) = match (&args.init, &args.config) {
+            (Some(path), None) => {
                 let m = Model::load(path)?;
                 let origin = format!("fine-tuned from {} ({})", path.display(), m.note);
                 (m, origin)
             }
-            None => {
-                let cfg = parse_config(&args.config)?;
+            (Some(path), Some(spec)) => {
+                let from = Model::load(path)?;
+                let (m, fresh) = Model::warm_start(parse_config(spec)?, args.seed, &from)?;
+                let origin = format!(
+                    "warm start from {} ({}); fresh (seed {}): {}",
+                    path.display(),
+                    from.note,
+                    args.seed,
+                    if fresh.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        fresh.join(", ")
+                    }
+                );
+                if !args.quiet {
+                    eprintln!("{origin}");
+                }
+                (m, origin)
+            }
+            (None, spec) => {
+                let cfg = parse_config(spec.as_deref().unwrap_or("ssg-mbv2"))?;
                 let m = Model::init(cfg, args.seed)?;
                 (m, format!("random initialisation (seed {})", args.seed))
             }

@@ -56,6 +56,10 @@ pub struct ModelConfig {
     pub fp_widths: Vec<usize>,
     /// Width of the head layer before the logits.
     pub head_width: usize,
+    /// Hidden width of the category classifier on the global feature (0: no
+    /// classifier; files written before it existed load with 0).
+    #[serde(default)]
+    pub classifier_width: usize,
     /// Dropout probability before the last layer (training only).
     pub dropout: f32,
     /// BatchNorm running-average momentum.
@@ -99,6 +103,7 @@ impl Default for ModelConfig {
             },
             fp_widths: vec![128, 64, 64],
             head_width: 128,
+            classifier_width: 128,
             dropout: 0.5,
             bn_momentum: 0.1,
             bn_eps: 1e-5,
@@ -139,6 +144,7 @@ impl ModelConfig {
             },
             fp_widths: vec![16, 12, 12],
             head_width: 12,
+            classifier_width: 8,
             ..ModelConfig::default()
         }
     }
@@ -238,5 +244,14 @@ mod tests {
         assert!(c.validate().unwrap_err().to_string().contains("fp_widths"));
         assert_eq!(ModelConfig::preset("ssg-mbv2").unwrap().name, "ssg-mbv2");
         assert!(ModelConfig::preset("nope").is_none());
+    }
+
+    #[test]
+    fn configs_written_before_the_classifier_load_without_one() {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&ModelConfig::default().to_json()).unwrap();
+        json.as_object_mut().unwrap().remove("classifier_width");
+        let cfg = ModelConfig::from_json(&json.to_string()).unwrap();
+        assert_eq!(cfg.classifier_width, 0);
     }
 }

@@ -104,6 +104,13 @@ pub fn flops(cfg: &ModelConfig, n: usize) -> Cost {
         stages.push((name, f));
         coarse = w;
     }
+    if cfg.classifier_width > 0 {
+        let w = cfg.classifier_width;
+        stages.push((
+            "classifier".to_string(),
+            linear(1, cfg.global.width, w) + w as u64 + linear(1, w, cfg.num_categories),
+        ));
+    }
     Cost { stages }
 }
 

@@ -14,6 +14,7 @@
 
 pub mod alloc;
 pub mod bottleneck;
+pub mod classifier;
 pub mod config;
 pub mod cost;
 pub mod exec;

@@ -11,12 +11,14 @@
 //! FP2: [interp(FP3), f1]    -> [S1, F2]
 //! FP1: [interp(FP2), f0, x0] + category bias -> [N, F1]
 //! head: linear+BN+ReLU6 [N, H], dropout (training), linear -> logits [N, 50]
+//! classifier (optional): g -> linear+BN+ReLU6 [1, W] -> linear -> [1, 16]
 //! ```
 //!
 //! The same functions ([`Arch::encode`], [`Arch::decode`]) run inference (BN
 //! folded, no caches) and training (batch statistics, caches kept).
 
 use super::bottleneck::{Bottleneck, BottleneckCache};
+use super::classifier::{softmax, Classifier, ClassifierCache};
 use super::config::ModelConfig;
 use super::exec::{BnMode, Ctx};
 use super::feature_propagation::{FeaturePropagation, FpCache};
@@ -51,6 +53,9 @@ pub struct Arch {
     pub dropout: Dropout,
     /// Last layer H -> 50 logits.
     pub out: Linear,
+    /// Category classifier on the global feature (None when the config has
+    /// `classifier_width` 0).
+    pub classifier: Option<Classifier>,
 }
 
 /// Training caches of the category-independent part.
@@ -72,6 +77,8 @@ pub struct EncodeCache {
     pub fp: Vec<FpCache>,
     /// FP1's concatenated input.
     pub fp1_inp: Array2<f32>,
+    /// Category classifier cache (when the model has one).
+    pub classifier: Option<ClassifierCache>,
 }
 
 /// Training caches of the category-dependent part.
@@ -139,6 +146,16 @@ impl Arch {
         }
         let head = LinearBn::new(&mut p, "head", coarse, cfg.head_width, bn);
         let out = Linear::new(&mut p, "out", cfg.head_width, cfg.num_parts);
+        let classifier = (cfg.classifier_width > 0).then(|| {
+            Classifier::new(
+                &mut p,
+                "classifier",
+                cfg.global.width,
+                cfg.classifier_width,
+                cfg.num_categories,
+                (cfg.bn_eps, cfg.bn_momentum),
+            )
+        });
         let arch = Arch {
             cfg: cfg.clone(),
             stem,
@@ -148,6 +165,7 @@ impl Arch {
             head,
             dropout: Dropout { p: cfg.dropout },
             out,
+            classifier,
         };
         Ok((arch, p))
     }
@@ -171,6 +189,9 @@ impl Arch {
         }
         self.head.linear.init(p, &mut rng);
         self.out.init(p, &mut rng);
+        if let Some(c) = &self.classifier {
+            c.init(p, &mut rng);
+        }
     }
 
     /// The inference form: every BN that follows a linear layer folded into
@@ -198,6 +219,9 @@ impl Arch {
             }
         }
         a.head.fold(&mut q);
+        if let Some(c) = &mut a.classifier {
+            c.fold(&mut q);
+        }
         (a, q)
     }
 
@@ -221,18 +245,22 @@ impl Arch {
         }
         v.push((n(&self.fp[k].unit), &d.fp1_bn));
         v.push((n(&self.head), &d.head_bn));
+        if let (Some(c), Some(cc)) = (&self.classifier, &e.classifier) {
+            v.push((n(&c.hidden), &cc.bn));
+        }
         v
     }
 
     /// Everything that does not depend on the category: up to FP1's linear
-    /// output `z [R0, F1]` (before the category bias).
+    /// output `z [R0, F1]` (before the category bias), and the classifier's
+    /// category logits `[B, 16]` when the model has a classifier.
     pub fn encode(
         &self,
         ctx: &Ctx,
         plan: &Plan,
         x0: Array2<f32>,
         timer: &mut StageTimer,
-    ) -> (Array2<f32>, Option<EncodeCache>) {
+    ) -> (Array2<f32>, Option<Array2<f32>>, Option<EncodeCache>) {
         let (mut s, stem_bn) = self.stem.forward(ctx, x0.view());
         Relu6.forward(s.view_mut());
         timer.lap("stem");
@@ -253,6 +281,13 @@ impl Arch {
         let (g, gc) = self
             .global
             .forward(ctx, feats[n].view(), plan.global_groups());
+        let (category_logits, classifier) = match &self.classifier {
+            Some(c) => {
+                let (logits, cache) = c.forward(ctx, g.view());
+                (Some(logits), cache)
+            }
+            None => (None, None),
+        };
         timer.lap(&format!("SA{}", n + 1));
         let mut fp_caches = Vec::new();
         let mut coarse = g.clone();
@@ -288,10 +323,11 @@ impl Arch {
                 global,
                 fp: fp_caches,
                 fp1_inp,
+                classifier,
             }),
             _ => None,
         };
-        (z, cache)
+        (z, category_logits, cache)
     }
 
     /// The category-dependent part: category bias, FP1's BN and ReLU6, the
@@ -406,9 +442,16 @@ pub struct CloudInput<'a> {
 #[derive(Debug, Clone)]
 pub struct Encoded {
     z: Array2<f32>,
+    category_logits: Option<Vec<f32>>,
 }
 
 impl Encoded {
+    /// The classifier's category probabilities (softmax over the 16
+    /// categories), when the model has a classifier.
+    pub fn category_probabilities(&self) -> Option<Vec<f32>> {
+        self.category_logits.as_deref().map(softmax)
+    }
+
     /// Number of points.
     pub fn len(&self) -> usize {
         self.z.nrows()
@@ -458,6 +501,11 @@ impl Network {
         self.trained
     }
 
+    /// Whether the network has a category classifier.
+    pub fn has_classifier(&self) -> bool {
+        self.arch.classifier.is_some()
+    }
+
     /// The training note stored with the weights.
     pub fn note(&self) -> &str {
         &self.note
@@ -490,8 +538,11 @@ impl Network {
         super::alloc::retain_freed_memory();
         let x0 = input_features(&self.arch.cfg, input.points, input.normals, "cloud")?;
         let plan = Plan::new(&self.arch.cfg, &[input.points], &[input.seed], false, timer);
-        let (z, _) = self.arch.encode(&self.ctx(), &plan, x0, timer);
-        Ok(Encoded { z })
+        let (z, logits, _) = self.arch.encode(&self.ctx(), &plan, x0, timer);
+        Ok(Encoded {
+            z,
+            category_logits: logits.map(|l| l.row(0).to_vec()),
+        })
     }
 
     /// The category-independent part of the forward for one cloud (the

@@ -21,6 +21,9 @@
 //! grouping run one cloud per task. Results depend only on the seed, not on
 //! the number of threads.
 
+use super::classifier::{
+    category_cross_entropy, category_cross_entropy_backward, CATEGORY_LOSS_WEIGHT,
+};
 use super::config::ModelConfig;
 use super::exec::{BnMode, Ctx};
 use super::layers::{Par, Relu6};
@@ -54,15 +57,24 @@ pub struct TrainCache {
     labels: Vec<u32>,
     enc: EncodeCache,
     dec: DecodeCache,
+    category_logits: Option<Array2<f32>>,
 }
 
 /// Result of a training forward.
 #[derive(Debug, Clone)]
 pub struct TrainStep {
-    /// Mean cross-entropy over all points of the batch.
+    /// The training objective: `part_loss`, plus the category loss times
+    /// [`CATEGORY_LOSS_WEIGHT`] when the model has a classifier.
     pub loss: f32,
+    /// Mean part cross-entropy over all points of the batch.
+    pub part_loss: f32,
     /// Fraction of points whose restricted argmax equals the label.
     pub accuracy: f32,
+    /// Fraction of clouds whose category the classifier gets right (None
+    /// without a classifier).
+    pub category_accuracy: Option<f32>,
+    /// The classifier's category logits `[B, 16]` (None without one).
+    pub category_logits: Option<Array2<f32>>,
     /// Caches for [`Model::backward`] (None for an evaluation forward).
     pub cache: Option<TrainCache>,
     /// Logits `[B*N, P]`, clouds stacked in batch order.
@@ -96,6 +108,40 @@ impl Model {
             trained: false,
             note: format!("freshly initialised (seed {seed})"),
         })
+    }
+
+    /// A model of `config` whose tensors start from `from` wherever `from`
+    /// has a tensor of the same name and shape, and from a fresh
+    /// initialisation (`seed`) elsewhere, e.g. to add a classifier to a
+    /// trained segmentation model. Returns the names left fresh. Fails when
+    /// nothing at all can be taken from `from`.
+    pub fn warm_start(
+        config: ModelConfig,
+        seed: u64,
+        from: &Model,
+    ) -> Result<(Model, Vec<String>)> {
+        let mut m = Model::init(config, seed)?;
+        let mut fresh = Vec::new();
+        let ids: Vec<_> = m.params.ids().collect();
+        for id in ids {
+            let name = m.params.name(id).to_string();
+            match from.params.id(&name).map(|f| from.params.get(f)) {
+                Some(v) if v.shape() == m.params.get(id).shape() => {
+                    *m.params.get_mut(id) = v.clone();
+                }
+                _ => fresh.push(name),
+            }
+        }
+        if fresh.len() == m.params.len() {
+            return Err(Error::usage(format!(
+                "warm start: no tensor of `{}` matches the model it starts from (`{}`)",
+                m.config().name,
+                from.config().name
+            )));
+        }
+        m.trained = from.trained;
+        m.note = format!("warm start from: {}", from.note);
+        Ok((m, fresh))
     }
 
     /// The architecture config.
@@ -167,7 +213,7 @@ impl Model {
             par: Par::Rayon,
         };
         let mut timer = StageTimer::off();
-        let (z, enc) = self.arch.encode(&ctx, &plan, x0, &mut timer);
+        let (z, category_logits, enc) = self.arch.encode(&ctx, &plan, x0, &mut timer);
         let mut rngs: Vec<Rng> = (0..batch.len())
             .map(|b| Rng::for_item(seed ^ DROPOUT_STREAM, b as u64))
             .collect();
@@ -179,7 +225,11 @@ impl Model {
             training.then_some(&mut rngs[..]),
             &mut timer,
         );
-        let (loss, correct) = part_cross_entropy(logits.view(), &labels, &offsets, &cats)?;
+        let (part_loss, correct) = part_cross_entropy(logits.view(), &labels, &offsets, &cats)?;
+        let category = category_logits
+            .as_ref()
+            .map(|l| category_cross_entropy(l.view(), &cats));
+        let loss = part_loss + category.map_or(0.0, |(l, _)| CATEGORY_LOSS_WEIGHT as f64 * l);
         let cache = match (enc, dec) {
             (Some(enc), Some(dec)) => {
                 for (bn, c) in self.arch.bn_caches(&enc, &dec) {
@@ -191,13 +241,17 @@ impl Model {
                     labels: labels.clone(),
                     enc,
                     dec,
+                    category_logits: category_logits.clone(),
                 })
             }
             _ => None,
         };
         Ok(TrainStep {
             loss: loss as f32,
+            part_loss: part_loss as f32,
             accuracy: correct as f32 / labels.len() as f32,
+            category_accuracy: category.map(|(_, k)| k as f32 / batch.len() as f32),
+            category_logits,
             cache,
             logits,
         })
@@ -316,6 +370,27 @@ impl Model {
                 par,
             );
             dcoarse = dnext;
+        }
+        // Classifier: category logits = classifier(g); its gradient joins
+        // the one FP3 sent back to g.
+        if let (Some(cls), Some(cc), Some(cl)) =
+            (&a.classifier, &enc.classifier, &c.category_logits)
+        {
+            let mut dl = Array2::zeros(cl.raw_dim());
+            category_cross_entropy_backward(
+                cl.view(),
+                &c.cats,
+                CATEGORY_LOSS_WEIGHT,
+                dl.view_mut(),
+            );
+            cls.backward(
+                p,
+                grads,
+                enc.global_out.view(),
+                cc,
+                dl.view(),
+                dcoarse.view_mut(),
+            );
         }
         // Global: g = bottleneck(f_n)
         a.global.backward(

@@ -1,9 +1,10 @@
 //! The per-epoch training log: one CSV row per epoch.
 //!
 //! Columns: `epoch, train_loss, train_acc, val_instance_miou, val_class_miou,
-//! lr, seconds, shapes_per_s` (mIoU in percent, accuracy in percent, `lr` the
-//! rate of the epoch's last batch, `seconds` the wall time of the epoch
-//! including validation).
+//! lr, seconds, shapes_per_s, val_category_acc` (mIoU and accuracies in
+//! percent, `lr` the rate of the epoch's last batch, `seconds` the wall time of
+//! the epoch including validation, `val_category_acc` empty for a model
+//! without a category classifier).
 
 use crate::error::{Error, Result};
 use std::io::Write;
@@ -11,7 +12,7 @@ use std::path::Path;
 
 /// The CSV header line.
 pub const CSV_HEADER: &str =
-    "epoch,train_loss,train_acc,val_instance_miou,val_class_miou,lr,seconds,shapes_per_s";
+    "epoch,train_loss,train_acc,val_instance_miou,val_class_miou,lr,seconds,shapes_per_s,val_category_acc";
 
 /// Figures of one finished epoch (stored exactly in checkpoints).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -39,14 +40,27 @@ pub struct EpochRecord {
     /// Training throughput, shapes per second.
     #[serde(with = "crate::train::bits")]
     pub shapes_per_s: f64,
+    /// Validation category accuracy of the classifier, percent (NaN without
+    /// a classifier; checkpoints written before it existed read as NaN).
+    #[serde(with = "crate::train::bits", default = "not_measured")]
+    pub val_category_acc: f64,
+}
+
+fn not_measured() -> f64 {
+    f64::NAN
 }
 
 impl EpochRecord {
     /// The record as one CSV line (no newline). Losses are written with
     /// enough digits (`{:.9}`) to compare runs exactly in tests.
     pub fn csv_line(&self) -> String {
+        let category = if self.val_category_acc.is_nan() {
+            String::new()
+        } else {
+            format!("{:.4}", self.val_category_acc)
+        };
         format!(
-            "{},{:.9},{:.4},{:.4},{:.4},{:.6e},{:.2},{:.2}",
+            "{},{:.9},{:.4},{:.4},{:.4},{:.6e},{:.2},{:.2},{}",
             self.epoch,
             self.train_loss,
             self.train_acc,
@@ -54,7 +68,8 @@ impl EpochRecord {
             self.val_class_miou,
             self.lr,
             self.seconds,
-            self.shapes_per_s
+            self.shapes_per_s,
+            category
         )
     }
 }
@@ -88,11 +103,17 @@ mod tests {
             lr: 1e-3,
             seconds: 12.345,
             shapes_per_s: 30.0,
+            val_category_acc: f64::NAN,
         };
         assert_eq!(
             r.csv_line(),
-            "2,0.500000000,81.2500,70.5000,60.1250,1.000000e-3,12.35,30.00"
+            "2,0.500000000,81.2500,70.5000,60.1250,1.000000e-3,12.35,30.00,"
         );
+        let with_classifier = EpochRecord {
+            val_category_acc: 96.875,
+            ..r.clone()
+        };
+        assert!(with_classifier.csv_line().ends_with(",30.00,96.8750"));
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("log.csv");
         write_csv(&p, &[r.clone(), EpochRecord { epoch: 3, ..r }]).unwrap();

@@ -24,6 +24,7 @@ use crate::train::data_spec::DataSpec;
 use crate::train::log::{write_csv, EpochRecord};
 use crate::train::optim::{Adam, AdamConfig, DecayMode};
 use crate::train::schedule::LrSchedule;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -137,6 +138,8 @@ pub struct Validation {
     pub instance_miou: f64,
     /// Class mIoU (categories present in the validation set).
     pub class_miou: f64,
+    /// Category accuracy of the classifier (None without one).
+    pub category_accuracy: Option<f64>,
 }
 
 /// How [`Trainer::run`] ended.
@@ -483,6 +486,7 @@ impl Trainer {
             train_acc: 100.0 * sums.correct / sums.points.max(1) as f64,
             val_instance_miou: val.instance_miou,
             val_class_miou: val.class_miou,
+            val_category_acc: val.category_accuracy.unwrap_or(f64::NAN),
             lr: lr as f64,
             seconds: sums.train_seconds + val_seconds,
             shapes_per_s: sums.shapes as f64 / sums.train_seconds.max(1e-9),
@@ -580,6 +584,7 @@ fn slice(p: &Params, id: crate::model::TensorId) -> &[f32] {
 /// Validation mIoU of `net` on prepared batches (scored on the sampled points).
 pub fn validate_network(net: &Network, val: &[Batch], seed: u64) -> Result<Validation> {
     let mut acc = MiouAccumulator::default();
+    let (mut right, mut classified) = (0usize, 0usize);
     let mut index = 0u64;
     for batch in val {
         let n = batch.n;
@@ -594,15 +599,27 @@ pub fn validate_network(net: &Network, val: &[Batch], seed: u64) -> Result<Valid
                 }
             })
             .collect();
-        let logits = net.forward(&inputs)?;
-        for (k, l) in logits.iter().enumerate() {
+        let outputs = inputs
+            .par_iter()
+            .map(|input| {
+                let enc = net.encode(input)?;
+                let probs = enc.category_probabilities();
+                Ok((net.decode(&enc, input.category)?, probs))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (k, (l, probs)) in outputs.iter().enumerate() {
             let cat = &CATEGORIES[batch.categories[k]];
             let pred = Network::predict(l.view(), cat.index);
             acc.add(cat, &pred, &batch.labels[k * n..(k + 1) * n]);
+            if let Some(p) = probs {
+                classified += 1;
+                right += usize::from(crate::model::classifier::argmax(p) == cat.index);
+            }
         }
     }
     Ok(Validation {
         instance_miou: 100.0 * acc.instance_miou().unwrap_or(0.0),
         class_miou: 100.0 * acc.class_miou().unwrap_or(0.0),
+        category_accuracy: (classified > 0).then(|| 100.0 * right as f64 / classified as f64),
     })
 }

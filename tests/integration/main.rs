@@ -15,6 +15,7 @@ mod io_dataset;
 mod io_fuzz;
 mod io_ply;
 mod io_xyz;
+mod model_classifier;
 mod model_layers;
 mod model_network;
 mod model_weights;

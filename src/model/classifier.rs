@@ -1,0 +1,207 @@
+//! The category classifier: a small head on the global feature that names the
+//! shape's category, so `--category auto` costs one forward instead of one
+//! decode per category.
+//!
+//! ```text
+//! g [B, Cg] --linear+BN--> ReLU6 [B, W] --linear--> category logits [B, 16]
+//! ```
+//!
+//! It is trained jointly with the part loss: the training objective is
+//! `part loss + CATEGORY_LOSS_WEIGHT * mean_b CE(logits_b, cat_b)`, and its
+//! gradient reaches the backbone through `g`.
+//!
+//! Category cross-entropy over logits `z [16]` of a cloud of category `c`:
+//! `loss = log sum_k exp(z_k) - z_c`; backward
+//! `dz_k = weight * (softmax(z)_k - [k == c]) / B`.
+
+use super::exec::Ctx;
+use super::layers::{BnCache, Linear, Par, Relu6};
+use super::linear_bn::LinearBn;
+use super::params::Params;
+use crate::rng::Rng;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+/// Weight of the category loss in the training objective.
+pub const CATEGORY_LOSS_WEIGHT: f32 = 0.5;
+
+/// The classification head on the global feature.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    /// `Cg -> W` with BatchNorm, then ReLU6.
+    pub hidden: LinearBn,
+    /// `W -> num_categories` logits.
+    pub out: Linear,
+}
+
+/// What the classifier's backward needs from a training forward.
+#[derive(Debug, Clone)]
+pub struct ClassifierCache {
+    /// BN cache of the hidden layer.
+    pub bn: BnCache,
+    /// Hidden activations after ReLU6 `[B, W]`.
+    pub h: Array2<f32>,
+}
+
+impl Classifier {
+    /// Register `{name}.hidden.*` and `{name}.out.*`.
+    pub fn new(
+        p: &mut Params,
+        name: &str,
+        global_width: usize,
+        width: usize,
+        num_categories: usize,
+        bn: (f32, f32),
+    ) -> Self {
+        Classifier {
+            hidden: LinearBn::new(p, &format!("{name}.hidden"), global_width, width, Some(bn)),
+            out: Linear::new(p, &format!("{name}.out"), width, num_categories),
+        }
+    }
+
+    /// Kaiming-style initialisation.
+    pub fn init(&self, p: &mut Params, rng: &mut Rng) {
+        self.hidden.linear.init(p, rng);
+        self.out.init(p, rng);
+    }
+
+    /// Fold the hidden BN into its linear layer (inference form).
+    pub fn fold(&mut self, p: &mut Params) {
+        self.hidden.fold(p);
+    }
+
+    /// Category logits `[B, num_categories]` of global features `g [B, Cg]`;
+    /// the cache is kept in training mode.
+    pub fn forward(&self, ctx: &Ctx, g: ArrayView2<f32>) -> (Array2<f32>, Option<ClassifierCache>) {
+        let (mut h, bn) = self.hidden.forward(ctx, g);
+        Relu6.forward(h.view_mut());
+        let logits = self.out.forward(ctx.p, h.view(), Par::Serial);
+        (logits, bn.map(|bn| ClassifierCache { bn, h }))
+    }
+
+    /// `dg += d loss / d g` and parameter gradients `+=`, from `dlogits`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        g: ArrayView2<f32>,
+        cache: &ClassifierCache,
+        dlogits: ArrayView2<f32>,
+        dg: ArrayViewMut2<f32>,
+    ) {
+        let mut dh = Array2::zeros(cache.h.raw_dim());
+        self.out.backward(
+            p,
+            grads,
+            cache.h.view(),
+            dlogits,
+            Some(dh.view_mut()),
+            Par::Serial,
+        );
+        let mut dpre = Array2::zeros(dh.raw_dim());
+        Relu6.backward(cache.h.view(), dh.view(), dpre.view_mut());
+        self.hidden
+            .backward(p, grads, g, &cache.bn, dpre.view(), Some(dg), Par::Serial);
+    }
+}
+
+/// Softmax of one row of logits.
+pub fn softmax(z: &[f32]) -> Vec<f32> {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let e: Vec<f64> = z.iter().map(|&v| ((v - max) as f64).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    e.iter().map(|&v| (v / sum) as f32).collect()
+}
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax(z: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in z.iter().enumerate() {
+        if v > z[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Mean category cross-entropy over the B rows of `logits` (f64) and the
+/// number of rows whose argmax is the true category.
+pub fn category_cross_entropy(logits: ArrayView2<f32>, cats: &[usize]) -> (f64, usize) {
+    let mut total = 0f64;
+    let mut correct = 0;
+    for (row, &c) in logits.rows().into_iter().zip(cats) {
+        let z = row.to_vec();
+        let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+        let lse = max + z.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln();
+        total += lse - z[c] as f64;
+        correct += usize::from(argmax(&z) == c);
+    }
+    (total / cats.len().max(1) as f64, correct)
+}
+
+/// `dlogits += weight * (softmax - onehot) / B`.
+pub fn category_cross_entropy_backward(
+    logits: ArrayView2<f32>,
+    cats: &[usize],
+    weight: f32,
+    mut dlogits: ArrayViewMut2<f32>,
+) {
+    let scale = weight / cats.len().max(1) as f32;
+    for ((row, mut drow), &c) in logits.rows().into_iter().zip(dlogits.rows_mut()).zip(cats) {
+        let s = softmax(&row.to_vec());
+        for (k, (d, p)) in drow.iter_mut().zip(s).enumerate() {
+            *d += scale * (p - if k == c { 1.0 } else { 0.0 });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::arr2;
+
+    #[test]
+    fn cross_entropy_matches_hand_computed_values() {
+        // Row 0: uniform over 2 classes, label 0 -> ln 2. Row 1: z = (0, ln 3),
+        // label 1 -> log(1 + 3) - ln 3 = ln(4/3).
+        let z = arr2(&[[1.0f32, 1.0], [0.0, 3f32.ln()]]);
+        let (loss, correct) = category_cross_entropy(z.view(), &[0, 1]);
+        let want = (2f64.ln() + (4.0f64 / 3.0).ln()) / 2.0;
+        assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
+        // Row 0 is a tie (argmax picks 0 = label); row 1 picks 1.
+        assert_eq!(correct, 2);
+    }
+
+    #[test]
+    fn backward_matches_finite_differences() {
+        let z = arr2(&[[0.3f32, -1.2, 2.0], [1.5, 0.1, -0.4]]);
+        let cats = [2usize, 1];
+        let mut d = Array2::zeros(z.raw_dim());
+        category_cross_entropy_backward(z.view(), &cats, 0.7, d.view_mut());
+        let h = 1e-3f32;
+        for r in 0..2 {
+            for k in 0..3 {
+                let mut zp = z.clone();
+                zp[[r, k]] += h;
+                let mut zm = z.clone();
+                zm[[r, k]] -= h;
+                let fd = 0.7
+                    * (category_cross_entropy(zp.view(), &cats).0
+                        - category_cross_entropy(zm.view(), &cats).0)
+                    / (2.0 * h as f64);
+                assert!(
+                    (fd - d[[r, k]] as f64).abs() < 1e-4,
+                    "[{r},{k}] fd {fd} vs {}",
+                    d[[r, k]]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_is_stable() {
+        let s = softmax(&[1000.0, 1000.0, -1000.0]);
+        assert!((s[0] - 0.5).abs() < 1e-6 && (s[1] - 0.5).abs() < 1e-6 && s[2] == 0.0);
+        assert_eq!(argmax(&[0.1, 0.5, 0.5]), 1);
+    }
+}
