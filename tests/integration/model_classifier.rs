@@ -2,26 +2,14 @@
 //! inference form, `--category auto` through it, and warm starts that add it
 //! to a model trained without one.
 
-use crate::model_util::{cloud, Cloud};
+use crate::model_util::{batch, cloud, Cloud};
 use pcseg::model::classifier::{softmax, CATEGORY_LOSS_WEIGHT};
-use pcseg::model::{CloudInput, Model, ModelConfig, TrainCloud};
+use pcseg::model::{CloudInput, Model, ModelConfig};
 use pcseg::predict::choose_category;
 
 fn clouds() -> Vec<Cloud> {
     (0..4)
         .map(|i| cloud(64, (i * 7) % 16, 70 + i as u64))
-        .collect()
-}
-
-fn batch(clouds: &[Cloud]) -> Vec<TrainCloud<'_>> {
-    clouds
-        .iter()
-        .map(|c| TrainCloud {
-            points: &c.points,
-            normals: Some(&c.normals),
-            labels: &c.labels,
-            category: c.category,
-        })
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! Whole-network tests on the tiny config: gradient check, folding,
 //! determinism, batching, encode/decode, and the default model's budget.
 
-use crate::model_util::{cloud, Cloud};
+use crate::model_util::{batch, cloud, Cloud};
 use ndarray::Array2;
 use pcseg::model::cost::{flops, param_count};
 use pcseg::model::{CloudInput, Model, ModelConfig, Network, TrainCloud};
@@ -9,18 +9,6 @@ use pcseg::model::{CloudInput, Model, ModelConfig, Network, TrainCloud};
 fn tiny_clouds(n: usize, count: usize) -> Vec<Cloud> {
     (0..count)
         .map(|i| cloud(n, (i * 5) % 16, 40 + i as u64))
-        .collect()
-}
-
-fn batch(clouds: &[Cloud]) -> Vec<TrainCloud<'_>> {
-    clouds
-        .iter()
-        .map(|c| TrainCloud {
-            points: &c.points,
-            normals: Some(&c.normals),
-            labels: &c.labels,
-            category: c.category,
-        })
         .collect()
 }
 

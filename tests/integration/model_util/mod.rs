@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use pcseg::categories::CATEGORIES;
+use pcseg::model::TrainCloud;
 use pcseg::rng::Rng;
 
 /// A cloud of `n` points on an ellipsoid-like surface with analytic normals,
@@ -42,4 +43,17 @@ pub fn cloud(n: usize, category: usize, seed: u64) -> Cloud {
         labels,
         category,
     }
+}
+
+/// The clouds as one training batch.
+pub fn batch(clouds: &[Cloud]) -> Vec<TrainCloud<'_>> {
+    clouds
+        .iter()
+        .map(|c| TrainCloud {
+            points: &c.points,
+            normals: Some(&c.normals),
+            labels: &c.labels,
+            category: c.category,
+        })
+        .collect()
 }
