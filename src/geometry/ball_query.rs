@@ -10,6 +10,12 @@
 //! a sort of those `K`) and pads. Rows are independent, so centres are split
 //! into chunks processed by rayon, each writing its own disjoint slice of the
 //! output.
+//!
+//! Small point sets (the network's levels: 2,048 points and fewer) skip the
+//! tree: [`ball_query`] then scans the points in index order, eight at a time
+//! from structure-of-arrays columns, and stops at the `K`-th point in range.
+//! That is the definition itself, so the result is the same; it avoids the
+//! tree build and the per-row sort, and is several times faster there.
 
 use rayon::prelude::*;
 
@@ -24,8 +30,9 @@ const CENTRES_PER_TASK: usize = 64;
 /// point in range gets index 0 repeated (cannot happen when centres are drawn
 /// from `points`). Returns `centres.len() * k` indices, row-major (S x K).
 ///
-/// Builds a [`PointTree`] over `points`; use [`ball_query_with_tree`] to reuse
-/// one.
+/// Scans the points directly when there are at most [`SCAN_MAX_POINTS`] of
+/// them, otherwise builds a [`PointTree`] over `points` (use
+/// [`ball_query_with_tree`] to reuse one); both give the same result.
 ///
 /// # Examples
 ///
@@ -39,10 +46,190 @@ const CENTRES_PER_TASK: usize = 64;
 /// assert_eq!(idx, vec![0, 2, 3, 0, 1, 1, 1, 1]);
 /// ```
 pub fn ball_query(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, k: usize) -> Vec<u32> {
-    let tree = PointTree::new(points);
     let mut out = vec![0u32; centres.len() * k];
-    ball_query_with_tree(&tree, centres, radius, k, &mut out);
+    if points.len() <= SCAN_MAX_POINTS {
+        ball_query_scan(points, centres, radius, k, &mut out);
+    } else {
+        let tree = PointTree::new(points);
+        ball_query_with_tree(&tree, centres, radius, k, &mut out);
+    }
     out
+}
+
+/// Largest point set [`ball_query`] scans instead of building a tree. A scan
+/// row costs about `N K / M` distance evaluations (M points in range), a tree
+/// row `log N + M`; at 2,048 points the scan is several times faster, at
+/// 100,000 the tree is.
+pub const SCAN_MAX_POINTS: usize = 8192;
+
+/// Points per vector step of the scan.
+const LANES: usize = 8;
+
+/// [`ball_query`] by a linear scan in index order (no tree), writing into
+/// `out` (S x K, row-major). Same result as [`ball_query_with_tree`].
+///
+/// # Panics
+///
+/// If `out.len() != centres.len() * k`.
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::ball_query::ball_query_scan;
+///
+/// let points = [[0.0, 0.0, 0.0], [3.0, 0.0, 0.0], [0.5, 0.0, 0.0], [0.0, 1.0, 0.0]];
+/// let mut out = vec![0u32; 2 * 2];
+/// ball_query_scan(&points, &[[0.0, 0.0, 0.0], [3.0, 0.0, 0.0]], 1.0, 2, &mut out);
+/// assert_eq!(out, vec![0, 2, 1, 1]);
+/// ```
+pub fn ball_query_scan(
+    points: &[[f32; 3]],
+    centres: &[[f32; 3]],
+    radius: f32,
+    k: usize,
+    out: &mut [u32],
+) {
+    assert_eq!(
+        out.len(),
+        centres.len() * k,
+        "ball_query_scan: out has {} slots, expected S * K = {} * {k}",
+        out.len(),
+        centres.len()
+    );
+    if k == 0 {
+        return;
+    }
+    // Columns padded to whole lane groups with NaN: a NaN distance is never
+    // `<= r2`, so padding is never in range.
+    let padded = points.len().div_ceil(LANES) * LANES;
+    let mut cols = vec![f32::NAN; 3 * padded];
+    let (xs, rest) = cols.split_at_mut(padded);
+    let (ys, zs) = rest.split_at_mut(padded);
+    for (i, p) in points.iter().enumerate() {
+        xs[i] = p[0];
+        ys[i] = p[1];
+        zs[i] = p[2];
+    }
+    let soa = Soa { xs, ys, zs };
+    let r2 = radius * radius;
+    let rows = |centres: &[[f32; 3]], out: &mut [u32]| {
+        for (c, row) in centres.iter().zip(out.chunks_exact_mut(k)) {
+            scan_row(&soa, c, r2, row);
+        }
+    };
+    if centres.len() <= CENTRES_PER_TASK {
+        rows(centres, out);
+    } else {
+        // Race-free: each task owns a disjoint chunk of rows of `out`.
+        out.par_chunks_mut(CENTRES_PER_TASK * k)
+            .zip(centres.par_chunks(CENTRES_PER_TASK))
+            .for_each(|(out, centres)| rows(centres, out));
+    }
+}
+
+/// Coordinates as three columns, each a multiple of [`LANES`] long.
+struct Soa<'a> {
+    xs: &'a [f32],
+    ys: &'a [f32],
+    zs: &'a [f32],
+}
+
+/// One scan row: the first `row.len()` indices within `r2` of `c`, padded.
+fn scan_row(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        let found = unsafe { scan_row_avx2(soa, c, r2, row) };
+        pad_row(row, found);
+        return;
+    }
+    let found = scan_row_body(soa, c, r2, row);
+    pad_row(row, found);
+}
+
+/// Fill `row[found..]` with the first index found (0 when none was).
+#[inline]
+fn pad_row(row: &mut [u32], found: usize) {
+    let first = if found > 0 { row[0] } else { 0 };
+    row[found..].fill(first);
+}
+
+/// [`scan_row_body`] with AVX2 intrinsics: eight distances per step, the
+/// in-range lanes as a bit mask. Multiplies and adds are separate (no FMA), in
+/// the order of [`super::dist2`], so every distance is bit-identical.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scan_row_avx2(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) -> usize {
+    use std::arch::x86_64::*;
+    let k = row.len();
+    let mut n = 0;
+    let (cx, cy, cz) = (
+        _mm256_set1_ps(c[0]),
+        _mm256_set1_ps(c[1]),
+        _mm256_set1_ps(c[2]),
+    );
+    let rr = _mm256_set1_ps(r2);
+    let (xs, _) = soa.xs.as_chunks::<LANES>();
+    let (ys, _) = soa.ys.as_chunks::<LANES>();
+    let (zs, _) = soa.zs.as_chunks::<LANES>();
+    for (chunk, ((x, y), z)) in xs.iter().zip(ys).zip(zs).enumerate() {
+        // SAFETY: each load reads one whole `[f32; 8]` chunk.
+        let (x, y, z) = unsafe {
+            (
+                _mm256_loadu_ps(x.as_ptr()),
+                _mm256_loadu_ps(y.as_ptr()),
+                _mm256_loadu_ps(z.as_ptr()),
+            )
+        };
+        let dx = _mm256_sub_ps(x, cx);
+        let dy = _mm256_sub_ps(y, cy);
+        let dz = _mm256_sub_ps(z, cz);
+        let d = _mm256_add_ps(
+            _mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)),
+            _mm256_mul_ps(dz, dz),
+        );
+        let mut mask = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LE_OQ>(d, rr)) as u32;
+        while mask != 0 {
+            row[n] = (chunk * LANES) as u32 + mask.trailing_zeros();
+            n += 1;
+            if n == k {
+                return n;
+            }
+            mask &= mask - 1;
+        }
+    }
+    n
+}
+
+/// Write the in-range indices in index order into `row` until it is full;
+/// returns how many were written. Distances are `dx*dx + dy*dy + dz*dz` with
+/// `d = p - c`, the expression of [`super::dist2`] and the tree.
+#[inline]
+fn scan_row_body(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) -> usize {
+    let k = row.len();
+    let mut n = 0;
+    let (xs, _) = soa.xs.as_chunks::<LANES>();
+    let (ys, _) = soa.ys.as_chunks::<LANES>();
+    let (zs, _) = soa.zs.as_chunks::<LANES>();
+    for (chunk, ((x, y), z)) in xs.iter().zip(ys).zip(zs).enumerate() {
+        let mut mask = 0u32;
+        for l in 0..LANES {
+            let dx = x[l] - c[0];
+            let dy = y[l] - c[1];
+            let dz = z[l] - c[2];
+            let d = dx * dx + dy * dy + dz * dz;
+            mask |= ((d <= r2) as u32) << l;
+        }
+        while mask != 0 {
+            row[n] = (chunk * LANES) as u32 + mask.trailing_zeros();
+            n += 1;
+            if n == k {
+                return n;
+            }
+            mask &= mask - 1;
+        }
+    }
+    n
 }
 
 /// [`ball_query`] on a prebuilt tree, writing into `out` (S x K, row-major).
@@ -110,4 +297,92 @@ fn ball_row(tree: &PointTree, c: &[f32; 3], r2: f32, row: &mut [u32], found: &mu
     let first = found.first().copied().unwrap_or(0);
     row[..found.len()].copy_from_slice(found);
     row[found.len()..].fill(first);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::dist2;
+    use crate::rng::Rng;
+
+    /// The definition: first `k` indices in index order within the radius.
+    fn slow(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, k: usize) -> Vec<u32> {
+        let r2 = radius * radius;
+        let mut out = Vec::new();
+        for c in centres {
+            let mut row: Vec<u32> = (0..points.len() as u32)
+                .filter(|&i| dist2(&points[i as usize], c) <= r2)
+                .take(k)
+                .collect();
+            let first = row.first().copied().unwrap_or(0);
+            row.resize(k, first);
+            out.extend(row);
+        }
+        out
+    }
+
+    /// The scan without the AVX2 path.
+    fn portable(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, out: &mut [u32]) {
+        let p = points.len().div_ceil(LANES) * LANES;
+        let mut cols = vec![vec![f32::NAN; p]; 3];
+        for (i, q) in points.iter().enumerate() {
+            for a in 0..3 {
+                cols[a][i] = q[a];
+            }
+        }
+        let soa = Soa {
+            xs: &cols[0],
+            ys: &cols[1],
+            zs: &cols[2],
+        };
+        let k = out.len() / centres.len();
+        for (c, row) in centres.iter().zip(out.chunks_exact_mut(k)) {
+            let found = scan_row_body(&soa, c, radius * radius, row);
+            pad_row(row, found);
+        }
+    }
+
+    #[test]
+    fn scan_equals_definition_and_tree() {
+        let mut rng = Rng::new(3);
+        for &n in &[0usize, 1, 7, 8, 9, 100, 2048] {
+            // A lattice with spacing 0.1 (many points exactly on the radius)
+            // with duplicates, and a uniform cloud.
+            let lattice: Vec<[f32; 3]> = (0..n)
+                .map(|i| {
+                    let j = (i * 7) % n.max(1);
+                    [
+                        (j % 10) as f32 * 0.1,
+                        (j / 10 % 10) as f32 * 0.1,
+                        (j / 100) as f32 * 0.1,
+                    ]
+                })
+                .collect();
+            let uniform: Vec<[f32; 3]> = (0..n)
+                .map(|_| {
+                    [
+                        rng.uniform(-1.0, 1.0),
+                        rng.uniform(-1.0, 1.0),
+                        rng.uniform(-1.0, 1.0),
+                    ]
+                })
+                .collect();
+            for cloud in [lattice, uniform] {
+                let mut centres: Vec<[f32; 3]> = cloud.iter().step_by(3).copied().collect();
+                centres.push([5.0, 5.0, 5.0]);
+                for &(r, k) in &[(0.1f32, 4usize), (0.2, 32), (0.45, 64), (10.0, 3)] {
+                    let want = slow(&cloud, &centres, r, k);
+                    let mut got = vec![7u32; centres.len() * k];
+                    ball_query_scan(&cloud, &centres, r, k, &mut got);
+                    assert_eq!(got, want, "n {n} r {r} k {k}");
+                    portable(&cloud, &centres, r, &mut got);
+                    assert_eq!(got, want, "portable, n {n} r {r} k {k}");
+                    assert_eq!(ball_query(&cloud, &centres, r, k), want);
+                    let tree = PointTree::new(&cloud);
+                    ball_query_with_tree(&tree, &centres, r, k, &mut got);
+                    assert_eq!(got, want, "tree, n {n} r {r} k {k}");
+                }
+            }
+        }
+    }
 }

@@ -11,9 +11,15 @@
 use super::config::ModelConfig;
 use super::layers::neighbour_max::Groups;
 use super::timing::StageTimer;
+use crate::geometry::three_nn_scan::three_nn_weights_scan;
 use crate::geometry::{ball_query, farthest_point_sample, three_nn_weights};
 use crate::rng::Rng;
 use rayon::prelude::*;
+
+/// Largest coarse level whose 3-NN weights are found by a linear scan rather
+/// than a KD-tree (same result; the scan costs `N M / 8` vector steps, the
+/// tree about 0.5 us per fine point).
+const SCAN_MAX_COARSE: usize = 2048;
 
 /// Points of one level for the whole batch.
 #[derive(Debug, Clone, Default)]
@@ -102,7 +108,11 @@ fn plan_cloud(
         } else {
             &pos[l + 1]
         };
-        let (idx, w) = three_nn_weights(coarse, &pos[l]);
+        let (idx, w) = if coarse.len() <= SCAN_MAX_COARSE {
+            three_nn_weights_scan(coarse, &pos[l])
+        } else {
+            three_nn_weights(coarse, &pos[l])
+        };
         up[l] = Interp { idx, w };
         timer.lap(&format!("{} geometry", fp_stage_name(cfg, l)));
     }
