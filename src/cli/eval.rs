@@ -4,12 +4,12 @@ use super::model_file::load_network;
 use super::{progress_bar, SomeFailed};
 use crate::categories::{self, Category};
 use crate::eval::protocol::{run_shape, Protocol, Scored};
-use crate::eval::{EvalReport, MiouAccumulator, RunInfo};
+use crate::eval::{CategoryConfusion, EvalReport, MiouAccumulator, RunInfo};
 use crate::io::dataset::{load_shape, Dataset, ShapeRef, Split};
 use crate::io::folder_dataset::FolderDataset;
 use crate::io::{self, atomic::write_atomic};
 use crate::model::Network;
-use crate::predict::PredictOptions;
+use crate::predict::{CategoryChoice, PredictOptions};
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use std::io::Write;
@@ -46,6 +46,11 @@ pub struct Args {
     /// Category of every file of a plain folder dataset (default: each file's folder name).
     #[arg(long)]
     pub category: Option<String>,
+    /// Segment every shape under the category the network chooses (as
+    /// `pcseg run --category auto`) instead of the true one; the report adds
+    /// the category accuracy and confusion.
+    #[arg(long, conflicts_with = "predictions")]
+    pub auto_category: bool,
     /// Score at most this many shapes (after the category filter).
     #[arg(long)]
     pub limit: Option<usize>,
@@ -147,7 +152,11 @@ fn score_prediction_file(dir: &Path, shape: &ShapeRef) -> anyhow::Result<Scored>
             truth.len()
         );
     }
-    Ok(Scored { pred, truth })
+    Ok(Scored {
+        category: shape.category,
+        pred,
+        truth,
+    })
 }
 
 fn score_with_model(
@@ -156,17 +165,17 @@ fn score_with_model(
     protocol: Protocol,
     options: &PredictOptions,
     index: usize,
+    auto: bool,
 ) -> anyhow::Result<Scored> {
     let cloud = load_shape(shape)?;
     let name = shape.path.display().to_string();
+    let choice = if auto {
+        CategoryChoice::Auto
+    } else {
+        CategoryChoice::Given(shape.category)
+    };
     Ok(run_shape(
-        net,
-        &cloud,
-        shape.category,
-        protocol,
-        options,
-        index,
-        &name,
+        net, &cloud, choice, protocol, options, index, &name,
     )?)
 }
 
@@ -190,7 +199,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         Some(_) => None,
         None => Some(load_network(args.model.as_deref(), args.quiet)?),
     };
-    let acc = Mutex::new(MiouAccumulator::default());
+    let acc = Mutex::new((MiouAccumulator::default(), CategoryConfusion::default()));
     let failures = Mutex::new(Vec::new());
     let bar = progress_bar(shapes.len() as u64, args.quiet, "evaluating");
     // Shapes are independent; each worker scores into a local accumulator and
@@ -198,31 +207,37 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     shapes
         .par_iter()
         .enumerate()
-        .fold(MiouAccumulator::default, |mut local, (i, shape)| {
-            let scored = match (&net, &args.predictions) {
-                (Some(net), _) => score_with_model(net, shape, args.protocol, &options, i),
-                (None, Some(dir)) => score_prediction_file(dir, shape),
-                (None, None) => unreachable!("either a model or a predictions folder"),
-            };
-            match scored {
-                Ok(s) => {
-                    local.add(shape.category, &s.pred, &s.truth);
+        .fold(
+            || (MiouAccumulator::default(), CategoryConfusion::default()),
+            |mut local, (i, shape)| {
+                let scored = match (&net, &args.predictions) {
+                    (Some(net), _) => {
+                        score_with_model(net, shape, args.protocol, &options, i, args.auto_category)
+                    }
+                    (None, Some(dir)) => score_prediction_file(dir, shape),
+                    (None, None) => unreachable!("either a model or a predictions folder"),
+                };
+                match scored {
+                    Ok(s) => {
+                        local.0.add(shape.category, &s.pred, &s.truth);
+                        local.1.add(shape.category.index, s.category.index);
+                    }
+                    Err(e) => failures
+                        .lock()
+                        .expect("no panics while holding the lock")
+                        .push((i, format!("{e:#}"))),
                 }
-                Err(e) => failures
-                    .lock()
-                    .expect("no panics while holding the lock")
-                    .push((i, format!("{e:#}"))),
-            }
-            bar.inc(1);
-            local
-        })
+                bar.inc(1);
+                local
+            },
+        )
         .for_each(|local| {
-            acc.lock()
-                .expect("no panics while holding the lock")
-                .merge(&local)
+            let mut acc = acc.lock().expect("no panics while holding the lock");
+            acc.0.merge(&local.0);
+            acc.1.merge(&local.1);
         });
     bar.finish_and_clear();
-    let acc = acc.into_inner().expect("lock not poisoned");
+    let (acc, confusion) = acc.into_inner().expect("lock not poisoned");
     let mut failures = failures.into_inner().expect("lock not poisoned");
     failures.sort();
     for (_, f) in &failures {
@@ -241,7 +256,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         ),
         None => ("-".into(), 0, 0, 0, "predictions".into()),
     };
-    let report = EvalReport::new(
+    let mut report = EvalReport::new(
         &acc,
         RunInfo {
             protocol,
@@ -253,6 +268,9 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
             seconds: start.elapsed().as_secs_f64(),
         },
     );
+    if args.auto_category {
+        report = report.with_confusion(confusion);
+    }
     print!("{}", report.to_text());
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report)? + "\n";

@@ -46,6 +46,8 @@ impl std::str::FromStr for Protocol {
 /// Predicted and true global part ids of the scored points of one shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scored {
+    /// The category the shape was segmented under (given or chosen).
+    pub category: &'static Category,
     /// Prediction per scored point.
     pub pred: Vec<u32>,
     /// Truth per scored point.
@@ -53,13 +55,14 @@ pub struct Scored {
 }
 
 /// Run the network on test shape number `index` of an evaluation under
-/// `protocol`, with its category given (as the benchmark does). The
+/// `protocol`, with its category given (as the benchmark does) or chosen by
+/// the network (`CategoryChoice::Auto`). The
 /// resampling, if any, is seeded by `(options.seed, index)`, so results do not
 /// depend on the order or parallelism of the evaluation.
 pub fn run_shape(
     net: &Network,
     cloud: &PointCloud,
-    category: &'static Category,
+    choice: CategoryChoice,
     protocol: Protocol,
     options: &PredictOptions,
     index: usize,
@@ -78,14 +81,9 @@ pub fn run_shape(
     };
     match protocol {
         Protocol::AllPoints => {
-            let p = predict(
-                net,
-                cloud,
-                CategoryChoice::Given(category),
-                &shape_options,
-                name,
-            )?;
+            let p = predict(net, cloud, choice, &shape_options, name)?;
             Ok(Scored {
+                category: p.category,
                 pred: p.labels,
                 truth: truth.clone(),
             })
@@ -101,8 +99,9 @@ pub fn run_shape(
                 points: n,
                 ..shape_options
             };
-            let p = predict(net, &sub, CategoryChoice::Given(category), &options, name)?;
+            let p = predict(net, &sub, choice, &options, name)?;
             Ok(Scored {
+                category: p.category,
                 pred: p.labels,
                 truth: sub.labels.expect("selected from a labelled cloud"),
             })

@@ -1,7 +1,7 @@
 //! Evaluation reports: the figures of an [`MiouAccumulator`] plus how they
 //! were obtained, printable as text, Markdown or one JSON object.
 
-use super::MiouAccumulator;
+use super::{CategoryConfusion, MiouAccumulator};
 use crate::categories::CATEGORIES;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -38,6 +38,13 @@ pub struct EvalReport {
     pub shapes_per_second: f64,
     /// Per-category figures, by category name.
     pub categories: BTreeMap<String, CategoryReport>,
+    /// With `--auto-category`: the share of shapes given their true category
+    /// (percent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_accuracy: Option<f64>,
+    /// With `--auto-category`: `confusion.counts[truth][chosen]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<CategoryConfusion>,
 }
 
 /// How a report was produced (everything except the scores).
@@ -104,6 +111,17 @@ impl EvalReport {
             },
             shapes_per_second,
             categories,
+            category_accuracy: None,
+            confusion: None,
+        }
+    }
+
+    /// Add the category confusion of an `--auto-category` run.
+    pub fn with_confusion(self, confusion: CategoryConfusion) -> Self {
+        EvalReport {
+            category_accuracy: Some(pct(confusion.accuracy())),
+            confusion: Some(confusion),
+            ..self
         }
     }
 
@@ -154,6 +172,10 @@ impl EvalReport {
         for (name, r, parts) in self.ordered() {
             let _ = writeln!(s, "{:<11} {:>6} {:>7.2}  {}", name, r.shapes, r.miou, parts);
         }
+        if let Some(c) = &self.confusion {
+            let _ = writeln!(s);
+            s.push_str(&c.to_text());
+        }
         s
     }
 
@@ -187,6 +209,14 @@ impl EvalReport {
         );
         for (name, r, parts) in self.ordered() {
             let _ = writeln!(s, "| {} | {} | {:.2} | {} |", name, r.shapes, r.miou, parts);
+        }
+        if let Some(c) = &self.confusion {
+            let _ = writeln!(
+                s,
+                "\nCategory chosen by `--category auto`: {:.2} % right.\n",
+                self.category_accuracy.unwrap_or(0.0)
+            );
+            s.push_str(&c.to_markdown());
         }
         s
     }

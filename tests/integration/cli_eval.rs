@@ -282,3 +282,79 @@ fn folder_of_labelled_ply_files() {
     let o = pcseg(&["eval", s(&folder), "--categories", "sofa"], None);
     assert!(failure(&o)[0].contains("unknown category 'sofa'"));
 }
+
+#[test]
+fn auto_category_reports_the_confusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dataset(dir.path());
+    let model = dir.path().join("tiny.safetensors");
+    pcseg::model::Model::init(pcseg::model::ModelConfig::tiny(), 3)
+        .unwrap()
+        .save(&model)
+        .unwrap();
+    let given = dir.path().join("given.json");
+    let auto = dir.path().join("auto.json");
+    let md = dir.path().join("auto.md");
+    let run = |extra: &[&str], json_path: &Path| {
+        let mut a = vec!["eval", s(&root), "--model", s(&model), "--quiet"];
+        a.extend_from_slice(&["--json", s(json_path)]);
+        a.extend_from_slice(extra);
+        stdout(&pcseg(&a, None))
+    };
+    run(&[], &given);
+    let text = run(&["--auto-category", "--markdown", s(&md)], &auto);
+    let (g, v) = (json(&given), json(&auto));
+    assert!(g.get("confusion").is_none() && g.get("category_accuracy").is_none());
+    let counts: Vec<Vec<u64>> = v["confusion"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(counts.len(), 16);
+    // Each row holds that category's shapes of the split.
+    for (name, c) in v["categories"].as_object().unwrap() {
+        let index = pcseg::categories::find_category(name).unwrap().index;
+        assert_eq!(
+            counts[index].iter().sum::<u64>(),
+            c["shapes"].as_u64().unwrap()
+        );
+    }
+    let right: u64 = (0..16).map(|i| counts[i][i]).sum();
+    let acc = v["category_accuracy"].as_f64().unwrap();
+    assert!((acc - 100.0 * right as f64 / 8.0).abs() < 1e-9, "{acc}");
+    assert!(
+        text.contains(&format!("category (auto): {right} of 8 right")),
+        "{text}"
+    );
+    // Same seeds: a category whose shapes were all given their true category
+    // scores exactly as with the category given.
+    for (name, c) in v["categories"].as_object().unwrap() {
+        let index = pcseg::categories::find_category(name).unwrap().index;
+        if counts[index][index] == c["shapes"].as_u64().unwrap() {
+            assert_eq!(c["miou"], g["categories"][name]["miou"], "{name}");
+        }
+    }
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("| true \\ chosen |"), "{markdown}");
+    // Prediction files carry no choice to score.
+    let o = pcseg(
+        &[
+            "eval",
+            s(&root),
+            "--predictions",
+            s(dir.path()),
+            "--auto-category",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--auto-category"), "{err}");
+}
