@@ -94,14 +94,10 @@ pub fn knn_into(tree: &PointTree, queries: &[[f32; 3]], k: usize, idx: &mut [u32
     let rows = knn_rows(tree, queries, k, k, (0f32, 0u32), |_, near, row| {
         row.copy_from_slice(near)
     });
-    rows.gather(idx, k, |row, out| {
-        for (o, r) in out.iter_mut().zip(row) {
-            *o = r.1;
-        }
-    });
-    rows.gather(d2, k, |row, out| {
-        for (o, r) in out.iter_mut().zip(row) {
-            *o = r.0;
+    rows.gather_pair(idx, d2, k, |row, oi, od| {
+        for ((i, d), r) in oi.iter_mut().zip(od.iter_mut()).zip(row) {
+            *i = r.1;
+            *d = r.0;
         }
     });
 }

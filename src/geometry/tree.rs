@@ -32,7 +32,9 @@ type Metric = SquaredEuclidean<f32>;
 pub struct PointTree {
     /// `None` for an empty point set (kiddo has no empty tree to query).
     tree: Option<Tree>,
-    len: usize,
+    /// A copy of the points, for the batched queries that compute exact
+    /// distances to candidates themselves (see `batch.rs`).
+    points: Vec<[f32; 3]>,
 }
 
 // The network shares one tree between rayon workers; keep that promise checked.
@@ -43,7 +45,9 @@ const _: () = {
 
 impl std::fmt::Debug for PointTree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PointTree").field("len", &self.len).finish()
+        f.debug_struct("PointTree")
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -63,23 +67,29 @@ impl PointTree {
             None
         } else {
             // Cannot fail: the only construction error for immutable trees is
-            // an index overflow, excluded above.
-            Some(Tree::new_from_slice(points).expect("kiddo construction"))
+            // an index overflow, excluded above. Large sets are built with
+            // rayon (kiddo's threshold: 262,144 points), small ones serially.
+            Some(Tree::new_from_slice_parallel(points).expect("kiddo construction"))
         };
         PointTree {
             tree,
-            len: points.len(),
+            points: points.to_vec(),
         }
     }
 
     /// Number of points in the tree.
     pub fn len(&self) -> usize {
-        self.len
+        self.points.len()
     }
 
     /// `true` when the tree holds no point.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.points.is_empty()
+    }
+
+    /// The points the tree was built on (index = item).
+    pub(crate) fn points(&self) -> &[[f32; 3]] {
+        &self.points
     }
 
     /// Append to `out` the indices of all points `p` with `dist2(p, q) <= r2`
@@ -117,11 +127,11 @@ impl PointTree {
     /// cut) it collects every point within the `k`-th distance and sorts them.
     pub fn nearest_k(&self, q: &[f32; 3], k: usize, out: &mut Vec<(f32, u32)>) {
         out.clear();
-        let k = k.min(self.len);
+        let k = k.min(self.len());
         let (Some(tree), Some(k_nz)) = (&self.tree, NonZeroUsize::new(k)) else {
             return;
         };
-        let ask = if k < self.len { k + 1 } else { k };
+        let ask = if k < self.len() { k + 1 } else { k };
         let found = tree
             .query(q)
             .nearest_n::<Metric>(NonZeroUsize::new(ask).unwrap_or(k_nz))
@@ -180,7 +190,7 @@ impl PointTree {
         out: &mut Vec<(f32, u32)>,
     ) -> f32 {
         out.clear();
-        let k = k.min(self.len);
+        let k = k.min(self.len());
         let Some(tree) = &self.tree else {
             return 0.0;
         };
@@ -222,7 +232,7 @@ impl PointTree {
     /// assert_eq!(near, vec![0, 2]);
     /// ```
     pub fn nearest_k_any_tie(&self, q: &[f32; 3], k: usize, out: &mut Vec<u32>) {
-        let k = k.min(self.len);
+        let k = k.min(self.len());
         let (Some(tree), Some(k_nz)) = (&self.tree, NonZeroUsize::new(k)) else {
             return;
         };

@@ -192,6 +192,159 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     std_parse(s)
 }
 
+/// Scan a plain decimal number (`[+-]digits[.digits][(e|E)[+-]digits]`) at
+/// `s[i..]`, stopping at the first byte that cannot continue it. Returns the
+/// value and the position after it, or `None` when the text there is not a
+/// number this fast path handles exactly (no digit, more than 19 digits, a
+/// value outside Clinger's exact range): the caller then takes the general
+/// path ([`parse_f32`]). The value, when given, is the nearest `f32` to the
+/// decimal text, bit-for-bit what `str::parse::<f32>` returns for the same
+/// bytes (including `-0.0`), and always finite.
+///
+/// ```
+/// use pcseg::io::numparse::scan_f32;
+/// assert_eq!(scan_f32(b"x -0.424420 1", 2), Some((-0.42442, 11)));
+/// assert_eq!(scan_f32(b"2.5e-1,", 0), Some((0.25, 6)));
+/// assert_eq!(scan_f32(b"nan", 0), None);
+/// ```
+#[inline]
+pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    // Every digit goes into the mantissa; more than 19 would overflow and go
+    // to the general path (wrapping arithmetic keeps debug builds quiet).
+    let mut m: u64 = 0;
+    let int_start = i;
+    while let Some(&c) = s.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        m = m.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    let mut exp: i32 = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        while let Some(&c) = s.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            m = m.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
+        }
+        digits += i - frac_start;
+        exp = -((i - frac_start).min(64) as i32);
+    }
+    if digits == 0 || digits > 19 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = s.get(i) {
+        i += 1;
+        let eneg = match s.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let exp_start = i;
+        let mut e: i32 = 0;
+        while let Some(&c) = s.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if i - exp_start >= 4 {
+                return None;
+            }
+            e = e * 10 + d as i32;
+            i += 1;
+        }
+        if i == exp_start {
+            return None;
+        }
+        exp += if eneg { -e } else { e };
+    }
+    if m == 0 {
+        return Some((if neg { -0.0 } else { 0.0 }, i));
+    }
+    // Trailing zeros of the digits ("0.061450", "1.500000e3") cost range.
+    while (m >= 1 << 24 || exp < -10) && m.is_multiple_of(10) {
+        m /= 10;
+        exp += 1;
+    }
+    if m >= 1 << 24 || !(-10..=10).contains(&exp) {
+        return None;
+    }
+    // Clinger's fast path: m and 10^|exp| are exact in f32, so one correctly
+    // rounded operation gives the nearest f32 to m * 10^exp.
+    let mf = m as f32;
+    let v = if exp < 0 {
+        mf / POW10_F32[(-exp) as usize]
+    } else {
+        mf * POW10_F32[exp as usize]
+    };
+    Some((if neg { -v } else { v }, i))
+}
+
+/// Scan a label at `s[i..]` written as unsigned digits, optionally followed
+/// by `.` and zeros only (`45`, `45.000000`). Returns the label and the
+/// position after it, or `None` for anything else (the caller then uses
+/// [`parse_label`], which also produces the error message). At most 9 integer
+/// digits, so the value always fits a `u32`.
+///
+/// ```
+/// use pcseg::io::numparse::scan_label;
+/// assert_eq!(scan_label(b"45.000000\n", 0), Some((45, 9)));
+/// assert_eq!(scan_label(b"45.5", 0), None);
+/// ```
+#[inline]
+pub fn scan_label(s: &[u8], mut i: usize) -> Option<(u32, usize)> {
+    let start = i;
+    let mut v: u32 = 0;
+    while let Some(&c) = s.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i - start >= 9 {
+            return None;
+        }
+        v = v * 10 + d as u32;
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        while s.get(i) == Some(&b'0') {
+            i += 1;
+        }
+        if s.get(i).is_some_and(|c| c.is_ascii_digit()) {
+            return None;
+        }
+    }
+    Some((v, i))
+}
+
 /// Parse a label written as an integer (`45`) or as an integral float
 /// (`45.000000`, the ShapeNetPart text convention). `Err` carries a short
 /// reason when the text is a number but not a valid label.
@@ -281,6 +434,169 @@ mod tests {
             parse_f64(b"0.1000000000000000000000001"),
             "0.1000000000000000000000001".parse::<f64>().ok()
         );
+    }
+
+    /// `scan_f32` on the whole of `text` against the standard parser: when
+    /// the fast path answers for all of it, the bits must agree; it must never
+    /// answer for text the standard parser rejects. Returns whether it
+    /// answered.
+    fn check_scan(text: &str) -> bool {
+        let std = text.parse::<f32>().ok();
+        match scan_f32(text.as_bytes(), 0) {
+            Some((v, end)) if end == text.len() => {
+                let want = std.unwrap_or_else(|| panic!("{text}: std rejects, scan gave {v}"));
+                assert_eq!(v.to_bits(), want.to_bits(), "{text}: {v} vs {want}");
+                assert!(v.is_finite(), "{text}");
+                true
+            }
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn scan_matches_std_bit_for_bit() {
+        let mut rng = Rng::new(11);
+        let mut fast = 0;
+        let total = 300_000;
+        for i in 0..total {
+            let text = match i % 6 {
+                // The ShapeNetPart style, at several scales and precisions.
+                0 => {
+                    let d = rng.below(10);
+                    let scale = [1.0, 1e-3, 1e3, 1e6][rng.below(4)];
+                    format!("{:.d$}", rng.uniform(-2.0, 2.0) as f64 * scale)
+                }
+                1 => format!("{}", f32::from_bits(rng.next_u64() as u32)),
+                2 => format!("{:e}", rng.normal() * 1e5),
+                3 => format!("{}", (rng.normal() as f64) * 1e-3),
+                // Random digit strings: up to 22 digits, a dot anywhere,
+                // a signed exponent, a sign.
+                4 => {
+                    let n = 1 + rng.below(22);
+                    let mut t: String = (0..n)
+                        .map(|_| char::from(b'0' + rng.below(10) as u8))
+                        .collect();
+                    if rng.chance(0.7) {
+                        t.insert(rng.below(n + 1), '.');
+                    }
+                    if rng.chance(0.4) {
+                        let e = rng.below(30) as i32 - 15;
+                        t.push_str(&format!("{}{e}", ["e", "E"][rng.below(2)]));
+                    }
+                    let sign = ["", "-", "+"][rng.below(3)];
+                    format!("{sign}{t}")
+                }
+                // Values near f32 rounding boundaries: halfway between two
+                // neighbouring floats, written with 9-17 digits.
+                _ => {
+                    let x = f32::from_bits((rng.next_u64() as u32) & 0x3fff_ffff);
+                    let y = f32::from_bits(x.to_bits() + 1);
+                    let mid = (x as f64 + y as f64) / 2.0;
+                    format!("{:.*e}", 8 + rng.below(9), mid)
+                }
+            };
+            if check_scan(&text) {
+                fast += 1;
+            }
+        }
+        // The fast path must actually carry the common case.
+        assert!(
+            fast > total / 5,
+            "only {fast} of {total} took the fast path"
+        );
+        for i in 0..10_000 {
+            let text = format!("{:.6}", -2.0 + i as f64 * 4e-4);
+            assert!(check_scan(&text), "{text} missed the fast path");
+        }
+    }
+
+    #[test]
+    fn scan_edge_cases() {
+        for text in [
+            "0",
+            "-0",
+            "+0",
+            "-0.000000",
+            "0.0e5",
+            "-0e-99",
+            ".5",
+            "5.",
+            "-.5",
+            "+2.5e-1",
+            "1e10",
+            "1e11",
+            "16777215",
+            "16777216",
+            "16777217",
+            "0.16777217",
+            "1e-10",
+            "1.5e-11",
+            "100.000100",
+            "0.061450",
+            "45.000000",
+            "123456789012345678e-18",
+            "1234567890123456789",
+            "12345678901234567890",
+            "0.3",
+            "3.4028235e38",
+            "1e-45",
+            "00000000000000000001",
+            "0.0000000001",
+            "0.00000000001",
+            "1.000000000e-1",
+            "99999999999999999999e-20",
+            "7e0",
+            "7E+0",
+            "7e-0",
+        ] {
+            check_scan(text);
+        }
+        assert_eq!(
+            scan_f32(b"-0.000000", 0).map(|(v, _)| v.to_bits()),
+            Some((-0f32).to_bits())
+        );
+        assert_eq!(scan_f32(b"0.061450", 0), Some((0.06145, 8)));
+        assert_eq!(scan_f32(b"1.5 2", 0), Some((1.5, 3)));
+        // Where scanning stops: at the first byte that cannot continue.
+        assert_eq!(scan_f32(b"1.5.3", 0), Some((1.5, 3)));
+        assert_eq!(scan_f32(b"12x", 0), Some((12.0, 2)));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"+",
+            b".",
+            b"-.",
+            b"e5",
+            b"1e",
+            b"1e+",
+            b"nan",
+            b"inf",
+            b"-inf",
+            b"1e99999",
+            b"1e100",
+            b"\xff",
+            b" 1",
+        ] {
+            assert_eq!(scan_f32(bad, 0), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn scan_labels() {
+        assert_eq!(scan_label(b"45.000000", 0), Some((45, 9)));
+        assert_eq!(scan_label(b"0", 0), Some((0, 1)));
+        assert_eq!(scan_label(b"7.", 0), Some((7, 2)));
+        assert_eq!(scan_label(b"999999999 ", 0), Some((999_999_999, 9)));
+        assert_eq!(scan_label(b"1234567890", 0), None);
+        assert_eq!(scan_label(b"45.000001", 0), None);
+        assert_eq!(scan_label(b"-1", 0), None);
+        assert_eq!(scan_label(b".0", 0), None);
+        // Whatever it accepts, the general parser agrees with.
+        for text in ["45.000000", "0.0", "12", "3."] {
+            let (v, end) = scan_label(text.as_bytes(), 0).unwrap();
+            assert_eq!(end, text.len());
+            assert_eq!(parse_label(text.as_bytes()), Ok(v), "{text}");
+        }
     }
 
     #[test]

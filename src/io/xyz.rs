@@ -13,8 +13,9 @@
 //! header and is skipped. Labels must be non-negative integers; written as
 //! floats they are accepted only when integral.
 //!
-//! The reader parses bytes in place (no per-line allocation) and reports
-//! errors as `file: line L: ...`.
+//! The reader takes the whole text at once and parses bytes in place (no
+//! per-line allocation; plain lines in one fused pass) and reports errors as
+//! `file: line L: ...`.
 
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
@@ -154,9 +155,98 @@ pub fn read_xyz<R: BufRead>(reader: R, path: &Path) -> Result<PointCloud> {
     read_xyz_layout(reader, path).map(|(cloud, _)| cloud)
 }
 
-/// Like [`read_xyz`], also returning the layout found.
+/// Like [`read_xyz`], also returning the layout found. Reads everything
+/// first, then parses it with [`read_xyz_bytes`].
 pub fn read_xyz_layout<R: BufRead>(mut reader: R, path: &Path) -> Result<(PointCloud, XyzLayout)> {
-    let mut raw = Vec::with_capacity(128);
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    read_xyz_bytes(&bytes, path)
+}
+
+/// Parse a whole XYZ-style text held in memory (see the module docs).
+/// `path` is used in messages only.
+///
+/// Lines of plain decimal fields separated by spaces or tabs (the
+/// ShapeNetPart `_normal` files) take a fused scanner that parses the line in
+/// one pass; any other line (comments, commas, blank, unusual numbers,
+/// errors) goes through the general line parser, so results and messages are
+/// the same either way.
+///
+/// ```
+/// use pcseg::io::xyz::{read_xyz_bytes, XyzLayout};
+/// let (cloud, layout) = read_xyz_bytes(b"1 2 3 0 0 1 4.000000\n", "a.txt".as_ref()).unwrap();
+/// assert_eq!(layout, XyzLayout::XyzNormalsLabel);
+/// assert_eq!(cloud.labels, Some(vec![4]));
+/// ```
+pub fn read_xyz_bytes(bytes: &[u8], path: &Path) -> Result<(PointCloud, XyzLayout)> {
+    parse_text(bytes, path, true)
+}
+
+/// Whether `c` ends a field for the fused scanner.
+#[inline(always)]
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// Fused parser for one line at `bytes[pos..]` with the `cols` columns of a
+/// known layout, all plain decimals separated by spaces or tabs, optional
+/// leading and trailing blanks and `\r`. Fills `vals` (the first `floats`
+/// columns) and `label` (the last column when `with_label`) and returns the
+/// position after the line's `\n` (or the end of the text). `None` means the
+/// line needs the general parser; nothing has been stored then.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // `c` is also the column number
+fn fast_line(
+    bytes: &[u8],
+    mut pos: usize,
+    floats: usize,
+    with_label: bool,
+    vals: &mut [f32; 6],
+    label: &mut u32,
+) -> Option<usize> {
+    let cols = floats + with_label as usize;
+    for c in 0..cols {
+        // Leading blanks before the first field; at least one between fields.
+        let before = pos;
+        while bytes.get(pos).is_some_and(|&b| is_blank(b)) {
+            pos += 1;
+        }
+        if c > 0 && pos == before {
+            return None;
+        }
+        if c < floats {
+            let (v, next) = crate::io::numparse::scan_f32(bytes, pos)?;
+            vals[c] = v;
+            pos = next;
+        } else {
+            let (l, next) = crate::io::numparse::scan_label(bytes, pos)?;
+            *label = l;
+            pos = next;
+        }
+        // The field must end at a blank, a line end or the end of the text.
+        match bytes.get(pos) {
+            None | Some(b' ' | b'\t' | b'\r' | b'\n') => {}
+            Some(_) => return None,
+        }
+    }
+    while bytes
+        .get(pos)
+        .is_some_and(|&b| b == b' ' || b == b'\t' || b == b'\r')
+    {
+        pos += 1;
+    }
+    match bytes.get(pos) {
+        None => Some(pos),
+        Some(b'\n') => Some(pos + 1),
+        Some(_) => None,
+    }
+}
+
+/// The reader proper; `fast` switches the fused line scanner on (tests
+/// compare both ways).
+fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzLayout)> {
     let mut fields = [(0usize, 0usize); MAX_FIELDS];
     let mut layout: Option<(XyzLayout, u64)> = None;
     let mut cloud = PointCloud::default();
@@ -164,16 +254,33 @@ pub fn read_xyz_layout<R: BufRead>(mut reader: R, path: &Path) -> Result<(PointC
     let mut labels = Vec::new();
     let mut line_no: u64 = 0;
     let mut header_allowed = true;
-    loop {
-        raw.clear();
-        let got = reader
-            .read_until(b'\n', &mut raw)
-            .map_err(|e| Error::io(path, e))?;
-        if got == 0 {
-            break;
-        }
+    let mut pos = 0;
+    // Set once the layout is known: (float columns, has a label column).
+    let mut fused: Option<(usize, bool)> = None;
+    let mut vals = [0f32; 6];
+    let mut label = 0u32;
+    while pos < bytes.len() {
         line_no += 1;
-        let line = data_part(&raw);
+        if let Some((floats, with_label)) = fused {
+            if let Some(next) = fast_line(bytes, pos, floats, with_label, &mut vals, &mut label) {
+                cloud.points.push([vals[0], vals[1], vals[2]]);
+                if floats == 6 {
+                    normals.push([vals[3], vals[4], vals[5]]);
+                }
+                if with_label {
+                    labels.push(label);
+                }
+                pos = next;
+                continue;
+            }
+        }
+        let end = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| pos + p + 1);
+        let raw = &bytes[pos..end];
+        pos = end;
+        let line = data_part(raw);
         if line.is_empty() {
             continue;
         }
@@ -200,6 +307,20 @@ pub fn read_xyz_layout<R: BufRead>(mut reader: R, path: &Path) -> Result<(PointC
                     ))
                 })?;
                 layout = Some((lay, line_no));
+                if fast {
+                    let floats = if lay.has_normals() { 6 } else { 3 };
+                    fused = Some((floats, lay.has_labels()));
+                    // One point a line in the common case: reserve for the
+                    // rest of the text at this line's length.
+                    let guess = (bytes.len() - pos) / raw.len().max(1) + 1;
+                    cloud.points.reserve(guess);
+                    if lay.has_normals() {
+                        normals.reserve(guess);
+                    }
+                    if lay.has_labels() {
+                        labels.reserve(guess);
+                    }
+                }
                 (lay, line_no)
             }
         };
@@ -413,6 +534,107 @@ mod tests {
                 assert_eq!(back.labels, c.labels);
             }
         }
+    }
+
+    /// Bits of everything read (so `-0.0` and `0.0` differ), or the message.
+    fn outcome(text: &[u8], fast: bool) -> std::result::Result<Vec<u64>, String> {
+        match parse_text(text, Path::new("f.txt"), fast) {
+            Ok((c, l)) => {
+                let mut v = vec![l.columns() as u64];
+                v.extend(c.points.as_flattened().iter().map(|x| x.to_bits() as u64));
+                if let Some(n) = &c.normals {
+                    v.extend(
+                        n.as_flattened()
+                            .iter()
+                            .map(|x| x.to_bits() as u64 + (1 << 40)),
+                    );
+                }
+                if let Some(l) = &c.labels {
+                    v.extend(l.iter().map(|&x| x as u64 + (2 << 40)));
+                }
+                Ok(v)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn fused_lines_agree_with_the_general_parser() {
+        use crate::rng::Rng;
+        let mut rng = Rng::new(5);
+        // Plain lines and every kind of line the fused scanner must hand on.
+        let odd_lines = [
+            "# comment\n",
+            "\n",
+            "  \t\n",
+            "\r\n",
+            "1,2,3,4,5,6,7\n",
+            "1 2 3 4 5 6 7 # note\n",
+            "1e20 2 3 0 0 1 3\n",
+            "0.123456789012345678901 2 3 0 0 1 3\n",
+            "1 2 3 0 0 1 45.5\n",
+            "1 2 3 0 0 1 -1\n",
+            "1 2 3 0 0 1 4e0\n",
+            "1 2 3 0 0 1 1234567890\n",
+            "1 2 3 0 0 1 99999999999\n",
+            "1 nan 3 0 0 1 2\n",
+            "1 2 3 0 0 1\n",
+            "1 2 3 0 0 1 2 3\n",
+            "1 2 3 0 0 1 2\r\n",
+            "\t1\t2\t3\t0\t0\t1\t2\t\r\n",
+            "1 2 3 0 0 1 2x\n",
+            "1 2.5.1 3 0 0 1 2\n",
+            "1 2\r3 0 0 1 2\n",
+            "-0.000000 +0.5 .5 5. -.5 1E3 0.0\n",
+            "1 2 3 0 0 1 7",
+        ];
+        for case in 0..400 {
+            let mut text = String::new();
+            if case % 7 == 0 {
+                text.push_str("x y z nx ny nz label\n");
+            }
+            let lines = 1 + rng.below(12);
+            for _ in 0..lines {
+                if rng.chance(0.25) {
+                    text.push_str(odd_lines[rng.below(odd_lines.len())]);
+                    // A last line without '\n' must stay last.
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                } else {
+                    let v: Vec<String> = (0..6)
+                        .map(|_| format!("{:.6}", rng.uniform(-1.0, 1.0)))
+                        .collect();
+                    text.push_str(&format!("{} {}.000000\n", v.join(" "), rng.below(50)));
+                }
+            }
+            if rng.chance(0.3) {
+                text.pop();
+            }
+            let fast = outcome(text.as_bytes(), true);
+            let slow = outcome(text.as_bytes(), false);
+            assert_eq!(fast, slow, "{text:?}");
+        }
+        // The plain official style is read by the fused scanner.
+        let text = "0.1 0.2 0.3 0.0 0.0 1.0 5.000000\n-0.5 0.25 1e-3 1 0 0 7.000000\n";
+        let (c, _) = read_xyz_bytes(text.as_bytes(), Path::new("t")).unwrap();
+        assert_eq!(c.points[1], [-0.5, 0.25, 0.001]);
+        assert_eq!(c.labels, Some(vec![5, 7]));
+    }
+
+    #[test]
+    fn fused_errors_keep_file_and_line() {
+        let e = read_xyz_bytes(
+            b"1 2 3 0 0 1 4\n1 2 3 0 0 1 4\n1 2 3 0 0 1 4.5\n",
+            Path::new("a.txt"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "a.txt: line 3: column 7: label '4.5' is not an integer");
+        let e = read_xyz_bytes(b"1 2 3\n\n1 2 3\n1 2 x\n", Path::new("b.txt"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "b.txt: line 4: column 3: 'x' is not a number");
     }
 
     #[test]
