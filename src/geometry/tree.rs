@@ -51,6 +51,12 @@ impl std::fmt::Debug for PointTree {
     }
 }
 
+/// A squared radius a little larger than `r2` (relative 2^-20, at least the
+/// smallest positive f32), to absorb rounding differences in kiddo's test.
+fn widen(r2: f32) -> f32 {
+    (r2 * (1.0 + 1.0 / 1_048_576.0)).max(r2 + f32::MIN_POSITIVE)
+}
+
 impl PointTree {
     /// Build the tree over `points` (N x 3). Coordinates must be finite.
     ///
@@ -147,14 +153,44 @@ impl PointTree {
             }
             // A tie at the cut: the right members are the lowest indices
             // among everything at distance <= kth.
+            // kiddo's radius test can round differently from the distances
+            // it reports, dropping points exactly at `kth` (seen with many
+            // duplicate points): search a slightly larger ball and keep what
+            // is within `kth` by the reported distance.
             out.clear();
             tree.query(q)
-                .within::<Metric>(kth)
+                .within::<Metric>(widen(kth))
                 .unsorted()
-                .visit(|r| out.push((r.distance, r.item)));
+                .visit(|r| {
+                    if r.distance <= kth {
+                        out.push((r.distance, r.item))
+                    }
+                });
             out.sort_unstable_by(cmp_dist_index);
             out.truncate(k);
         }
+        if out.len() < k {
+            // Should not happen; if kiddo still missed a tie, answer by the
+            // definition.
+            self.nearest_k_scan(q, k, out);
+        }
+    }
+
+    /// The first `k` of all points by `(dist2, index)`, by a linear scan.
+    fn nearest_k_scan(&self, q: &[f32; 3], k: usize, out: &mut Vec<(f32, u32)>) {
+        out.clear();
+        out.extend(
+            self.points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (super::dist2(p, q), i as u32)),
+        );
+        if out.len() > k {
+            out.select_nth_unstable_by(k, cmp_dist_index);
+            out.truncate(k + 1);
+        }
+        out.sort_unstable_by(cmp_dist_index);
+        out.truncate(k);
     }
 
     /// [`PointTree::nearest_k`] (same exact result) guided by a guess `r2_hint`
@@ -208,7 +244,12 @@ impl PointTree {
                     out.truncate(k);
                 }
                 out.sort_unstable_by(cmp_dist_index);
-                return out[k - 1].0;
+                // Points exactly at the hint radius may be missing (see
+                // `nearest_k`); only a k-th distance strictly inside the
+                // ball proves the set complete.
+                if out[k - 1].0 < r2_hint {
+                    return out[k - 1].0;
+                }
             }
         }
         self.nearest_k(q, k, out);
@@ -250,4 +291,71 @@ impl PointTree {
 #[inline]
 pub(crate) fn cmp_dist_index(a: &(f32, u32), b: &(f32, u32)) -> std::cmp::Ordering {
     a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// Clouds drawn with replacement (the resample protocol) hold many exact
+    /// duplicates, so the k-th distance is often 0 and ties straddle the cut.
+    #[test]
+    fn nearest_k_with_many_duplicates_matches_the_definition() {
+        let mut rng = Rng::new(3);
+        for base_len in [1usize, 2, 5, 40, 700] {
+            let base: Vec<[f32; 3]> = (0..base_len)
+                .map(|_| [rng.f32(), rng.f32(), rng.f32()])
+                .collect();
+            let points: Vec<[f32; 3]> = (0..2048).map(|_| base[rng.below(base_len)]).collect();
+            let tree = PointTree::new(&points);
+            let (mut got, mut hinted, mut want) = (Vec::new(), Vec::new(), Vec::new());
+            // Queries at the points and slightly off them: then the nearest
+            // ties are duplicates at a non-zero distance.
+            let queries: Vec<[f32; 3]> = points
+                .iter()
+                .step_by(7)
+                .flat_map(|p| [*p, [p[0] + 0.013, p[1] - 0.021, p[2] + 0.002]])
+                .collect();
+            for (qi, q) in queries.iter().enumerate() {
+                for k in [1, 3, 16] {
+                    tree.nearest_k(q, k, &mut got);
+                    tree.nearest_k_scan(q, k, &mut want);
+                    assert_eq!(got, want, "base {base_len} query {qi} k {k}");
+                    let kth = tree.nearest_k_hinted(q, k, 1e-4, &mut hinted);
+                    assert_eq!(hinted, want, "hinted: base {base_len} query {qi} k {k}");
+                    assert_eq!(kth, want[k - 1].0);
+                }
+            }
+        }
+    }
+
+    /// A real failure: `pcseg eval --protocol resample-2048` panicked on this
+    /// cloud because kiddo's radius query missed points tied at the 3rd
+    /// nearest distance.
+    #[test]
+    fn nearest_k_regression_cloud() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/knn_tie_cloud.xyz");
+        let text = std::fs::read_to_string(path).unwrap();
+        let parse = |l: &str| -> [f32; 3] {
+            let v: Vec<f32> = l.split_whitespace().map(|t| t.parse().unwrap()).collect();
+            [v[0], v[1], v[2]]
+        };
+        let q = parse(text.lines().nth(2).unwrap().split(':').nth(1).unwrap());
+        let points: Vec<[f32; 3]> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(parse)
+            .collect();
+        assert_eq!(points.len(), 2048);
+        let tree = PointTree::new(&points);
+        let (mut got, mut want) = (Vec::new(), Vec::new());
+        for k in 1..=8 {
+            tree.nearest_k(&q, k, &mut got);
+            tree.nearest_k_scan(&q, k, &mut want);
+            assert_eq!(got, want, "k {k}");
+            tree.nearest_k_hinted(&q, k, 1e-4, &mut got);
+            assert_eq!(got, want, "hinted, k {k}");
+        }
+    }
 }

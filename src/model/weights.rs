@@ -316,6 +316,15 @@ pub fn describe(model: &Model, origin: &str, json: bool) -> String {
             cfg.head_width, cfg.num_parts, cfg.dropout
         ),
     ));
+    if cfg.classifier_width > 0 {
+        layers.push((
+            "classifier".into(),
+            format!(
+                "global {} -> {} -> {} categories",
+                cfg.global.width, cfg.classifier_width, cfg.num_categories
+            ),
+        ));
+    }
     if json {
         let v = serde_json::json!({
             "file": origin,
