@@ -264,22 +264,9 @@ pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
             }
             _ => false,
         };
-        let exp_start = i;
-        let mut e: i32 = 0;
-        while let Some(&c) = s.get(i) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            if i - exp_start >= 4 {
-                return None;
-            }
-            e = e * 10 + d as i32;
-            i += 1;
-        }
-        if i == exp_start {
-            return None;
-        }
+        let (e, next) = scan_digits(s, i, 4)?;
+        i = next;
+        let e = e as i32;
         exp += if eneg { -e } else { e };
     }
     if m == 0 {
@@ -304,6 +291,26 @@ pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
     Some((if neg { -v } else { v }, i))
 }
 
+/// Scan 1 to `max` (<= 9) decimal digits at `s[i..]`: their value and the
+/// position after them, or `None` when there are none or more than `max`.
+#[inline]
+fn scan_digits(s: &[u8], mut i: usize, max: usize) -> Option<(u32, usize)> {
+    let start = i;
+    let mut v: u32 = 0;
+    while let Some(&c) = s.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i - start >= max {
+            return None;
+        }
+        v = v * 10 + d as u32;
+        i += 1;
+    }
+    (i > start).then_some((v, i))
+}
+
 /// Scan a label at `s[i..]` written as unsigned digits, optionally followed
 /// by `.` and zeros only (`45`, `45.000000`). Returns the label and the
 /// position after it, or `None` for anything else (the caller then uses
@@ -316,23 +323,8 @@ pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
 /// assert_eq!(scan_label(b"45.5", 0), None);
 /// ```
 #[inline]
-pub fn scan_label(s: &[u8], mut i: usize) -> Option<(u32, usize)> {
-    let start = i;
-    let mut v: u32 = 0;
-    while let Some(&c) = s.get(i) {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        if i - start >= 9 {
-            return None;
-        }
-        v = v * 10 + d as u32;
-        i += 1;
-    }
-    if i == start {
-        return None;
-    }
+pub fn scan_label(s: &[u8], i: usize) -> Option<(u32, usize)> {
+    let (v, mut i) = scan_digits(s, i, 9)?;
     if s.get(i) == Some(&b'.') {
         i += 1;
         while s.get(i) == Some(&b'0') {
