@@ -2,61 +2,62 @@
 //! 1,000,000-point cloud, or a large cloud against a small labelled subset).
 //!
 //! Four things make a batch fast, none of which changes a result:
-//! - queries run in Morton (Z-curve) order, so consecutive queries are
-//!   spatially close;
-//! - consecutive close queries form a *block* that asks the tree ONE radius
-//!   query around the block's centre, wide enough to hold every block
-//!   member's neighbourhood (the radius is the block's own extent plus the
-//!   previous block's `k`-th distance with some slack). Each member then
+//! - the queries are split like a KD-tree (median of the widest axis) into
+//!   compact *leaves* of [`LEAF`] queries, and run leaf after leaf, so
+//!   consecutive leaves are close too;
+//! - a leaf asks the tree ONE radius query around its centre, wide enough
+//!   for most members' neighbourhoods (the leaf's own extent plus the
+//!   previous leaf's largest `k`-th distance, with slack). Each member then
 //!   computes exact squared distances to those candidates ([`super::dist2`],
 //!   vectorised) and keeps the first `k` by `(dist2, index)`. That is exactly
 //!   the answer when the member's `k`-th distance sphere lies inside the
 //!   searched ball (checked with a safety margin against rounding, see
 //!   [`Block::covers`]): every point at or inside that distance is then a
-//!   candidate. A member that fails the check (and every member of a block
-//!   that cannot be formed) takes the one-query path
-//!   [`PointTree::nearest_k_hinted`];
-//! - per-task buffers are reused for every block, nothing is allocated per
+//!   candidate. The members that fail the check get a second radius query
+//!   sized from their first answers, which are upper bounds of their `k`-th
+//!   distances, so it covers them. Only what even that misses (and leaves
+//!   whose first ball is empty or far too full) go through the one-query
+//!   path [`PointTree::nearest_k_hinted`];
+//! - per-task buffers are reused for every leaf, nothing is allocated per
 //!   query;
-//! - chunks of the ordered queries run as rayon tasks. Each task writes its
-//!   own disjoint rows of a buffer in Morton order (race-free); a parallel
-//!   gather then puts rows back in query order.
+//! - runs of leaves are rayon tasks. Each task writes its own disjoint rows
+//!   of a buffer in leaf order (race-free); a parallel gather then puts rows
+//!   back in query order.
 
 use rayon::prelude::*;
 
 use super::tree::cmp_dist_index;
-use super::{dist2, PointTree};
+use super::PointTree;
 
-/// Queries per rayon task.
-const QUERIES_PER_TASK: usize = 1024;
+/// Queries per leaf, the unit answered from one radius query.
+const LEAF: usize = 16;
+
+/// Queries per rayon task (a whole number of leaves).
+const QUERIES_PER_TASK: usize = 64 * LEAF;
 
 /// Squared-radius slack on the previous query's `k`-th distance for the
 /// one-query path (1.22x the radius).
 const HINT_SLACK: f32 = 1.5;
 
-/// Most queries in one block.
-const BLOCK_MAX: usize = 32;
+/// A leaf's first radius query reaches this many previous `k`-th distances
+/// beyond the leaf's own extent.
+const BLOCK_SLACK: f64 = 1.0;
 
-/// A block takes consecutive queries within this many previous `k`-th
-/// distances of its first query.
-const BLOCK_REACH: f64 = 2.0;
+/// Squared-distance slack on the previous member's `k`-th distance when
+/// picking the candidates worth sorting (1.22x the radius).
+const SELECT_SLACK: f32 = 1.5;
 
-/// The block's radius query reaches this many previous `k`-th distances
-/// beyond the block's own extent.
-const BLOCK_SLACK: f64 = 1.25;
-
-/// Squared-distance slack on the previous query's `k`-th distance when
-/// picking the candidates worth sorting (1.07x the radius).
-const SELECT_SLACK: f32 = 1.15;
-
-/// Blocks are used for `k` up to this; larger `k` go one query at a time.
+/// Leaves are used for `k` up to this; larger `k` go one query at a time.
 const BLOCK_MAX_K: usize = 64;
 
-/// A block whose radius query finds more candidates than this per member
-/// (a far too wide guess) falls back to one query at a time.
+/// A radius query finding more candidates than this per member (a far too
+/// wide ball) is abandoned for one query at a time.
 const MAX_CANDIDATES_PER_QUERY: usize = 256;
 
-/// Buffer rows of `width` values in Morton order of the queries: row `j`
+/// Leaves with more queries than this are split with two rayon tasks.
+const PARALLEL_SPLIT: usize = 1 << 15;
+
+/// Buffer rows of `width` values in leaf order of the queries: row `j`
 /// belongs to query `order[j]`.
 pub(crate) struct OrderedRows<T> {
     /// Rows in processing order, `queries.len() * width`.
@@ -70,10 +71,22 @@ pub(crate) struct OrderedRows<T> {
 /// Counts of how queries were answered (for tests and tuning).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BatchStats {
-    /// Queries answered from their block's candidates.
+    /// Queries answered from their leaf's first radius query.
     pub from_block: usize,
+    /// Queries answered from their leaf's second radius query.
+    pub second: usize,
     /// Queries answered one at a time.
     pub single: usize,
+}
+
+impl BatchStats {
+    fn add(self, o: BatchStats) -> BatchStats {
+        BatchStats {
+            from_block: self.from_block + o.from_block,
+            second: self.second + o.second,
+            single: self.single + o.single,
+        }
+    }
 }
 
 /// For every query, its exact `k` nearest points (as [`PointTree::nearest_k`])
@@ -94,7 +107,7 @@ where
 }
 
 /// [`knn_rows`], also counting how queries were answered; `blocks = false`
-/// answers every query on its own (the reference the block path must match).
+/// answers every query on its own (the reference the leaf path must match).
 pub(crate) fn knn_rows_stats<T, F>(
     tree: &PointTree,
     queries: &[[f32; 3]],
@@ -108,7 +121,7 @@ where
     T: Copy + Send + Sync,
     F: Fn(usize, &[(f32, u32)], &mut [T]) + Sync,
 {
-    let order = morton_order(queries);
+    let order = query_order(tree, queries);
     let mut rows = vec![init; queries.len() * width];
     // As `nearest_k`: `k` is clamped to the tree size (an empty tree gives
     // every query an empty neighbour list).
@@ -126,38 +139,39 @@ where
                 });
                 task.stats
             })
-            .reduce(BatchStats::default, |a, b| BatchStats {
-                from_block: a.from_block + b.from_block,
-                single: a.single + b.single,
-            });
+            .reduce(BatchStats::default, BatchStats::add);
     }
     (OrderedRows { rows, order, width }, stats)
 }
 
 /// One rayon task's state: the tree, the `k`, and buffers reused by every
-/// block of the task.
+/// leaf of the task.
 struct Task<'a> {
     tree: &'a PointTree,
     queries: &'a [[f32; 3]],
     k: usize,
     blocks: bool,
-    /// The previous answer's squared `k`-th distance (0 before the first).
+    /// The previous leaf's largest squared `k`-th distance (0 before the
+    /// first).
     kth: f32,
     /// Neighbours of the current query, `(dist2, index)` ascending.
     near: Vec<(f32, u32)>,
-    /// Candidate indices of the current block and their coordinates.
+    /// Candidate point indices (the caller's) of the current ball and their
+    /// coordinates.
     cand: Vec<u32>,
     cx: Vec<f32>,
     cy: Vec<f32>,
     cz: Vec<f32>,
     /// Squared distances of the current query to the candidates.
     d: Vec<f32>,
-    /// The candidates kept for selection, `(dist2, index)`.
-    sel: Vec<(f32, u32)>,
+    /// The candidates kept for selection, as [`key`]s.
+    sel: Vec<u64>,
+    /// Positions in the leaf of the members a ball did not cover.
+    missed: Vec<usize>,
     stats: BatchStats,
 }
 
-/// The ball searched for a block: centre and the radius actually used.
+/// The ball searched for a leaf: centre and the radius actually used.
 struct Block {
     centre: [f32; 3],
     /// `sqrt` of the squared radius handed to the tree, in `f64`.
@@ -172,16 +186,25 @@ impl Block {
     /// rounding of `f32` distances here and in the tree (a few units in the
     /// last place, far below 1e-5 relative).
     fn covers(&self, q: &[f32; 3], kth: f32) -> bool {
-        let dq: f64 = (0..3)
-            .map(|a| {
-                let d = q[a] as f64 - self.centre[a] as f64;
-                d * d
-            })
-            .sum::<f64>()
-            .sqrt();
-        let reach = dq + (kth as f64).sqrt() * (1.0 + 1e-6);
-        reach <= self.radius * (1.0 - 1e-5)
+        self.reach(q, kth) <= self.radius * (1.0 - 1e-5)
     }
+
+    /// `|c - q| + sqrt(kth)`, rounded up: the radius a ball about the centre
+    /// needs to hold every point within `kth` of `q`.
+    fn reach(&self, q: &[f32; 3], kth: f32) -> f64 {
+        distance(&self.centre, q) + (kth as f64).sqrt() * (1.0 + 1e-6)
+    }
+}
+
+/// Euclidean distance in `f64`.
+fn distance(a: &[f32; 3], b: &[f32; 3]) -> f64 {
+    (0..3)
+        .map(|i| {
+            let d = a[i] as f64 - b[i] as f64;
+            d * d
+        })
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// `(dist2, index)` pairs in the order of the tie rule: `a < b`.
@@ -205,62 +228,30 @@ impl<'a> Task<'a> {
             cz: Vec::new(),
             d: Vec::new(),
             sel: Vec::new(),
+            missed: Vec::new(),
             stats: BatchStats::default(),
         }
     }
 
-    /// Answer the queries `ids` (in this order) calling
+    /// Answer the queries `ids` (in this order, leaves of [`LEAF`]) calling
     /// `put(query_index, neighbours, position_in_ids)` for each.
     fn run<P: FnMut(usize, &[(f32, u32)], usize)>(&mut self, ids: &[u32], mut put: P) {
-        let mut start = 0;
-        while start < ids.len() {
-            let mut end = start + 1;
-            if self.blocks && self.kth > 0.0 {
-                let first = &self.queries[ids[start] as usize];
-                let reach = (self.kth as f64).sqrt() * BLOCK_REACH;
-                let reach2 = (reach * reach) as f32;
-                while end < ids.len()
-                    && end - start < BLOCK_MAX
-                    && dist2(&self.queries[ids[end] as usize], first) <= reach2
-                {
-                    end += 1;
+        for (b, leaf) in ids.chunks(LEAF).enumerate() {
+            let offset = b * LEAF;
+            if !(self.blocks && leaf.len() > 1 && self.run_leaf(leaf, offset, &mut put)) {
+                for (j, &i) in leaf.iter().enumerate() {
+                    self.single(i as usize, offset + j, &mut put);
                 }
             }
-            let block = &ids[start..end];
-            if block.len() < 2 || !self.run_block(block, start, &mut put) {
-                for (j, &i) in block.iter().enumerate() {
-                    self.single(i as usize, start + j, &mut put);
-                }
-            }
-            start = end;
         }
     }
 
-    /// One query on its own.
-    fn single<P: FnMut(usize, &[(f32, u32)], usize)>(&mut self, i: usize, j: usize, put: &mut P) {
-        let hint = self.kth * HINT_SLACK;
-        self.kth = self
-            .tree
-            .nearest_k_hinted(&self.queries[i], self.k, hint, &mut self.near);
-        self.stats.single += 1;
-        put(i, &self.near, j);
-    }
-
-    /// Answer a block from one radius query. Returns `false` (having answered
-    /// nothing) when the block's ball is unusable: degenerate, holding fewer
-    /// than `k` or far too many points.
-    // Index loops over parallel candidate arrays vectorise best.
-    #[allow(clippy::needless_range_loop)]
-    fn run_block<P: FnMut(usize, &[(f32, u32)], usize)>(
-        &mut self,
-        block: &[u32],
-        offset: usize,
-        put: &mut P,
-    ) -> bool {
-        let k = self.k;
+    /// Centre of the bounding box of `leaf`'s queries and the largest
+    /// distance from it to one of them.
+    fn leaf_bounds(&self, leaf: &[u32]) -> ([f32; 3], f64) {
         let mut lo = [f32::INFINITY; 3];
         let mut hi = [f32::NEG_INFINITY; 3];
-        for &i in block {
+        for &i in leaf {
             let q = &self.queries[i as usize];
             for a in 0..3 {
                 lo[a] = lo[a].min(q[a]);
@@ -268,98 +259,205 @@ impl<'a> Task<'a> {
             }
         }
         let centre: [f32; 3] = std::array::from_fn(|a| lo[a] + (hi[a] - lo[a]) * 0.5);
-        let extent = block
+        let extent = leaf
             .iter()
-            .map(|&i| {
-                let q = &self.queries[i as usize];
-                (0..3)
-                    .map(|a| {
-                        let d = q[a] as f64 - centre[a] as f64;
-                        d * d
-                    })
-                    .sum::<f64>()
-            })
-            .fold(0f64, f64::max)
-            .sqrt();
-        let wanted = extent + (self.kth as f64).sqrt() * BLOCK_SLACK;
-        let r2 = (wanted * wanted) as f32;
+            .map(|&i| distance(&self.queries[i as usize], &centre))
+            .fold(0f64, f64::max);
+        (centre, extent)
+    }
+
+    /// The radius of a leaf's first ball: its extent plus the previous
+    /// leaf's largest `k`-th distance, with slack.
+    fn leaf_radius(&self, extent: f64) -> f64 {
+        extent + (self.kth as f64).sqrt() * BLOCK_SLACK
+    }
+
+    /// One query on its own.
+    fn single<P: FnMut(usize, &[(f32, u32)], usize)>(&mut self, i: usize, j: usize, put: &mut P) {
+        let hint = self.kth * HINT_SLACK;
+        let kth = self
+            .tree
+            .nearest_k_hinted(&self.queries[i], self.k, hint, &mut self.near);
+        self.stats.single += 1;
+        put(i, &self.near, j);
+        self.kth = kth;
+    }
+
+    /// Fill the candidate buffers with every point within `radius` of
+    /// `centre`. Returns the ball, or `None` (buffers in any state) when it
+    /// is unusable: degenerate, holding fewer than `k` or more than
+    /// [`MAX_CANDIDATES_PER_QUERY`] per member of `members` queries.
+    fn gather_ball(&mut self, centre: [f32; 3], radius: f64, members: usize) -> Option<Block> {
+        let r2 = (radius * radius) as f32;
         if !(r2 > 0.0 && r2.is_finite()) {
-            return false;
+            return None;
         }
-        let ball = Block {
-            centre,
-            radius: (r2 as f64).sqrt(),
-        };
         self.cand.clear();
-        self.tree.within_unsorted(&centre, r2, &mut self.cand);
+        self.tree.within_items(&centre, r2, &mut self.cand);
         let n = self.cand.len();
-        if n < k || n > MAX_CANDIDATES_PER_QUERY * block.len() {
-            return false;
+        if n < self.k || n > MAX_CANDIDATES_PER_QUERY * members {
+            return None;
         }
-        let points = self.tree.points();
+        // Items are positions in tree order, where close points are close
+        // in memory; the tie rule needs the caller's indices.
+        let (points, index) = (self.tree.sorted_points(), self.tree.original_index());
         self.cx.clear();
         self.cy.clear();
         self.cz.clear();
-        for &c in &self.cand {
-            let p = &points[c as usize];
+        for c in self.cand.iter_mut() {
+            let p = &points[*c as usize];
             self.cx.push(p[0]);
             self.cy.push(p[1]);
             self.cz.push(p[2]);
+            *c = index[*c as usize];
         }
+        Some(Block {
+            centre,
+            radius: (r2 as f64).sqrt(),
+        })
+    }
+
+    /// The first `k` candidates of `q` by `(dist2, index)` into `self.near`;
+    /// `guess` is a likely squared `k`-th distance. Returns the `k`-th.
+    // Index loops over parallel candidate arrays vectorise best.
+    #[allow(clippy::needless_range_loop)]
+    fn select(&mut self, q: &[f32; 3], guess: f32) -> f32 {
+        let (k, n) = (self.k, self.cand.len());
         self.d.resize(n, 0.0);
+        let (xs, ys, zs, ds) = (
+            &self.cx[..n],
+            &self.cy[..n],
+            &self.cz[..n],
+            &mut self.d[..n],
+        );
+        // Exactly `dist2(p, q)`: same differences, same order of sums.
+        for c in 0..n {
+            let (dx, dy, dz) = (xs[c] - q[0], ys[c] - q[1], zs[c] - q[2]);
+            ds[c] = dx * dx + dy * dy + dz * dz;
+        }
+        // Most candidates are far: keep those within a threshold, grown
+        // from the guess until at least k pass (then every member of the
+        // answer passes: the k-th smallest is within the threshold).
+        let mut t = guess * SELECT_SLACK;
+        for _ in 0..3 {
+            if t > 0.0 && t.is_finite() {
+                let m = keys_within(ds, &self.cand, t, &mut self.sel);
+                if m >= k {
+                    let kept = &mut self.sel[..m];
+                    if m > 2 * k {
+                        kept.select_nth_unstable(k - 1);
+                        kept[..k].sort_unstable();
+                    } else {
+                        kept.sort_unstable();
+                    }
+                    let top = &kept[..k];
+                    self.near.clear();
+                    self.near.extend(top.iter().map(|&key| unkey(key)));
+                    return self.near[k - 1].0;
+                }
+            }
+            t *= 2.0;
+        }
+        select_k(ds, &self.cand, k, &mut self.near);
+        self.near[k - 1].0
+    }
+
+    /// Answer a leaf from its own first ball. Returns `false` (having
+    /// answered nothing) when the ball is unusable.
+    fn run_leaf<P: FnMut(usize, &[(f32, u32)], usize)>(
+        &mut self,
+        leaf: &[u32],
+        offset: usize,
+        put: &mut P,
+    ) -> bool {
+        let (centre, extent) = self.leaf_bounds(leaf);
+        let radius = self.leaf_radius(extent);
+        let Some(ball) = self.gather_ball(centre, radius, leaf.len()) else {
+            return false;
+        };
+        self.answer_leaf(leaf, offset, &ball, put);
+        true
+    }
+
+    /// Answer every member of a leaf whose first ball's points are in the
+    /// candidate buffers: from them when the ball covers the member, else
+    /// from a second, wider ball, else one at a time.
+    fn answer_leaf<P: FnMut(usize, &[(f32, u32)], usize)>(
+        &mut self,
+        leaf: &[u32],
+        offset: usize,
+        ball: &Block,
+        put: &mut P,
+    ) {
+        let centre = ball.centre;
         let mut kth_max = 0f32;
         let mut guess = self.kth;
-        self.sel.resize(n, (0.0, 0));
-        for (j, &i) in block.iter().enumerate() {
-            let i = i as usize;
-            let q = self.queries[i];
-            // Exactly `dist2(p, q)`: same differences, same order of sums.
-            let (xs, ys, zs, ds) = (
-                &self.cx[..n],
-                &self.cy[..n],
-                &self.cz[..n],
-                &mut self.d[..n],
-            );
-            for c in 0..n {
-                let (dx, dy, dz) = (xs[c] - q[0], ys[c] - q[1], zs[c] - q[2]);
-                ds[c] = dx * dx + dy * dy + dz * dz;
-            }
-            // Most candidates are far: keep those within a guess of the
-            // k-th distance (the previous query's, with slack). When at
-            // least k are kept, the k-th smallest is within the guess, so
-            // every member of the answer was kept.
-            let t = guess * SELECT_SLACK;
-            let mut m = 0;
-            for c in 0..n {
-                self.sel[m] = (ds[c], self.cand[c]);
-                m += (ds[c] <= t) as usize;
-            }
-            if m >= k {
-                let kept = &mut self.sel[..m];
-                if m > k {
-                    kept.select_nth_unstable_by(k - 1, cmp_dist_index);
-                }
-                let top = &mut kept[..k];
-                top.sort_unstable_by(cmp_dist_index);
-                self.near.clear();
-                self.near.extend_from_slice(top);
-            } else {
-                select_k(ds, &self.cand, k, &mut self.near);
-            }
-            let kth = self.near[k - 1].0;
+        let mut needed = 0f64;
+        self.missed.clear();
+        for (j, &i) in leaf.iter().enumerate() {
+            let q = self.queries[i as usize];
+            let kth = self.select(&q, guess);
             guess = kth;
             if ball.covers(&q, kth) {
                 self.stats.from_block += 1;
-                put(i, &self.near, offset + j);
+                put(i as usize, &self.near, offset + j);
                 kth_max = kth_max.max(kth);
             } else {
-                self.single(i, offset + j, put);
-                kth_max = kth_max.max(self.kth);
+                // `kth` bounds the true k-th distance from above: a ball
+                // reaching it around `q` holds the whole answer.
+                self.missed.push(j);
+                needed = needed.max(ball.reach(&q, kth));
             }
         }
+        if !self.missed.is_empty() {
+            let missed = std::mem::take(&mut self.missed);
+            let wider = self.gather_ball(centre, needed * (1.0 + 1e-4), missed.len());
+            for &j in &missed {
+                let i = leaf[j] as usize;
+                let q = self.queries[i];
+                match &wider {
+                    Some(ball) if ball.covers(&q, self.select(&q, guess)) => {
+                        self.stats.second += 1;
+                        put(i, &self.near, offset + j);
+                    }
+                    _ => self.single(i, offset + j, put),
+                }
+                let kth = self.near[self.k - 1].0;
+                guess = kth;
+                kth_max = kth_max.max(kth);
+            }
+            self.missed = missed;
+        }
         self.kth = kth_max;
-        true
     }
+}
+
+/// `(dist2, index)` as one integer with the same order: squared distances
+/// are never negative (nor `-0.0`), and the bits of non-negative floats sort
+/// as the floats do (infinity last), so comparing keys compares distances,
+/// then indices.
+#[inline(always)]
+fn key(d: f32, i: u32) -> u64 {
+    ((d.to_bits() as u64) << 32) | i as u64
+}
+
+/// The `(dist2, index)` pair of a [`key`].
+#[inline(always)]
+fn unkey(key: u64) -> (f32, u32) {
+    (f32::from_bits((key >> 32) as u32), key as u32)
+}
+
+/// The keys of the candidates with `d[j] <= t`, in candidate order, into the
+/// front of `out` (resized to `d.len()`); returns how many.
+fn keys_within(d: &[f32], idx: &[u32], t: f32, out: &mut Vec<u64>) -> usize {
+    out.resize(d.len(), 0);
+    let mut m = 0;
+    // Branch-free compaction: every key is written, only kept ones advance.
+    for (&dj, &ij) in d.iter().zip(idx) {
+        out[m] = key(dj, ij);
+        m += (dj <= t) as usize;
+    }
+    m
 }
 
 /// The first `k` of `(d[j], idx[j])` in `(dist2, index)` order into `out`
@@ -450,69 +548,72 @@ impl<T: Copy + Send + Sync> OrderedRows<T> {
     }
 }
 
-/// Query indices sorted along a Z-order curve over the queries' bounding
-/// box (10 bits per axis), ties by index.
-pub(crate) fn morton_order(points: &[[f32; 3]]) -> Vec<u32> {
+/// The order to answer `queries` in: [`leaf_order`], or, when the queries
+/// are the tree's own points in the caller's order (the kNN graph of a
+/// cloud, normals), the tree's order, which is the same computation done
+/// already.
+fn query_order(tree: &PointTree, queries: &[[f32; 3]]) -> Vec<u32> {
+    let index = tree.original_index();
+    let own = queries.len() == tree.len()
+        && tree.is_reordered()
+        && tree
+            .sorted_points()
+            .par_iter()
+            .zip(index.par_iter())
+            .all(|(p, &i)| p.map(f32::to_bits) == queries[i as usize].map(f32::to_bits));
+    if own {
+        index.to_vec()
+    } else {
+        leaf_order(queries)
+    }
+}
+
+/// Query indices in leaf order: split like a KD-tree (at the median of the
+/// widest axis of the bounding box) until pieces hold at most [`LEAF`]
+/// queries. Splits fall on multiples of [`LEAF`], so every `LEAF`-long chunk
+/// of the order is one leaf (the last may be shorter).
+pub(crate) fn leaf_order(points: &[[f32; 3]]) -> Vec<u32> {
+    let mut items: Vec<([f32; 3], u32)> = points
+        .par_iter()
+        .enumerate()
+        .map(|(i, &p)| (p, i as u32))
+        .collect();
+    split_leaves(&mut items);
+    items.into_par_iter().map(|(_, i)| i).collect()
+}
+
+/// Recursive step of [`leaf_order`].
+fn split_leaves(items: &mut [([f32; 3], u32)]) {
+    let n = items.len();
+    if n <= LEAF {
+        return;
+    }
     let mut lo = [f32::INFINITY; 3];
     let mut hi = [f32::NEG_INFINITY; 3];
-    for p in points {
+    for (p, _) in items.iter() {
         for a in 0..3 {
             lo[a] = lo[a].min(p[a]);
             hi[a] = hi[a].max(p[a]);
         }
     }
-    let scale: [f32; 3] = std::array::from_fn(|a| {
-        let extent = hi[a] - lo[a];
-        if extent > 0.0 && extent.is_finite() {
-            1023.0 / extent
-        } else {
-            0.0
-        }
-    });
-    let mut keyed: Vec<(u32, u32)> = points
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let cell =
-                std::array::from_fn(|a| ((p[a] - lo[a]) * scale[a]).clamp(0.0, 1023.0) as u32);
-            (interleave3(cell), i as u32)
-        })
-        .collect();
-    keyed.par_sort_unstable();
-    keyed.into_iter().map(|(_, i)| i).collect()
-}
-
-/// Interleave the low 10 bits of three coordinates into a 30-bit Morton code.
-#[inline]
-fn interleave3(c: [u32; 3]) -> u32 {
-    spread10(c[0]) | (spread10(c[1]) << 1) | (spread10(c[2]) << 2)
-}
-
-/// Spread the low 10 bits of `x` to every third bit.
-#[inline]
-fn spread10(x: u32) -> u32 {
-    let mut x = x & 0x3ff;
-    x = (x | (x << 16)) & 0x0300_00ff;
-    x = (x | (x << 8)) & 0x0300_f00f;
-    x = (x | (x << 4)) & 0x030c_30c3;
-    x = (x | (x << 2)) & 0x0924_9249;
-    x
+    let axis = (0..3)
+        .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+        .unwrap_or(0);
+    let left = n.div_ceil(LEAF) / 2 * LEAF;
+    items.select_nth_unstable_by(left, |a, b| a.0[axis].total_cmp(&b.0[axis]));
+    let (a, b) = items.split_at_mut(left);
+    if n > PARALLEL_SPLIT {
+        rayon::join(|| split_leaves(a), || split_leaves(b));
+    } else {
+        split_leaves(a);
+        split_leaves(b);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn spread_matches_bitwise_definition() {
-        for x in [0u32, 1, 2, 3, 0x155, 0x2aa, 0x3ff, 777] {
-            let mut want = 0;
-            for b in 0..10 {
-                want |= ((x >> b) & 1) << (3 * b);
-            }
-            assert_eq!(spread10(x), want, "{x}");
-        }
-    }
+    use crate::geometry::dist2;
 
     /// All `(dist2, index)` rows of the k nearest by a full sort.
     fn brute(points: &[[f32; 3]], queries: &[[f32; 3]], k: usize) -> Vec<Vec<(f32, u32)>> {
@@ -582,7 +683,7 @@ mod tests {
             for k in [1, 3, 16, 40] {
                 let (fast, stats) = rows(&tree, &queries, k, true);
                 let (slow, single) = rows(&tree, &queries, k, false);
-                assert_eq!(single.from_block, 0);
+                assert_eq!(single.from_block + single.second, 0);
                 // (k = 1 on the cloud itself: the k-th distance is 0, which
                 // gives no block radius; those go one at a time.)
                 assert!(
@@ -596,6 +697,36 @@ mod tests {
                 for (row, want) in sample.iter().map(|&i| &fast[i]).zip(brute(&cloud, &qs, k)) {
                     assert_eq!(*row, want, "{name} k {k}");
                 }
+            }
+        }
+    }
+
+    /// A cloud large enough for the tree to store it in leaf order, asked
+    /// about its own points (the order is then taken from the tree) and
+    /// about moved copies of them (not the tree's points: ordered afresh).
+    #[test]
+    fn large_reordered_clouds_match_one_query_at_a_time() {
+        use crate::rng::Rng;
+        let mut rng = Rng::new(34);
+        let cloud: Vec<[f32; 3]> = (0..80_000)
+            .map(|_| {
+                let (u, v) = (rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0));
+                [u, v, 0.2 * (2.0 * u).cos() + 0.003 * rng.normal()]
+            })
+            .collect();
+        let tree = PointTree::new(&cloud);
+        assert!(tree.is_reordered());
+        assert_eq!(query_order(&tree, &cloud), tree.original_index());
+        let moved: Vec<[f32; 3]> = cloud.iter().map(|p| [p[0] + 1e-3, p[1], p[2]]).collect();
+        for queries in [&cloud, &moved] {
+            let (fast, stats) = rows(&tree, queries, 16, true);
+            let (slow, _) = rows(&tree, queries, 16, false);
+            assert!(stats.from_block * 10 > queries.len() * 9, "{stats:?}");
+            assert_eq!(fast, slow);
+            let sample: Vec<usize> = (0..queries.len()).step_by(997).collect();
+            let qs: Vec<[f32; 3]> = sample.iter().map(|&i| queries[i]).collect();
+            for (row, want) in sample.iter().map(|&i| &fast[i]).zip(brute(&cloud, &qs, 16)) {
+                assert_eq!(*row, want);
             }
         }
     }
@@ -625,15 +756,28 @@ mod tests {
     }
 
     #[test]
-    fn morton_order_is_a_permutation() {
-        let pts: Vec<[f32; 3]> = (0..1000)
-            .map(|i| [((i * 37) % 100) as f32, ((i * 11) % 10) as f32, 0.0])
-            .collect();
-        let order = morton_order(&pts);
+    fn leaf_order_is_a_permutation_of_compact_leaves() {
+        use crate::rng::Rng;
+        // Points on a line in shuffled order: every leaf must be LEAF
+        // consecutive points of the line (the median splits keep ranges).
+        let mut rng = Rng::new(5);
+        let n = 1000;
+        let mut xs: Vec<u32> = (0..n).collect();
+        for i in (1..xs.len()).rev() {
+            xs.swap(i, rng.below(i + 1));
+        }
+        let pts: Vec<[f32; 3]> = xs.iter().map(|&x| [0.0, x as f32, 0.0]).collect();
+        let order = leaf_order(&pts);
         let mut sorted = order.clone();
         sorted.sort_unstable();
-        assert_eq!(sorted, (0..1000).collect::<Vec<u32>>());
-        assert!(morton_order(&[]).is_empty());
-        assert_eq!(morton_order(&[[1.0; 3]; 3]), vec![0, 1, 2]);
+        assert_eq!(sorted, (0..n).collect::<Vec<u32>>());
+        for leaf in order.chunks(LEAF) {
+            let mut ranks: Vec<u32> = leaf.iter().map(|&i| xs[i as usize]).collect();
+            ranks.sort_unstable();
+            assert_eq!(ranks[0] % LEAF as u32, 0, "{ranks:?}");
+            assert!(ranks.windows(2).all(|w| w[1] == w[0] + 1), "{ranks:?}");
+        }
+        assert!(leaf_order(&[]).is_empty());
+        assert_eq!(leaf_order(&[[1.0; 3]; 3]), vec![0, 1, 2]);
     }
 }

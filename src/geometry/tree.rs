@@ -2,7 +2,12 @@
 //! queried from many threads, with the exact tie rules of the brute-force
 //! kernels.
 //!
-//! Items stored in the tree are the indices of the points (`u32`). Distances
+//! Large point sets are stored in a spatially coherent order (the leaf order
+//! of `batch.rs`: points close in space are close in memory), which makes the
+//! batched queries, that read candidates' coordinates, cache-friendly. The
+//! tree's items are positions in that order; every public method translates
+//! them back to the caller's point indices before the tie rule is applied.
+//! Distances
 //! are squared Euclidean, computed by kiddo as `dx*dx + dy*dy + dz*dz` in `f32`,
 //! the same formula and order as [`super::dist2`], so radius and k-nearest
 //! queries agree bit-for-bit with a linear scan.
@@ -10,6 +15,7 @@
 use std::num::NonZeroUsize;
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
+use rayon::prelude::*;
 
 type Tree = ImmutableKdTree<f32, 3>;
 type Metric = SquaredEuclidean<f32>;
@@ -32,10 +38,16 @@ type Metric = SquaredEuclidean<f32>;
 pub struct PointTree {
     /// `None` for an empty point set (kiddo has no empty tree to query).
     tree: Option<Tree>,
-    /// A copy of the points, for the batched queries that compute exact
-    /// distances to candidates themselves (see `batch.rs`).
-    points: Vec<[f32; 3]>,
+    /// The points in tree order (item = position here), for the batched
+    /// queries that compute exact distances to candidates themselves.
+    sorted: Vec<[f32; 3]>,
+    /// `index[item]` is the caller's index of the point at `sorted[item]`.
+    index: Vec<u32>,
 }
+
+/// Point sets at least this large are stored in leaf order; smaller ones
+/// (the network's clouds) fit in cache as given.
+const REORDER_MIN_POINTS: usize = 1 << 16;
 
 // The network shares one tree between rayon workers; keep that promise checked.
 const _: () = {
@@ -69,33 +81,66 @@ impl PointTree {
             "PointTree: {} points do not fit u32 indices",
             points.len()
         );
-        let tree = if points.is_empty() {
+        let (sorted, index) = if points.len() >= REORDER_MIN_POINTS {
+            let index = super::batch::leaf_order(points);
+            let sorted = index.par_iter().map(|&i| points[i as usize]).collect();
+            (sorted, index)
+        } else {
+            (points.to_vec(), (0..points.len() as u32).collect())
+        };
+        let tree = if sorted.is_empty() {
             None
         } else {
             // Cannot fail: the only construction error for immutable trees is
             // an index overflow, excluded above. Large sets are built with
             // rayon (kiddo's threshold: 262,144 points), small ones serially.
-            Some(Tree::new_from_slice_parallel(points).expect("kiddo construction"))
+            Some(Tree::new_from_slice_parallel(&sorted).expect("kiddo construction"))
         };
         PointTree {
             tree,
-            points: points.to_vec(),
+            sorted,
+            index,
         }
     }
 
     /// Number of points in the tree.
     pub fn len(&self) -> usize {
-        self.points.len()
+        self.sorted.len()
     }
 
     /// `true` when the tree holds no point.
     pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
+        self.sorted.is_empty()
     }
 
-    /// The points the tree was built on (index = item).
-    pub(crate) fn points(&self) -> &[[f32; 3]] {
-        &self.points
+    /// The points in tree order: `sorted_points()[item]` is the caller's
+    /// point `original_index()[item]`.
+    pub(crate) fn sorted_points(&self) -> &[[f32; 3]] {
+        &self.sorted
+    }
+
+    /// Whether the points are stored in leaf order (large sets) rather than
+    /// as given.
+    pub(crate) fn is_reordered(&self) -> bool {
+        self.len() >= REORDER_MIN_POINTS
+    }
+
+    /// The caller's index of every item (see [`PointTree::sorted_points`]).
+    pub(crate) fn original_index(&self) -> &[u32] {
+        &self.index
+    }
+
+    /// Append to `out` the items (positions in [`PointTree::sorted_points`])
+    /// of all points within squared radius `r2` of `q`, in no particular
+    /// order.
+    pub(crate) fn within_items(&self, q: &[f32; 3], r2: f32, out: &mut Vec<u32>) {
+        if let Some(tree) = &self.tree {
+            tree.query(q)
+                .within::<Metric>(r2)
+                .unsorted()
+                .without_distances()
+                .visit(|r| out.push(r.item));
+        }
     }
 
     /// Append to `out` the indices of all points `p` with `dist2(p, q) <= r2`
@@ -118,7 +163,7 @@ impl PointTree {
                 .within::<Metric>(r2)
                 .unsorted()
                 .without_distances()
-                .visit(|r| out.push(r.item));
+                .visit(|r| out.push(self.index[r.item as usize]));
         }
     }
 
@@ -143,7 +188,11 @@ impl PointTree {
             .nearest_n::<Metric>(NonZeroUsize::new(ask).unwrap_or(k_nz))
             .unsorted()
             .execute();
-        out.extend(found.iter().map(|r| (r.distance, r.item)));
+        out.extend(
+            found
+                .iter()
+                .map(|r| (r.distance, self.index[r.item as usize])),
+        );
         out.sort_unstable_by(cmp_dist_index);
         if ask > k {
             let kth = out[k - 1].0;
@@ -163,7 +212,7 @@ impl PointTree {
                 .unsorted()
                 .visit(|r| {
                     if r.distance <= kth {
-                        out.push((r.distance, r.item))
+                        out.push((r.distance, self.index[r.item as usize]))
                     }
                 });
             out.sort_unstable_by(cmp_dist_index);
@@ -180,10 +229,10 @@ impl PointTree {
     fn nearest_k_scan(&self, q: &[f32; 3], k: usize, out: &mut Vec<(f32, u32)>) {
         out.clear();
         out.extend(
-            self.points
+            self.sorted
                 .iter()
-                .enumerate()
-                .map(|(i, p)| (super::dist2(p, q), i as u32)),
+                .zip(&self.index)
+                .map(|(p, &i)| (super::dist2(p, q), i)),
         );
         if out.len() > k {
             out.select_nth_unstable_by(k, cmp_dist_index);
@@ -237,7 +286,7 @@ impl PointTree {
             tree.query(q)
                 .within::<Metric>(r2_hint)
                 .unsorted()
-                .visit(|r| out.push((r.distance, r.item)));
+                .visit(|r| out.push((r.distance, self.index[r.item as usize])));
             if out.len() >= k {
                 if out.len() > k {
                     out.select_nth_unstable_by(k - 1, cmp_dist_index);
@@ -283,7 +332,7 @@ impl PointTree {
             .unsorted()
             .without_distances()
             .execute();
-        out.extend(found.iter().map(|r| r.item));
+        out.extend(found.iter().map(|r| self.index[r.item as usize]));
     }
 }
 
@@ -326,6 +375,71 @@ mod tests {
                     assert_eq!(hinted, want, "hinted: base {base_len} query {qi} k {k}");
                     assert_eq!(kth, want[k - 1].0);
                 }
+            }
+        }
+    }
+
+    /// Large sets are stored in leaf order; every answer must still be in
+    /// the caller's indices with the caller's tie rule. Checked against a
+    /// scan of the caller's own points (not the tree's copy).
+    #[test]
+    fn reordered_tree_answers_in_caller_indices() {
+        let mut rng = Rng::new(8);
+        let base: Vec<[f32; 3]> = (0..50_000)
+            .map(|_| [rng.f32(), rng.f32(), 0.1 * rng.f32()])
+            .collect();
+        // A third of the points duplicated at other indices: ties by index.
+        let mut points = base.clone();
+        points.extend((0..25_000).map(|_| base[rng.below(base.len())]));
+        let tree = PointTree::new(&points);
+        assert!(tree.is_reordered());
+        assert_ne!(
+            tree.original_index()[..100],
+            (0..100).collect::<Vec<u32>>()[..]
+        );
+        let brute = |q: &[f32; 3], k: usize| -> Vec<(f32, u32)> {
+            let mut all: Vec<(f32, u32)> = points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (super::super::dist2(p, q), i as u32))
+                .collect();
+            all.sort_by(cmp_dist_index);
+            all.truncate(k);
+            all
+        };
+        let (mut got, mut hinted, mut any, mut within) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for qi in (0..points.len()).step_by(2_503) {
+            let q = points[qi];
+            let q_off = [q[0] + 0.003, q[1] - 0.001, q[2]];
+            for q in [q, q_off] {
+                for k in [1, 4, 16] {
+                    let want = brute(&q, k);
+                    tree.nearest_k(&q, k, &mut got);
+                    assert_eq!(got, want, "query {qi} k {k}");
+                    tree.nearest_k_hinted(&q, k, want[k - 1].0 * 1.5, &mut hinted);
+                    assert_eq!(hinted, want, "hinted: query {qi} k {k}");
+                    any.clear();
+                    tree.nearest_k_any_tie(&q, k, &mut any);
+                    any.sort_unstable();
+                    let mut at_most: Vec<u32> = points
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| super::super::dist2(p, &q) <= want[k - 1].0)
+                        .map(|(i, _)| i as u32)
+                        .collect();
+                    at_most.sort_unstable();
+                    assert_eq!(any.len(), k);
+                    assert!(any.iter().all(|i| at_most.binary_search(i).is_ok()));
+                }
+                let r2 = 2e-4;
+                within.clear();
+                tree.within_unsorted(&q, r2, &mut within);
+                within.sort_unstable();
+                let want: Vec<u32> = (0..points.len() as u32)
+                    .filter(|&i| super::super::dist2(&points[i as usize], &q) <= r2)
+                    .collect();
+                assert_eq!(within, want, "within: query {qi}");
             }
         }
     }
