@@ -25,8 +25,12 @@ use ndarray::{Array2, Axis};
 /// How to run the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PredictOptions {
-    /// Points the network sees (N).
+    /// Points the network sees (N) of a cloud it does not see whole.
     pub points: usize,
+    /// Clouds with at most this many points are seen whole (every point,
+    /// padded by repeats up to `points` when smaller); larger clouds are
+    /// sampled to `points`. 0: always sample.
+    pub whole_max: usize,
     /// Forward passes averaged (each with its own sample of the cloud).
     pub votes: usize,
     /// Seed of the sampling; the whole pipeline is deterministic for a seed.
@@ -37,9 +41,33 @@ impl Default for PredictOptions {
     fn default() -> Self {
         PredictOptions {
             points: 2048,
+            whole_max: DEFAULT_WHOLE_MAX,
             votes: 1,
             seed: 0,
         }
+    }
+}
+
+/// Default [`PredictOptions::whole_max`]: ShapeNetPart shapes (about 2,000
+/// to 3,000 points) are seen whole, which scores about one point of mIoU
+/// higher than sampling 2,048 of them and interpolating the rest.
+pub const DEFAULT_WHOLE_MAX: usize = 4096;
+
+/// How many points the network sees of a cloud of `len` points.
+///
+/// ```
+/// use pcseg::predict::{points_seen, PredictOptions};
+/// let o = PredictOptions::default(); // 2,048 points, whole up to 4,096
+/// assert_eq!(points_seen(1_000, &o), 2_048); // all, padded by repeats
+/// assert_eq!(points_seen(2_900, &o), 2_900); // all
+/// assert_eq!(points_seen(50_000, &o), 2_048); // sampled
+/// assert_eq!(points_seen(2_900, &PredictOptions { whole_max: 0, ..o }), 2_048);
+/// ```
+pub fn points_seen(len: usize, options: &PredictOptions) -> usize {
+    if len <= options.whole_max {
+        len.max(options.points)
+    } else {
+        options.points
     }
 }
 
@@ -80,6 +108,8 @@ pub struct Prediction {
 struct VoteInput {
     points: Vec<[f32; 3]>,
     normals: Vec<[f32; 3]>,
+    /// For each point the network sees, its index in the source cloud.
+    indices: Vec<usize>,
     seed: u64,
 }
 
@@ -95,6 +125,7 @@ fn vote_input(cloud: &PointCloud, n: usize, seed: u64) -> VoteInput {
     VoteInput {
         points: prepared.cloud.points,
         normals,
+        indices: prepared.indices,
         seed: rng.next_u64(),
     }
 }
@@ -238,7 +269,7 @@ pub fn predict(
     let votes: Vec<VoteInput> = (0..options.votes)
         .map(|v| {
             let seed = Rng::for_item(options.seed, v as u64).next_u64();
-            vote_input(cloud, options.points, seed)
+            vote_input(cloud, points_seen(cloud.len(), options), seed)
         })
         .collect();
     let (category, auto, logits) = match choice {
@@ -267,7 +298,9 @@ pub fn predict(
 }
 
 /// Average the votes' logits (restricted to the category's parts) at every
-/// input point and take the argmax.
+/// input point and take the argmax. A vote that saw the whole cloud gives
+/// each point its own logits; a sampled vote gives the inverse-distance blend
+/// of the 3 nearest sampled points.
 fn transfer(
     category: &'static Category,
     votes: &[VoteInput],
@@ -278,6 +311,25 @@ fn transfer(
     let range = category.part_range();
     let mut sum = vec![0f32; normalized.len() * k];
     for (v, l) in votes.iter().zip(logits) {
+        if v.indices.len() >= normalized.len() {
+            // Seen whole (every source point first, then repeats): each
+            // point takes the mean of its own rows, no interpolation.
+            let mut count = vec![0u32; normalized.len()];
+            let mut own = vec![0f32; normalized.len() * k];
+            for (&i, row) in v.indices.iter().zip(l.axis_iter(Axis(0))) {
+                let row = &row.as_slice().expect("contiguous")[range.clone()];
+                count[i] += 1;
+                for (o, x) in own[i * k..(i + 1) * k].iter_mut().zip(row) {
+                    *o += x;
+                }
+            }
+            for ((s, o), &c) in sum.chunks_exact_mut(k).zip(own.chunks_exact(k)).zip(&count) {
+                for (s, o) in s.iter_mut().zip(o) {
+                    *s += o / c.max(1) as f32;
+                }
+            }
+            continue;
+        }
         let sub: Vec<f32> = l
             .axis_iter(Axis(0))
             .flat_map(|row| row.as_slice().expect("contiguous")[range.clone()].to_vec())

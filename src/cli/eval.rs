@@ -31,9 +31,12 @@ pub struct Args {
     /// all-points (score every original point) or resample-2048 (PointNet++ reference).
     #[arg(long, default_value = "all-points")]
     pub protocol: Protocol,
-    /// Points the network sees per shape (all-points protocol).
+    /// Points the network sees of a shape larger than --whole-max (all-points protocol).
     #[arg(long, default_value_t = 2048)]
     pub points: usize,
+    /// Shapes with at most this many points are seen whole, no sampling (all-points protocol; 0: always sample).
+    #[arg(long, default_value_t = crate::predict::DEFAULT_WHOLE_MAX)]
+    pub whole_max: usize,
     /// Test-time votes per shape (logits averaged).
     #[arg(long, default_value_t = 1)]
     pub votes: usize,
@@ -192,6 +195,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     }
     let options = PredictOptions {
         points: args.points,
+        whole_max: args.whole_max,
         votes: args.votes,
         seed: args.seed,
     };
@@ -243,24 +247,25 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     for (_, f) in &failures {
         eprintln!("pcseg: error: {}", f.replace('\n', " "));
     }
-    let (model, parameters, points, votes, protocol) = match &net {
+    let (model, parameters, (points, whole_max), votes, protocol) = match &net {
         Some(net) => (
             net.config().name.clone(),
             crate::model::cost::param_count(net.config()).0,
             match args.protocol {
-                Protocol::AllPoints => args.points,
-                Protocol::Resample(n) => n,
+                Protocol::AllPoints => (args.points, args.whole_max),
+                Protocol::Resample(n) => (n, 0),
             },
             args.votes,
             args.protocol.name(),
         ),
-        None => ("-".into(), 0, 0, 0, "predictions".into()),
+        None => ("-".into(), 0, (0, 0), 0, "predictions".into()),
     };
     let mut report = EvalReport::new(
         &acc,
         RunInfo {
             protocol,
             points,
+            whole_max,
             votes,
             model,
             parameters,

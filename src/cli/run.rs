@@ -29,9 +29,12 @@ pub struct Args {
     /// Model file (.safetensors); default: the model embedded in pcseg.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Points the network sees per cloud (sampled by farthest point sampling).
+    /// Points the network sees of a cloud larger than --whole-max (sampled by farthest point sampling).
     #[arg(long, default_value_t = 2048)]
     pub points: usize,
+    /// Clouds with at most this many points are seen whole, no sampling (0: always sample).
+    #[arg(long, default_value_t = crate::predict::DEFAULT_WHOLE_MAX)]
+    pub whole_max: usize,
     /// Test-time votes: forward passes on different samples, logits averaged.
     #[arg(long, default_value_t = 1)]
     pub votes: usize,
@@ -227,6 +230,7 @@ fn process(
     let name = crate::error::display_path(&job.input);
     let options = PredictOptions {
         points: args.points,
+        whole_max: args.whole_max,
         votes: args.votes,
         seed: args.seed,
     };

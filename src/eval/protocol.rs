@@ -95,8 +95,10 @@ pub fn run_shape(
             let mut rng = Rng::for_item(options.seed ^ 0x5EED, index as u64);
             let picks: Vec<usize> = (0..n).map(|_| rng.below(cloud.len())).collect();
             let sub = cloud.select(&picks);
+            // The network sees exactly the n drawn points.
             let options = PredictOptions {
                 points: n,
+                whole_max: 0,
                 ..shape_options
             };
             let p = predict(net, &sub, choice, &options, name)?;

@@ -54,6 +54,8 @@ pub struct RunInfo {
     pub protocol: String,
     /// Points the network sees per shape (0 when scoring prediction files).
     pub points: usize,
+    /// Shapes with at most this many points are seen whole (0: none).
+    pub whole_max: usize,
     /// Test-time augmentation votes.
     pub votes: usize,
     /// Model name (or `-` for prediction files).
@@ -64,6 +66,21 @@ pub struct RunInfo {
     pub dataset: String,
     /// Wall time in seconds, reading included.
     pub seconds: f64,
+}
+
+impl RunInfo {
+    /// What the network saw, e.g. `2048 points (shapes of at most 4096 seen
+    /// whole)`.
+    pub fn points_text(&self) -> String {
+        if self.whole_max > 0 {
+            format!(
+                "{} points (shapes of at most {} seen whole)",
+                self.points, self.whole_max
+            )
+        } else {
+            format!("{} points", self.points)
+        }
+    }
 }
 
 fn pct(x: Option<f64>) -> f64 {
@@ -150,9 +167,9 @@ impl EvalReport {
         );
         let _ = writeln!(
             s,
-            "protocol {}, {} points, {} vote(s), model {} ({} parameters), {}",
+            "protocol {}, {}, {} vote(s), model {} ({} parameters), {}",
             self.run.protocol,
-            self.run.points,
+            self.run.points_text(),
             self.run.votes,
             self.run.model,
             self.run.parameters,
@@ -189,8 +206,10 @@ impl EvalReport {
         let _ = writeln!(s, "| shapes | {} |", self.shapes);
         let _ = writeln!(
             s,
-            "| protocol | {} ({} points, {} vote(s)) |",
-            self.run.protocol, self.run.points, self.run.votes
+            "| protocol | {} ({}, {} vote(s)) |",
+            self.run.protocol,
+            self.run.points_text(),
+            self.run.votes
         );
         let _ = writeln!(
             s,

@@ -312,3 +312,60 @@ fn default_model_meets_the_budget() {
     assert_eq!(m.params.num_trainable(), params);
     let _ = Array2::<f32>::zeros((1, 1));
 }
+
+/// A cloud no larger than `whole_max` is seen whole: every point's label is
+/// the network's own prediction at that point (rebuilt here from the public
+/// pieces `predict` uses: the sampling rule, one forward pass, the argmax),
+/// not an interpolation from a sample. With `whole_max = 0` the same cloud is
+/// sampled to `points` and labelled differently.
+#[test]
+fn clouds_up_to_whole_max_are_seen_whole() {
+    use pcseg::cloud::PointCloud;
+    use pcseg::predict::{points_seen, predict, CategoryChoice, PredictOptions};
+    use pcseg::rng::Rng;
+    use pcseg::train::sample::prepare_cloud;
+
+    let c = cloud(300, 4, 77);
+    let category = &pcseg::categories::CATEGORIES[c.category];
+    let mut pc = PointCloud::from_points(c.points.clone());
+    pc.normals = Some(c.normals.clone());
+    let net = perturbed_tiny(9).to_network();
+    let options = PredictOptions {
+        points: 128,
+        whole_max: 300,
+        votes: 1,
+        seed: 5,
+    };
+    assert_eq!(points_seen(300, &options), 300);
+    let got = predict(&net, &pc, CategoryChoice::Given(category), &options, "t").unwrap();
+
+    // The vote's sampling, as `predict` seeds it.
+    let mut rng = Rng::new(Rng::for_item(options.seed, 0).next_u64());
+    let prepared = prepare_cloud(&pc, 300, &mut rng);
+    let mut seen = prepared.indices.clone();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..300).collect::<Vec<_>>(), "every point seen once");
+    let logits = net
+        .forward_one(&CloudInput {
+            points: &prepared.cloud.points,
+            normals: prepared.cloud.normals.as_deref(),
+            category: category.index,
+            seed: rng.next_u64(),
+        })
+        .unwrap();
+    let rows = Network::predict(logits.view(), category.index);
+    let mut want = vec![0u32; 300];
+    for (&i, &label) in prepared.indices.iter().zip(&rows) {
+        want[i] = label;
+    }
+    assert_eq!(got.labels, want);
+
+    let sampled = PredictOptions {
+        whole_max: 0,
+        ..options
+    };
+    assert_eq!(points_seen(300, &sampled), 128);
+    let other = predict(&net, &pc, CategoryChoice::Given(category), &sampled, "t").unwrap();
+    assert_eq!(other.labels.len(), 300);
+    assert_ne!(other.labels, want, "128 of 300 points seen: labels differ");
+}
