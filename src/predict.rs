@@ -312,8 +312,10 @@ fn transfer(
     let mut sum = vec![0f32; normalized.len() * k];
     for (v, l) in votes.iter().zip(logits) {
         if v.indices.len() >= normalized.len() {
-            // Seen whole (every source point first, then repeats): each
-            // point takes the mean of its own rows, no interpolation.
+            // Seen whole: each point takes the mean of its own rows, no
+            // interpolation. Farthest point sampling repeats points when
+            // the cloud holds duplicates (all remaining distances 0), so
+            // some points may be missing: then blend as a sampled vote.
             let mut count = vec![0u32; normalized.len()];
             let mut own = vec![0f32; normalized.len() * k];
             for (&i, row) in v.indices.iter().zip(l.axis_iter(Axis(0))) {
@@ -323,12 +325,14 @@ fn transfer(
                     *o += x;
                 }
             }
-            for ((s, o), &c) in sum.chunks_exact_mut(k).zip(own.chunks_exact(k)).zip(&count) {
-                for (s, o) in s.iter_mut().zip(o) {
-                    *s += o / c.max(1) as f32;
+            if count.iter().all(|&c| c > 0) {
+                for ((s, o), &c) in sum.chunks_exact_mut(k).zip(own.chunks_exact(k)).zip(&count) {
+                    for (s, o) in s.iter_mut().zip(o) {
+                        *s += o / c as f32;
+                    }
                 }
+                continue;
             }
-            continue;
         }
         let sub: Vec<f32> = l
             .axis_iter(Axis(0))

@@ -369,3 +369,36 @@ fn clouds_up_to_whole_max_are_seen_whole() {
     assert_eq!(other.labels.len(), 300);
     assert_ne!(other.labels, want, "128 of 300 points seen: labels differ");
 }
+
+/// A cloud with duplicated points (as the resample-2048 protocol draws them)
+/// is not a permutation under farthest point sampling: once the distinct
+/// points are taken, it repeats them. Every point must still get a label
+/// from the network, and copies of a point the same label as the original.
+#[test]
+fn whole_clouds_with_duplicates_label_every_point() {
+    use pcseg::cloud::PointCloud;
+    use pcseg::predict::{predict, CategoryChoice, PredictOptions};
+
+    let c = cloud(200, 9, 78);
+    let category = &pcseg::categories::CATEGORIES[c.category];
+    let mut points = c.points.clone();
+    let mut normals = c.normals.clone();
+    for i in 0..100 {
+        points.push(c.points[i]);
+        normals.push(c.normals[i]);
+    }
+    let mut pc = PointCloud::from_points(points);
+    pc.normals = Some(normals);
+    let net = perturbed_tiny(10).to_network();
+    let options = PredictOptions {
+        points: 128,
+        whole_max: 4096,
+        votes: 1,
+        seed: 3,
+    };
+    let got = predict(&net, &pc, CategoryChoice::Given(category), &options, "t").unwrap();
+    assert_eq!(got.labels.len(), 300);
+    for i in 0..100 {
+        assert_eq!(got.labels[200 + i], got.labels[i], "copy of point {i}");
+    }
+}
