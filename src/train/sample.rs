@@ -7,7 +7,9 @@
 //!    by a uniform random subset (without replacement), then farthest point
 //!    sampling from a random start picks N of them; a cloud with at most N
 //!    points keeps all of them (ordered by FPS) and is padded by repeating
-//!    randomly chosen points.
+//!    randomly chosen points. (A cloud holding duplicate coordinates is the
+//!    exception: once its distinct points are taken, FPS repeats points, so
+//!    some copies are never picked.)
 
 use crate::cloud::PointCloud;
 use crate::geometry::{farthest_point_sample, normalize_unit_sphere, Normalization};
