@@ -297,6 +297,39 @@ pub fn predict(
     })
 }
 
+/// For a vote that saw every one of the `len` source points, each point's
+/// mean logits over its own rows (restricted to `range`), `len * range.len()`;
+/// `None` when some point has no row: sampled votes, and whole views of
+/// clouds with duplicates, where farthest point sampling repeats points once
+/// the distinct ones are taken.
+fn own_logits(
+    indices: &[usize],
+    logits: &Array2<f32>,
+    range: std::ops::Range<usize>,
+    len: usize,
+) -> Option<Vec<f32>> {
+    if indices.len() < len {
+        return None;
+    }
+    let k = range.len();
+    let mut count = vec![0u32; len];
+    let mut own = vec![0f32; len * k];
+    for (&i, row) in indices.iter().zip(logits.axis_iter(Axis(0))) {
+        let row = &row.as_slice().expect("contiguous")[range.clone()];
+        count[i] += 1;
+        for (o, x) in own[i * k..(i + 1) * k].iter_mut().zip(row) {
+            *o += x;
+        }
+    }
+    if count.contains(&0) {
+        return None;
+    }
+    for (o, &c) in own.chunks_exact_mut(k).zip(&count) {
+        o.iter_mut().for_each(|x| *x /= c as f32);
+    }
+    Some(own)
+}
+
 /// Average the votes' logits (restricted to the category's parts) at every
 /// input point and take the argmax. A vote that saw the whole cloud gives
 /// each point its own logits; a sampled vote gives the inverse-distance blend
@@ -311,28 +344,11 @@ fn transfer(
     let range = category.part_range();
     let mut sum = vec![0f32; normalized.len() * k];
     for (v, l) in votes.iter().zip(logits) {
-        if v.indices.len() >= normalized.len() {
-            // Seen whole: each point takes the mean of its own rows, no
-            // interpolation. Farthest point sampling repeats points when
-            // the cloud holds duplicates (all remaining distances 0), so
-            // some points may be missing: then blend as a sampled vote.
-            let mut count = vec![0u32; normalized.len()];
-            let mut own = vec![0f32; normalized.len() * k];
-            for (&i, row) in v.indices.iter().zip(l.axis_iter(Axis(0))) {
-                let row = &row.as_slice().expect("contiguous")[range.clone()];
-                count[i] += 1;
-                for (o, x) in own[i * k..(i + 1) * k].iter_mut().zip(row) {
-                    *o += x;
-                }
+        if let Some(own) = own_logits(&v.indices, l, range.clone(), normalized.len()) {
+            for (s, o) in sum.iter_mut().zip(&own) {
+                *s += o;
             }
-            if count.iter().all(|&c| c > 0) {
-                for ((s, o), &c) in sum.chunks_exact_mut(k).zip(own.chunks_exact(k)).zip(&count) {
-                    for (s, o) in s.iter_mut().zip(o) {
-                        *s += o / c as f32;
-                    }
-                }
-                continue;
-            }
+            continue;
         }
         let sub: Vec<f32> = l
             .axis_iter(Axis(0))

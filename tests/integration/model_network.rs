@@ -313,6 +313,17 @@ fn default_model_meets_the_budget() {
     let _ = Array2::<f32>::zeros((1, 1));
 }
 
+/// Prediction options of the whole-view tests: 128 points sampled from a
+/// cloud larger than `whole_max`, one vote.
+fn small_view(whole_max: usize, seed: u64) -> pcseg::predict::PredictOptions {
+    pcseg::predict::PredictOptions {
+        points: 128,
+        whole_max,
+        votes: 1,
+        seed,
+    }
+}
+
 /// A cloud no larger than `whole_max` is seen whole: every point's label is
 /// the network's own prediction at that point (rebuilt here from the public
 /// pieces `predict` uses: the sampling rule, one forward pass, the argmax),
@@ -330,12 +341,7 @@ fn clouds_up_to_whole_max_are_seen_whole() {
     let mut pc = PointCloud::from_points(c.points.clone());
     pc.normals = Some(c.normals.clone());
     let net = perturbed_tiny(9).to_network();
-    let options = PredictOptions {
-        points: 128,
-        whole_max: 300,
-        votes: 1,
-        seed: 5,
-    };
+    let options = small_view(300, 5);
     assert_eq!(points_seen(300, &options), 300);
     let got = predict(&net, &pc, CategoryChoice::Given(category), &options, "t").unwrap();
 
@@ -377,7 +383,7 @@ fn clouds_up_to_whole_max_are_seen_whole() {
 #[test]
 fn whole_clouds_with_duplicates_label_every_point() {
     use pcseg::cloud::PointCloud;
-    use pcseg::predict::{predict, CategoryChoice, PredictOptions};
+    use pcseg::predict::{predict, CategoryChoice};
 
     let c = cloud(200, 9, 78);
     let category = &pcseg::categories::CATEGORIES[c.category];
@@ -390,12 +396,7 @@ fn whole_clouds_with_duplicates_label_every_point() {
     let mut pc = PointCloud::from_points(points);
     pc.normals = Some(normals);
     let net = perturbed_tiny(10).to_network();
-    let options = PredictOptions {
-        points: 128,
-        whole_max: 4096,
-        votes: 1,
-        seed: 3,
-    };
+    let options = small_view(4096, 3);
     let got = predict(&net, &pc, CategoryChoice::Given(category), &options, "t").unwrap();
     assert_eq!(got.labels.len(), 300);
     for i in 0..100 {
