@@ -28,7 +28,12 @@ pub fn execute(args: Args) -> Result<()> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
     if is_model {
-        print!("{}", crate::model::describe_file(&args.file, args.json)?);
+        let model = crate::cli::model_file::load_model(&args.file)?;
+        let origin = args.file.display().to_string();
+        print!(
+            "{}",
+            crate::model::weights::describe(&model, &origin, args.json)
+        );
         return Ok(());
     }
     let (cloud, source) = read_cloud_with_info(&args.file, args.format)?;

@@ -1,7 +1,11 @@
 //! Choosing the network for commands that predict: `--model PATH` or the
-//! default model embedded in the binary.
+//! default model embedded in the binary. `PATH` may be a model file or a
+//! training checkpoint (`last.safetensors`), whose model is used as it stood
+//! at the end of its last completed epoch.
 
-use crate::model::Network;
+use crate::error::{Error, Result};
+use crate::model::{weights, Model, Network};
+use crate::train::checkpoint;
 use anyhow::Context;
 use std::path::Path;
 
@@ -16,7 +20,9 @@ pub static DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/ssg-mbv2.safetens
 /// warning when the weights are untrained (unless `quiet`).
 pub fn load_network(path: Option<&Path>, quiet: bool) -> anyhow::Result<Network> {
     let net = match path {
-        Some(p) => Network::load(p).with_context(|| "cannot load the model".to_string())?,
+        Some(p) => load_model(p)
+            .with_context(|| "cannot load the model".to_string())?
+            .to_network(),
         None => Network::from_bytes(DEFAULT_MODEL, DEFAULT_MODEL_NAME)
             .context("the embedded default model is damaged")?,
     };
@@ -27,4 +33,26 @@ pub fn load_network(path: Option<&Path>, quiet: bool) -> anyhow::Result<Network>
         );
     }
     Ok(net)
+}
+
+/// Read a model file, or the model inside a training checkpoint. A
+/// checkpoint's model counts as trained once an epoch is complete and its
+/// note says which epoch it is.
+pub fn load_model(path: &Path) -> Result<Model> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let origin = path.display().to_string();
+    if weights::file_format(&bytes, &origin)?.as_deref() != Some(checkpoint::FORMAT) {
+        return weights::from_bytes(&bytes, &origin);
+    }
+    let ckpt = checkpoint::load(path)?;
+    let mut model = ckpt.model;
+    let meta = &ckpt.meta;
+    if let Some(last) = meta.records.last() {
+        model.trained = true;
+        model.note = format!(
+            "training checkpoint after epoch {} of {} (validation instance mIoU {:.2})",
+            meta.epoch, meta.options.epochs, last.val_instance_miou
+        );
+    }
+    Ok(model)
 }

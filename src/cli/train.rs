@@ -2,6 +2,7 @@
 //! (ShapeNetPart folder or a folder of labelled PLY/XYZ files) or on fresh
 //! synthetic shapes, with checkpoints, a CSV log and Ctrl-C handling.
 
+use crate::cli::model_file::load_model;
 use crate::cli::progress_bar;
 use crate::io::dataset::Dataset;
 use crate::model::{Model, ModelConfig};
@@ -259,12 +260,12 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         let data = parse_data(&args)?;
         let (model, origin) = match (&args.init, &args.config) {
             (Some(path), None) => {
-                let m = Model::load(path)?;
+                let m = load_model(path)?;
                 let origin = format!("fine-tuned from {} ({})", path.display(), m.note);
                 (m, origin)
             }
             (Some(path), Some(spec)) => {
-                let from = Model::load(path)?;
+                let from = load_model(path)?;
                 let (m, fresh) = Model::warm_start(parse_config(spec)?, args.seed, &from)?;
                 let origin = format!(
                     "warm start from {} ({}); fresh (seed {}): {}",

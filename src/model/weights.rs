@@ -160,6 +160,12 @@ fn metadata(bytes: &[u8], origin: &str) -> Result<HashMap<String, String>> {
     Ok(meta.metadata().clone().unwrap_or_default())
 }
 
+/// The metadata value `format` of safetensors `bytes` (`pcseg-model` for a
+/// model file), or `None` when the file has none.
+pub fn file_format(bytes: &[u8], origin: &str) -> Result<Option<String>> {
+    Ok(metadata(bytes, origin)?.remove("format"))
+}
+
 /// Parse a model from safetensors bytes; `origin` names them in errors.
 pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     let err = |m: String| Error::data(Path::new(origin), None, m);

@@ -27,6 +27,8 @@ pub const LAST: &str = "last.safetensors";
 pub const META_KEY: &str = "pcseg_checkpoint";
 /// Version of the checkpoint layout.
 pub const FORMAT_VERSION: u32 = 1;
+/// Value of the safetensors metadata key `format` in a checkpoint.
+pub const FORMAT: &str = "pcseg-checkpoint";
 
 /// Running sums of the batches done in the current epoch.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -155,7 +157,7 @@ pub fn save(path: &Path, meta: &CheckpointMeta, model: &Model, optimiser: &Adam)
         .map_err(|e| Error::data(path, None, format!("cannot encode state: {e}")))?;
     let mut metadata = HashMap::new();
     metadata.insert(META_KEY.to_string(), json);
-    metadata.insert("format".to_string(), "pcseg-checkpoint".to_string());
+    metadata.insert("format".to_string(), FORMAT.to_string());
     metadata.insert("trained".to_string(), model.trained.to_string());
     metadata.insert("note".to_string(), model.note.clone());
     write_tensors(path, &tensors, metadata)

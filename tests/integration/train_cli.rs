@@ -48,6 +48,7 @@ fn synthetic_training_writes_a_loadable_model_and_resumes() {
     let log = std::fs::read_to_string(ck.join("log.csv")).unwrap();
     assert_eq!(log.lines().count(), 3, "{log}");
     assert!(log.starts_with("epoch,train_loss,train_acc,val_instance_miou"));
+    checkpoint_serves_as_a_model(&ck.join("last.safetensors"), dir.path());
 
     // Extend the finished run by one epoch from its checkpoint.
     let status = pcseg()
@@ -93,4 +94,49 @@ fn bad_options_fail_cleanly() {
     let missing = dir.path().join("nope");
     let e = run(&[missing.to_str().unwrap()]);
     assert!(e.contains("not a folder"), "{e}");
+}
+
+/// `--model` and `pcseg info` accept a training checkpoint: `run` with it
+/// labels a cloud exactly as the checkpoint's model saved as a model file.
+fn checkpoint_serves_as_a_model(ckpt: &std::path::Path, dir: &std::path::Path) {
+    let info = pcseg().arg("info").arg(ckpt).output().unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.status.success(),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    assert!(
+        text.contains("training checkpoint after epoch 2 of 2"),
+        "{text}"
+    );
+
+    let as_file = dir.join("from_ckpt.safetensors");
+    pcseg::train::checkpoint::load(ckpt)
+        .unwrap()
+        .model
+        .save(&as_file)
+        .unwrap();
+    let labels = |model: &std::path::Path, out: &str| {
+        let out = dir.join(out);
+        let o = pcseg()
+            .args([
+                "run",
+                "assets/samples/chair.txt",
+                "--category",
+                "chair",
+                "--quiet",
+            ])
+            .arg("--model")
+            .arg(model)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(&out).unwrap()
+    };
+    let a = labels(ckpt, "a.ply");
+    assert!(!a.is_empty());
+    assert_eq!(a, labels(&as_file, "b.ply"));
 }
