@@ -216,27 +216,13 @@ pub fn build_batch(
     Ok(Batch::concat(parts, n))
 }
 
-/// A fixed validation set: every shape of `source` (epoch 0) sampled once to
-/// `n` points without augmentation, with a seed stream of its own.
-pub fn validation_batches(
-    source: &dyn ShapeSource,
-    n: usize,
-    batch: usize,
-    seed: u64,
-) -> Result<Vec<Batch>> {
-    let all: Vec<usize> = (0..source.len()).collect();
-    all.chunks(batch.max(1))
-        .map(|chunk| {
-            let s = stream_seed(seed, VAL_SAMPLE_STREAM, 0);
-            let parts: Vec<Batch> = chunk
-                .par_iter()
-                .map(|&i| {
-                    let shape = source.shape(0, i)?;
-                    prepare_item(&shape, n, None, &mut Rng::for_item(s, i as u64))
-                })
-                .collect::<Result<_>>()?;
-            Ok(Batch::concat(parts, n))
-        })
+/// A fixed validation set: every shape of `source` (epoch 0), whole and
+/// unaugmented, loaded in parallel. Validation scores every point of each, as
+/// `pcseg eval` does.
+pub fn validation_shapes(source: &dyn ShapeSource) -> Result<Vec<LabelledShape>> {
+    (0..source.len())
+        .into_par_iter()
+        .map(|i| source.shape(0, i))
         .collect()
 }
 

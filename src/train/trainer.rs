@@ -1,6 +1,7 @@
 //! The training loop: epochs of batches (forward with batch statistics,
 //! explicit backward, global-norm clipping, Adam/AdamW step), validation
-//! mIoU with the inference network after every epoch, a CSV log, a
+//! mIoU with the inference network after every epoch (scored like `pcseg
+//! eval`: every point of each whole validation shape), a CSV log, a
 //! checkpoint after every epoch and on interruption, and the best model by
 //! validation instance mIoU written as a normal pcseg model file.
 //!
@@ -11,15 +12,19 @@
 //! from a checkpoint (even one written mid-epoch) produces the same losses and
 //! weights, bit for bit, as an uninterrupted run.
 
-use crate::categories::CATEGORIES;
 use crate::error::{Error, Result};
+use crate::eval::protocol::{run_shape, Protocol};
 use crate::eval::MiouAccumulator;
-use crate::model::{CloudInput, Model, Network, Params, TrainCloud};
+use crate::model::{Model, Network, Params, TrainCloud};
+use crate::predict::{CategoryChoice, PredictOptions};
 use crate::rng::Rng;
 use crate::train::augment::Augment;
 use crate::train::checkpoint::{self, CheckpointMeta, EpochSums};
 use crate::train::clip::{clip_factor, global_norm};
-use crate::train::data::{build_batch, epoch_order, validation_batches, Batch, ShapeSource};
+use crate::train::data::{
+    build_batch, epoch_order, stream_seed, validation_shapes, Batch, LabelledShape, ShapeSource,
+    VAL_SAMPLE_STREAM,
+};
 use crate::train::data_spec::DataSpec;
 use crate::train::log::{write_csv, EpochRecord};
 use crate::train::optim::{Adam, AdamConfig, DecayMode};
@@ -189,7 +194,7 @@ pub struct Trainer {
     /// How the initial weights were obtained (kept in the model note).
     pub origin: String,
     train: Box<dyn ShapeSource>,
-    val: Vec<Batch>,
+    val: Vec<LabelledShape>,
     grads: Params,
 }
 
@@ -222,12 +227,7 @@ impl Trainer {
     ) -> Result<Trainer> {
         options.validate()?;
         let (train, val_source) = data.open(options.seed, options.points)?;
-        let val = validation_batches(
-            val_source.as_ref(),
-            options.points,
-            options.batch,
-            options.seed,
-        )?;
+        let val = validation_shapes(val_source.as_ref())?;
         let grads = model.new_grads();
         Ok(Trainer {
             optimiser: Adam::new(options.adam()),
@@ -260,12 +260,7 @@ impl Trainer {
             options.epochs = e;
         }
         let (train, val_source) = meta.data.open(options.seed, options.points)?;
-        let val = validation_batches(
-            val_source.as_ref(),
-            options.points,
-            options.batch,
-            options.seed,
-        )?;
+        let val = validation_shapes(val_source.as_ref())?;
         let grads = ckpt.model.new_grads();
         let rng = Rng::from_state(meta.rng_state()?);
         let best = meta.best();
@@ -306,14 +301,25 @@ impl Trainer {
 
     /// Number of validation shapes.
     pub fn val_shapes(&self) -> usize {
-        self.val.iter().map(|b| b.len()).sum()
+        self.val.len()
     }
 
     /// Validation mIoU of the current weights with the inference network
-    /// (BatchNorm folded), scored on the N sampled points of each shape.
+    /// (BatchNorm folded), scored as `pcseg eval` scores by default.
     pub fn validate(&self) -> Result<Validation> {
         let net = self.model.to_network();
-        validate_network(&net, &self.val, self.options.seed)
+        validate_network(&net, &self.val, &self.validation_options())
+    }
+
+    /// How validation runs the network: `pcseg run`'s defaults (shapes of
+    /// at most 4,096 points seen whole, larger ones sampled to `--points`),
+    /// one vote, seeded by the run.
+    pub fn validation_options(&self) -> PredictOptions {
+        PredictOptions {
+            points: self.options.points,
+            seed: stream_seed(self.options.seed, VAL_SAMPLE_STREAM, 0),
+            ..PredictOptions::default()
+        }
     }
 
     /// The metadata of a checkpoint of the current state.
@@ -355,7 +361,8 @@ impl Trainer {
     fn training_note(&self, record: &EpochRecord) -> String {
         format!(
             "trained by `pcseg train` on {}; {} epochs planned, best at epoch {} with validation \
-             instance mIoU {:.2} / class mIoU {:.2} on {} shapes ({} points each); recipe: {:?} \
+             instance mIoU {:.2} / class mIoU {:.2} on {} whole shapes (every point, seen as \
+             `pcseg eval` sees them with --points {}); recipe: {:?} \
              lr {} {:?} schedule, warm-up {} epochs, weight decay {}, batch {}, clip {}, seed {}; \
              initial weights: {}",
             self.train.describe(),
@@ -581,45 +588,57 @@ fn slice(p: &Params, id: crate::model::TensorId) -> &[f32] {
     p.get(id).as_slice().expect("tensors are contiguous")
 }
 
-/// Validation mIoU of `net` on prepared batches (scored on the sampled points).
-pub fn validate_network(net: &Network, val: &[Batch], seed: u64) -> Result<Validation> {
-    let mut acc = MiouAccumulator::default();
-    let (mut right, mut classified) = (0usize, 0usize);
-    let mut index = 0u64;
-    for batch in val {
-        let n = batch.n;
-        let inputs: Vec<CloudInput> = (0..batch.len())
-            .map(|k| {
-                index += 1;
-                CloudInput {
-                    points: &batch.points[k * n..(k + 1) * n],
-                    normals: Some(&batch.normals[k * n..(k + 1) * n]),
-                    category: batch.categories[k],
-                    seed: Model::fps_seed(seed, index as usize),
-                }
-            })
-            .collect();
-        let outputs = inputs
-            .par_iter()
-            .map(|input| {
-                let enc = net.encode(input)?;
-                let probs = enc.category_probabilities();
-                Ok((net.decode(&enc, input.category)?, probs))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        for (k, (l, probs)) in outputs.iter().enumerate() {
-            let cat = &CATEGORIES[batch.categories[k]];
-            let pred = Network::predict(l.view(), cat.index);
-            acc.add(cat, &pred, &batch.labels[k * n..(k + 1) * n]);
-            if let Some(p) = probs {
-                classified += 1;
-                right += usize::from(crate::model::classifier::argmax(p) == cat.index);
+/// Score `net` on `shapes` as `pcseg eval` scores a dataset under the
+/// all-points protocol with `options`: instance and class mIoU with each
+/// shape's category given and, for a network with a category classifier, the
+/// share of shapes whose category it picks. The category is chosen first;
+/// when the choice is right its labels are the given-category labels (the
+/// encoder does not depend on the category), otherwise the shape is run again
+/// with its category given. Shape `i` is seeded by `(options.seed, i)`.
+pub fn validate_network(
+    net: &Network,
+    shapes: &[LabelledShape],
+    options: &PredictOptions,
+) -> Result<Validation> {
+    let classify = net.has_classifier();
+    let scored = shapes
+        .par_iter()
+        .enumerate()
+        .map(|(i, shape)| {
+            let run = |choice| {
+                let protocol = Protocol::AllPoints;
+                run_shape(
+                    net,
+                    &shape.cloud,
+                    choice,
+                    protocol,
+                    options,
+                    i,
+                    &shape.origin,
+                )
+            };
+            let given = CategoryChoice::Given(shape.category);
+            if !classify {
+                return Ok((run(given)?, None));
             }
-        }
+            let chosen = run(CategoryChoice::Auto)?;
+            if chosen.category.index == shape.category.index {
+                Ok((chosen, Some(true)))
+            } else {
+                Ok((run(given)?, Some(false)))
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut acc = MiouAccumulator::default();
+    for (s, _) in &scored {
+        acc.add(s.category, &s.pred, &s.truth);
     }
+    let verdicts: Vec<bool> = scored.iter().filter_map(|(_, right)| *right).collect();
+    let right = verdicts.iter().filter(|&&r| r).count();
     Ok(Validation {
         instance_miou: 100.0 * acc.instance_miou().unwrap_or(0.0),
         class_miou: 100.0 * acc.class_miou().unwrap_or(0.0),
-        category_accuracy: (classified > 0).then(|| 100.0 * right as f64 / classified as f64),
+        category_accuracy: (!verdicts.is_empty())
+            .then(|| 100.0 * right as f64 / verdicts.len() as f64),
     })
 }

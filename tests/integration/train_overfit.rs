@@ -2,9 +2,14 @@
 //! loop (forward, backward, clipping, AdamW) drives the point accuracy of the
 //! inference network (BatchNorm folded) on those very shapes above 95 %.
 
+use pcseg::categories::CATEGORIES;
+use pcseg::cloud::PointCloud;
+use pcseg::eval::protocol::{run_shape, Protocol};
+use pcseg::eval::MiouAccumulator;
 use pcseg::model::{Model, ModelConfig};
+use pcseg::predict::{CategoryChoice, PredictOptions};
 use pcseg::rng::Rng;
-use pcseg::train::data::{prepare_item, Batch, CategoryMix, ShapeSource};
+use pcseg::train::data::{prepare_item, Batch, CategoryMix, LabelledShape, ShapeSource};
 use pcseg::train::optim::{Adam, AdamConfig};
 use pcseg::train::synthetic::SyntheticSource;
 use pcseg::train::trainer::{train_step, validate_network};
@@ -87,7 +92,11 @@ fn tiny_model_overfits_a_handful_of_shapes() {
         .unwrap();
     }
     let after = point_accuracy(&model, &batch);
-    let v = validate_network(&model.to_network(), std::slice::from_ref(&batch), 0).unwrap();
+    let opts = PredictOptions {
+        points: 128,
+        ..PredictOptions::default()
+    };
+    let v = validate_network(&model.to_network(), &batch_shapes(&batch), &opts).unwrap();
     eprintln!(
         "accuracy {before:.3} -> {after:.3}; loss {:.3} -> {:.3}; mIoU {:.1}",
         losses[0],
@@ -95,5 +104,61 @@ fn tiny_model_overfits_a_handful_of_shapes() {
         v.instance_miou
     );
     assert!(after >= 0.95, "accuracy {after}");
+    assert!(
+        v.instance_miou >= 80.0,
+        "validation mIoU {}",
+        v.instance_miou
+    );
     assert!(losses[losses.len() - 1] < 0.2 * losses[0]);
+}
+
+/// The clouds of `batch` as labelled shapes.
+fn batch_shapes(batch: &Batch) -> Vec<LabelledShape> {
+    let n = batch.n;
+    (0..batch.len())
+        .map(|k| LabelledShape {
+            category: &CATEGORIES[batch.categories[k]],
+            cloud: PointCloud {
+                points: batch.points[k * n..(k + 1) * n].to_vec(),
+                normals: Some(batch.normals[k * n..(k + 1) * n].to_vec()),
+                labels: Some(batch.labels[k * n..(k + 1) * n].to_vec()),
+                extra: Vec::new(),
+            },
+            origin: format!("shape {k}"),
+        })
+        .collect()
+}
+
+/// Validation equals `pcseg eval`'s scoring done shape by shape: mIoU with
+/// the category given, category accuracy from the automatic choice. An
+/// untrained classifier picks wrong categories, so both paths are taken.
+#[test]
+fn validation_scores_like_eval() {
+    let shapes = batch_shapes(&fixed_batch(12, 96));
+    let net = Model::init(ModelConfig::tiny(), 5).unwrap().to_network();
+    assert!(net.has_classifier());
+    let opts = PredictOptions {
+        points: 64,
+        seed: 11,
+        ..PredictOptions::default()
+    };
+    let v = validate_network(&net, &shapes, &opts).unwrap();
+
+    let mut acc = MiouAccumulator::default();
+    let mut right = 0;
+    for (i, s) in shapes.iter().enumerate() {
+        let run =
+            |choice| run_shape(&net, &s.cloud, choice, Protocol::AllPoints, &opts, i, "t").unwrap();
+        let given = run(CategoryChoice::Given(s.category));
+        acc.add(s.category, &given.pred, &given.truth);
+        right += usize::from(run(CategoryChoice::Auto).category.index == s.category.index);
+    }
+    assert!(
+        right < shapes.len(),
+        "the untrained classifier was never wrong"
+    );
+    assert_eq!(v.instance_miou, 100.0 * acc.instance_miou().unwrap());
+    assert_eq!(v.class_miou, 100.0 * acc.class_miou().unwrap());
+    let share = 100.0 * right as f64 / shapes.len() as f64;
+    assert_eq!(v.category_accuracy, Some(share));
 }
