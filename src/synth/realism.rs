@@ -109,6 +109,14 @@ impl Realism {
         *self == Realism::off()
     }
 
+    /// The preset these strengths equal, if any.
+    pub fn preset(&self) -> Option<RealismLevel> {
+        use RealismLevel::*;
+        [Off, Low, Medium, High]
+            .into_iter()
+            .find(|&l| Realism::level(l) == *self)
+    }
+
     /// How many points to sample so that `points` survive the dropping
     /// effects (density, holes) with a comfortable margin.
     pub fn oversample(&self, points: usize) -> usize {
@@ -238,6 +246,23 @@ mod tests {
     }
 
     #[test]
+    fn presets_print_their_names_and_custom_strengths_print_values() {
+        use RealismLevel::*;
+        for level in [Off, Low, Medium, High] {
+            let shown = Realism::level(level).to_string();
+            assert_eq!(shown.parse::<RealismLevel>().unwrap(), level);
+        }
+        let custom = Realism {
+            holes: 2,
+            ..Realism::level(Medium)
+        };
+        assert_eq!(custom.preset(), None);
+        let shown = custom.to_string();
+        assert!(shown.contains("2 holes of radius 0.05"), "{shown}");
+        assert!(shown.contains("yaw 8.0 deg, tilt 4.0 deg"), "{shown}");
+    }
+
+    #[test]
     fn effects_keep_count_units_and_frame_and_change_the_cloud() {
         let table = &CATEGORIES[15];
         for level in [RealismLevel::Low, RealismLevel::Medium, RealismLevel::High] {
@@ -288,5 +313,37 @@ mod tests {
         }
         let frac = kept as f32 / (20.0 * c.len() as f32);
         assert!((frac - 0.7).abs() < 0.1, "{frac}");
+    }
+}
+
+impl std::fmt::Display for RealismLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RealismLevel::Off => "off",
+            RealismLevel::Low => "low",
+            RealismLevel::Medium => "medium",
+            RealismLevel::High => "high",
+        })
+    }
+}
+
+/// The preset's name (`medium`), or every strength for custom values.
+impl std::fmt::Display for Realism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.preset() {
+            Some(level) => write!(f, "{level}"),
+            None => write!(
+                f,
+                "normal noise {}, tangential noise {}, density {}, {} holes of radius {}, \
+                 yaw {:.1} deg, tilt {:.1} deg",
+                self.normal_noise,
+                self.tangential_noise,
+                self.density,
+                self.holes,
+                self.hole_radius,
+                self.yaw.to_degrees(),
+                self.tilt.to_degrees()
+            ),
+        }
     }
 }

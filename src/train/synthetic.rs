@@ -154,7 +154,7 @@ impl ShapeSource for SyntheticSource {
             .map(|&c| CATEGORIES[c].name.to_ascii_lowercase())
             .collect();
         format!(
-            "synthetic ({}, seed {}, {} shapes{}, {} raw points, realism {:?}, {:?} mix over {})",
+            "synthetic ({}, seed {}, {} shapes{}, {} raw points, realism {}, {:?} mix over {})",
             if self.stream == SYNTH_VAL_STREAM {
                 "validation stream"
             } else {
