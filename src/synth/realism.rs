@@ -230,6 +230,38 @@ impl Realism {
     }
 }
 
+impl std::fmt::Display for RealismLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RealismLevel::Off => "off",
+            RealismLevel::Low => "low",
+            RealismLevel::Medium => "medium",
+            RealismLevel::High => "high",
+        })
+    }
+}
+
+/// The preset's name (`medium`), or every strength for custom values.
+impl std::fmt::Display for Realism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.preset() {
+            Some(level) => write!(f, "{level}"),
+            None => write!(
+                f,
+                "normal noise {}, tangential noise {}, density {}, {} holes of radius {}, \
+                 yaw {:.1} deg, tilt {:.1} deg",
+                self.normal_noise,
+                self.tangential_noise,
+                self.density,
+                self.holes,
+                self.hole_radius,
+                self.yaw.to_degrees(),
+                self.tilt.to_degrees()
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,37 +345,5 @@ mod tests {
         }
         let frac = kept as f32 / (20.0 * c.len() as f32);
         assert!((frac - 0.7).abs() < 0.1, "{frac}");
-    }
-}
-
-impl std::fmt::Display for RealismLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RealismLevel::Off => "off",
-            RealismLevel::Low => "low",
-            RealismLevel::Medium => "medium",
-            RealismLevel::High => "high",
-        })
-    }
-}
-
-/// The preset's name (`medium`), or every strength for custom values.
-impl std::fmt::Display for Realism {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.preset() {
-            Some(level) => write!(f, "{level}"),
-            None => write!(
-                f,
-                "normal noise {}, tangential noise {}, density {}, {} holes of radius {}, \
-                 yaw {:.1} deg, tilt {:.1} deg",
-                self.normal_noise,
-                self.tangential_noise,
-                self.density,
-                self.holes,
-                self.hole_radius,
-                self.yaw.to_degrees(),
-                self.tilt.to_degrees()
-            ),
-        }
     }
 }
