@@ -30,10 +30,7 @@ pub fn execute(args: Args) -> Result<()> {
     if is_model {
         let model = crate::cli::model_file::load_model(&args.file)?;
         let origin = args.file.display().to_string();
-        print!(
-            "{}",
-            crate::model::weights::describe(&model, &origin, args.json)
-        );
+        print!("{}", crate::model::describe(&model, &origin, args.json));
         return Ok(());
     }
     let (cloud, source) = read_cloud_with_info(&args.file, args.format)?;

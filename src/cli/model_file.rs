@@ -44,7 +44,7 @@ pub fn load_model(path: &Path) -> Result<Model> {
     if weights::file_format(&bytes, &origin)?.as_deref() != Some(checkpoint::FORMAT) {
         return weights::from_bytes(&bytes, &origin);
     }
-    let ckpt = checkpoint::load(path)?;
+    let ckpt = checkpoint::from_bytes(&bytes, path)?;
     let mut model = ckpt.model;
     let meta = &ckpt.meta;
     if let Some(last) = meta.records.last() {

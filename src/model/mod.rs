@@ -36,4 +36,4 @@ pub use network::{CloudInput, Encoded, Network};
 pub use params::{Params, TensorId, TensorKind};
 pub use timing::StageTimer;
 pub use trainable::{Model, TrainCache, TrainCloud, TrainStep};
-pub use weights::describe_file;
+pub use weights::describe;

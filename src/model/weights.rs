@@ -249,14 +249,9 @@ impl Network {
 /// Points per cloud for which `pcseg info` reports FLOPs.
 pub const INFO_POINTS: usize = 2048;
 
-/// Human-readable (or JSON) description of a model file: architecture,
-/// parameter count, FLOPs per 2,048-point cloud, trained or not.
-pub fn describe_file(path: &Path, json: bool) -> Result<String> {
-    let model = Model::load(path)?;
-    Ok(describe(&model, &path.display().to_string(), json))
-}
-
-/// The description of [`describe_file`] for a model in memory.
+/// Human-readable (or JSON) description of a model (`pcseg info`):
+/// architecture, parameter count, FLOPs per 2,048-point cloud, trained or
+/// not. `origin` names it.
 pub fn describe(model: &Model, origin: &str, json: bool) -> String {
     let cfg = model.config();
     let (params, buffers) = param_count(cfg);

@@ -15,7 +15,7 @@ use crate::model::{Model, ModelConfig};
 use crate::train::data_spec::DataSpec;
 use crate::train::log::EpochRecord;
 use crate::train::optim::Adam;
-use crate::train::tensors::{read_tensors, write_tensors, NamedTensor};
+use crate::train::tensors::{parse_tensors, write_tensors, NamedTensor};
 use crate::train::trainer::{RunState, TrainOptions};
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashMap;
@@ -171,8 +171,14 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     } else {
         path.to_path_buf()
     };
-    let path = file.as_path();
-    let (tensors, metadata) = read_tensors(path)?;
+    let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+    from_bytes(&bytes, &file)
+}
+
+/// Parse a checkpoint from the bytes of file `path` (which names them in
+/// errors).
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
+    let (tensors, metadata) = parse_tensors(bytes, path)?;
     let bad = |m: String| Error::data(path, None, m);
     let json = metadata
         .get(META_KEY)

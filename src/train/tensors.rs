@@ -46,11 +46,20 @@ pub fn write_tensors(
 /// safetensors file. Tensors come back sorted by name.
 pub fn read_tensors(path: &Path) -> Result<(Vec<NamedTensor>, HashMap<String, String>)> {
     let buffer = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_tensors(&buffer, path)
+}
+
+/// [`read_tensors`] on bytes already read from `path` (which names them in
+/// errors).
+pub fn parse_tensors(
+    buffer: &[u8],
+    path: &Path,
+) -> Result<(Vec<NamedTensor>, HashMap<String, String>)> {
     let bad = |m: String| Error::data(path, None, m);
-    let (_, meta) = SafeTensors::read_metadata(&buffer)
+    let (_, meta) = SafeTensors::read_metadata(buffer)
         .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let metadata = meta.metadata().clone().unwrap_or_default();
-    let st = SafeTensors::deserialize(&buffer)
+    let st = SafeTensors::deserialize(buffer)
         .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let mut out = Vec::with_capacity(st.len());
     for (name, view) in st.tensors() {

@@ -606,16 +606,8 @@ pub fn validate_network(
         .enumerate()
         .map(|(i, shape)| {
             let run = |choice| {
-                let protocol = Protocol::AllPoints;
-                run_shape(
-                    net,
-                    &shape.cloud,
-                    choice,
-                    protocol,
-                    options,
-                    i,
-                    &shape.origin,
-                )
+                let (cloud, origin) = (&shape.cloud, &shape.origin);
+                run_shape(net, cloud, choice, Protocol::AllPoints, options, i, origin)
             };
             let given = CategoryChoice::Given(shape.category);
             if !classify {

@@ -1,7 +1,7 @@
-//! Model files: save -> load round trip, loader errors, `describe_file`.
+//! Model files: save -> load round trip, loader errors, `describe`.
 
 use ndarray::{ArrayD, IxDyn};
-use pcseg::model::weights::{describe_file, from_bytes, to_bytes};
+use pcseg::model::weights::{describe, from_bytes, to_bytes};
 use pcseg::model::{CloudInput, Model, ModelConfig, Network};
 
 #[test]
@@ -87,14 +87,14 @@ fn describe_reports_size_cost_and_training_state() {
         .unwrap()
         .save(&path)
         .unwrap();
-    let text = describe_file(&path, false).unwrap();
+    let info = |json| describe(&Model::load(&path).unwrap(), "m", json);
+    let text = info(false);
     println!("{text}");
     let (params, _) = pcseg::model::cost::param_count(&ModelConfig::default());
     assert!(text.contains(&format!("parameters: {params}")));
     assert!(text.contains("trained: no"));
     assert!(text.contains("SA1        512 centres, r 0.2, K 32"));
-    let json: serde_json::Value =
-        serde_json::from_str(&describe_file(&path, true).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&info(true)).unwrap();
     assert_eq!(json["model_name"], "ssg-mbv2");
     assert_eq!(json["parameters"], params);
     assert_eq!(json["trained"], false);
