@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
     let src = SyntheticSource::training(
         1,
         B * 8,
-        raw_points_for(N),
+        (raw_points_for(N), raw_points_for(N)),
         CategoryMix::ShapeNetPart,
         Realism::level(RealismLevel::Medium),
     )

@@ -93,6 +93,19 @@ pub struct Args {
     /// Realism of synthetic shapes: off, low, medium or high.
     #[arg(long, value_name = "LEVEL", default_value = "medium")]
     pub realism: String,
+    /// Synthetic raw points per shape, `MIN..MAX`: each training shape is
+    /// drawn with a count log-uniform in the range (density randomisation;
+    /// e.g. 200..10000). Default: a fixed count a little above --points.
+    #[arg(long, value_name = "MIN..MAX", value_parser = crate::cli::synth::parse_points)]
+    pub raw_points: Option<(usize, usize)>,
+    /// Probability that a synthetic surface has its normals reversed, as
+    /// inside-out components of real CAD meshes have (0: never).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub surface_flip: f32,
+    /// Amplitude of a smooth random free-form warp of every training cloud,
+    /// in unit-sphere units (0: off; 0.03-0.06 bends shapes visibly).
+    #[arg(long, value_name = "AMP", default_value_t = 0.0)]
+    pub warp: f32,
     /// CSV log (default: log.csv in the checkpoint folder).
     #[arg(long, value_name = "CSV")]
     pub log: Option<PathBuf>,
@@ -139,8 +152,15 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
         warmup: args.warmup,
         clip_norm: args.clip,
         seed: args.seed,
+        augment: crate::train::augment::Augment {
+            warp: args.warp,
+            ..Default::default()
+        },
         ..TrainOptions::default()
     };
+    if !(0.0..0.095).contains(&args.warp) {
+        bail!("--warp {}: expected 0 <= AMP < 0.095", args.warp);
+    }
     options.validate()?;
     Ok(options)
 }
@@ -153,6 +173,12 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
             m => bail!("--mix {m}: expected shapenetpart or uniform"),
         };
         args.realism.parse::<crate::synth::RealismLevel>()?;
+        if !(0.0..=1.0).contains(&args.surface_flip) {
+            bail!(
+                "--surface-flip {}: expected a probability in [0, 1]",
+                args.surface_flip
+            );
+        }
         if args.shapes_per_epoch == 0 || args.val_shapes == 0 {
             bail!("--shapes-per-epoch and --val-shapes must be at least 1");
         }
@@ -161,6 +187,8 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
             val_shapes: args.val_shapes,
             mix,
             realism: args.realism.clone(),
+            raw_points: args.raw_points.map(|(lo, hi)| [lo, hi]),
+            surface_flip: args.surface_flip,
         });
     }
     let Some(root) = &args.dataset else {

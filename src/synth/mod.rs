@@ -145,9 +145,14 @@ pub fn sample_shape(
     realism: &Realism,
 ) -> Result<PointCloud> {
     let shape = build_shape(category, rng)?;
-    let mut cloud = shape.sample(category, realism.oversample(points), rng)?;
+    let mut cloud = shape.sample_flipping(
+        category,
+        realism.oversample(points),
+        realism.surface_flip,
+        rng,
+    )?;
     normalize_frame(&mut cloud);
-    if !realism.is_off() {
+    if !realism.cloud_effects_off() {
         realism.apply(&mut cloud, points, rng);
     }
     Ok(cloud)

@@ -61,6 +61,9 @@ pub struct Realism {
     pub yaw: f32,
     /// Largest tilt (rotation about a random horizontal axis).
     pub tilt: f32,
+    /// Probability that a surface's normals are reversed (an inside-out CAD
+    /// component); not part of the presets.
+    pub surface_flip: f32,
 }
 
 impl Realism {
@@ -82,6 +85,7 @@ impl Realism {
                 hole_radius: 0.03,
                 yaw: deg(3.0),
                 tilt: deg(2.0),
+                surface_flip: 0.0,
             },
             RealismLevel::Medium => Realism {
                 normal_noise: 0.004,
@@ -91,6 +95,7 @@ impl Realism {
                 hole_radius: 0.05,
                 yaw: deg(8.0),
                 tilt: deg(4.0),
+                surface_flip: 0.0,
             },
             RealismLevel::High => Realism {
                 normal_noise: 0.008,
@@ -100,6 +105,7 @@ impl Realism {
                 hole_radius: 0.07,
                 yaw: deg(15.0),
                 tilt: deg(8.0),
+                surface_flip: 0.0,
             },
         }
     }
@@ -107,6 +113,15 @@ impl Realism {
     /// Whether every effect is off.
     pub fn is_off(&self) -> bool {
         *self == Realism::off()
+    }
+
+    /// Whether the effects applied after sampling ([`Realism::apply`]) are
+    /// all off.
+    pub fn cloud_effects_off(&self) -> bool {
+        Realism {
+            surface_flip: 0.0,
+            ..*self
+        } == Realism::off()
     }
 
     /// The preset these strengths equal, if any.
@@ -132,7 +147,7 @@ impl Realism {
     /// exactly `points` points (duplicating at random if too few survived)
     /// and normalise the frame again.
     pub fn apply(&self, cloud: &mut PointCloud, points: usize, rng: &mut Rng) {
-        if self.is_off() && cloud.len() == points {
+        if self.cloud_effects_off() && cloud.len() == points {
             return;
         }
         let n = cloud.len();
@@ -244,8 +259,14 @@ impl std::fmt::Display for RealismLevel {
 /// The preset's name (`medium`), or every strength for custom values.
 impl std::fmt::Display for Realism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.preset() {
-            Some(level) => write!(f, "{level}"),
+        let flip = self.surface_flip;
+        let base = Realism {
+            surface_flip: 0.0,
+            ..*self
+        };
+        match base.preset() {
+            Some(level) if flip == 0.0 => write!(f, "{level}"),
+            Some(level) => write!(f, "{level}, surface flips {flip}"),
             None => write!(
                 f,
                 "normal noise {}, tangential noise {}, density {}, {} holes of radius {}, \
@@ -345,5 +366,51 @@ mod tests {
         }
         let frac = kept as f32 / (20.0 * c.len() as f32);
         assert!((frac - 0.7).abs() < 0.1, "{frac}");
+    }
+
+    #[test]
+    fn surface_flips_reverse_whole_surfaces_only() {
+        // Points, labels and order are the plain sampler's; each normal is
+        // unchanged or exactly reversed; with p = 1 all are reversed.
+        let chair = &CATEGORIES[4];
+        let shape = crate::synth::build_shape(chair, &mut Rng::new(3)).unwrap();
+        let plain = shape.sample(chair, 3000, &mut Rng::new(9)).unwrap();
+        assert_eq!(
+            plain,
+            shape
+                .sample_flipping(chair, 3000, 0.0, &mut Rng::new(9))
+                .unwrap()
+        );
+        let mut reversed = 0;
+        for seed in 0..6 {
+            let a = shape.sample(chair, 3000, &mut Rng::new(seed)).unwrap();
+            let b = shape
+                .sample_flipping(chair, 3000, 0.5, &mut Rng::new(seed))
+                .unwrap();
+            assert_eq!(a.points, b.points);
+            assert_eq!(a.labels, b.labels);
+            for (na, nb) in a.normals.unwrap().iter().zip(b.normals.as_ref().unwrap()) {
+                let same = na == nb;
+                let opposite = na.iter().zip(nb).all(|(x, y)| *x == -*y);
+                assert!(same || opposite, "{na:?} {nb:?}");
+                reversed += opposite as usize;
+            }
+        }
+        assert!(reversed > 0 && reversed < 6 * 3000, "{reversed}");
+        let all = shape
+            .sample_flipping(chair, 500, 1.0, &mut Rng::new(2))
+            .unwrap();
+        let base = shape.sample(chair, 500, &mut Rng::new(2)).unwrap();
+        for (x, y) in all.normals.unwrap().iter().zip(base.normals.unwrap()) {
+            assert_eq!(*x, y.map(|v| -v));
+        }
+        assert_eq!(
+            Realism {
+                surface_flip: 0.2,
+                ..Realism::level(RealismLevel::Medium)
+            }
+            .to_string(),
+            "medium, surface flips 0.2"
+        );
     }
 }

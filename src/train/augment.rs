@@ -4,6 +4,8 @@
 //! ```text
 //! dropout:  r ~ U(0, max_dropout); every point with u_i ~ U(0,1) <= r becomes a copy
 //!           of point 0 (position, normal and label), as the PointNet++ reference does
+//! warp:     p <- p + sum_k a_k sin(w_k . p + phi_k), k = 1..3 (a smooth free-form
+//!           deformation; |a_k| <= warp, |w_k| in [1.5, 3.5]); n <- normalize(cof(J) n)
 //! scale:    s_k ~ U(scale_lo, scale_hi) per axis;  p_k <- s_k p_k;  n <- normalize(n / s)
 //! shift:    t_k ~ U(-shift, shift);                 p <- p + t
 //! jitter:   e ~ N(0, sigma^2) per coordinate, clipped to [-clip, clip];  p <- p + e
@@ -29,6 +31,11 @@ pub struct Augment {
     pub jitter_clip: f32,
     /// Largest dropout ratio (the ratio is drawn from U(0, max_dropout)).
     pub max_dropout: f32,
+    /// Amplitude of the smooth free-form warp, in unit-sphere units (0: off).
+    /// Real shapes bend, taper and bulge where the generators' primitives
+    /// are straight; the warp teaches the network not to rely on it.
+    #[serde(default)]
+    pub warp: f32,
 }
 
 impl Default for Augment {
@@ -40,6 +47,7 @@ impl Default for Augment {
             jitter_sigma: 0.01,
             jitter_clip: 0.05,
             max_dropout: 0.875,
+            warp: 0.0,
         }
     }
 }
@@ -54,6 +62,7 @@ impl Augment {
             jitter_sigma: 0.0,
             jitter_clip: 0.0,
             max_dropout: 0.0,
+            warp: 0.0,
         }
     }
 
@@ -83,6 +92,9 @@ impl Augment {
                 }
             }
         }
+        if self.warp > 0.0 {
+            Warp::random(self.warp, rng).apply(points, normals.as_deref_mut());
+        }
         let s: [f32; 3] = std::array::from_fn(|_| rng.uniform(self.scale_lo, self.scale_hi));
         let t: [f32; 3] = std::array::from_fn(|_| rng.uniform(-self.shift, self.shift));
         for p in points.iter_mut() {
@@ -110,9 +122,163 @@ impl Augment {
     }
 }
 
+/// A smooth free-form deformation `p + sum_k a_k sin(w_k . p + phi_k)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Warp {
+    /// Displacement direction and amplitude of each wave.
+    pub amp: [[f32; 3]; 3],
+    /// Wave vector of each wave.
+    pub freq: [[f32; 3]; 3],
+    /// Phase of each wave.
+    pub phase: [f32; 3],
+}
+
+fn random_unit(rng: &mut Rng) -> [f32; 3] {
+    loop {
+        let v: [f32; 3] = std::array::from_fn(|_| rng.uniform(-1.0, 1.0));
+        let l2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+        if (1e-4..=1.0).contains(&l2) {
+            let l = l2.sqrt();
+            return v.map(|x| x / l);
+        }
+    }
+}
+
+fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+impl Warp {
+    /// Three waves of amplitude at most `amplitude`, wave numbers in
+    /// [1.5, 3.5] (a few bends across the unit sphere). `amplitude * 3.5 * 3`
+    /// stays below 1 for amplitudes below 0.095, so the map is one-to-one.
+    pub fn random(amplitude: f32, rng: &mut Rng) -> Self {
+        let mut w = Warp {
+            amp: [[0.0; 3]; 3],
+            freq: [[0.0; 3]; 3],
+            phase: [0.0; 3],
+        };
+        for k in 0..3 {
+            let a = amplitude * rng.uniform(0.3, 1.0);
+            w.amp[k] = random_unit(rng).map(|x| x * a);
+            let f = rng.uniform(1.5, 3.5);
+            w.freq[k] = random_unit(rng).map(|x| x * f);
+            w.phase[k] = rng.uniform(0.0, std::f32::consts::TAU);
+        }
+        w
+    }
+
+    /// The warped position of `p`.
+    pub fn map(&self, p: [f32; 3]) -> [f32; 3] {
+        let mut q = p;
+        for k in 0..3 {
+            let f = &self.freq[k];
+            let s = (f[0] * p[0] + f[1] * p[1] + f[2] * p[2] + self.phase[k]).sin();
+            for (qa, aa) in q.iter_mut().zip(&self.amp[k]) {
+                *qa += aa * s;
+            }
+        }
+        q
+    }
+
+    /// Warp points in place; normals (when given) follow as the cofactor
+    /// matrix of the Jacobian `J = I + sum_k a_k w_k^T cos(w_k . p + phi_k)`
+    /// applied to them (the inverse transpose up to the positive factor
+    /// det J), renormalised.
+    pub fn apply(&self, points: &mut [[f32; 3]], mut normals: Option<&mut [[f32; 3]]>) {
+        for (i, p) in points.iter_mut().enumerate() {
+            if let Some(ns) = normals.as_deref_mut() {
+                // Columns of J.
+                let mut col = [[1.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+                for k in 0..3 {
+                    let f = &self.freq[k];
+                    let c = (f[0] * p[0] + f[1] * p[1] + f[2] * p[2] + self.phase[k]).cos();
+                    for (j, cj) in col.iter_mut().enumerate() {
+                        for r in 0..3 {
+                            cj[r] += self.amp[k][r] * f[j] * c;
+                        }
+                    }
+                }
+                let cof = [
+                    cross(col[1], col[2]),
+                    cross(col[2], col[0]),
+                    cross(col[0], col[1]),
+                ];
+                let n = ns[i];
+                let m: [f32; 3] =
+                    std::array::from_fn(|r| cof[0][r] * n[0] + cof[1][r] * n[1] + cof[2][r] * n[2]);
+                let len = (m[0] * m[0] + m[1] * m[1] + m[2] * m[2]).sqrt();
+                if len > 0.0 {
+                    ns[i] = m.map(|x| x / len);
+                }
+            }
+            *p = self.map(*p);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warp_normals_stay_perpendicular_to_the_warped_surface() {
+        // A sphere of radius 0.6: points and outward normals. After the warp,
+        // the normal at p must be perpendicular to the images of two small
+        // tangent steps (finite differences), and keep pointing outward.
+        let w = Warp::random(0.08, &mut Rng::new(3));
+        let mut r = Rng::new(4);
+        for _ in 0..200 {
+            let n = random_unit(&mut r);
+            let p = n.map(|x| 0.6 * x);
+            let t1 = {
+                let c = cross(n, [0.3, 0.9, 0.1]);
+                let l = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+                c.map(|x| x / l)
+            };
+            let t2 = cross(n, t1);
+            let mut pts = [p];
+            let mut nrm = [n];
+            w.apply(&mut pts, Some(&mut nrm));
+            let h = 1e-3;
+            for t in [t1, t2] {
+                let a = w.map(std::array::from_fn(|k| p[k] + h * t[k]));
+                let b = w.map(std::array::from_fn(|k| p[k] - h * t[k]));
+                let d: [f32; 3] = std::array::from_fn(|k| (a[k] - b[k]) / (2.0 * h));
+                let dl = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                let dot = (d[0] * nrm[0][0] + d[1] * nrm[0][1] + d[2] * nrm[0][2]) / dl;
+                assert!(dot.abs() < 2e-3, "tangent . normal = {dot}");
+            }
+            let out = nrm[0][0] * n[0] + nrm[0][1] * n[1] + nrm[0][2] * n[2];
+            assert!(out > 0.5, "normal flipped: {out}");
+            assert!((pts[0][0] - w.map(p)[0]).abs() < 1e-7);
+        }
+        // The displacement is bounded by the sum of the amplitudes.
+        let p = [0.2, -0.4, 0.1];
+        let q = w.map(p);
+        let d = ((q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2) + (q[2] - p[2]).powi(2)).sqrt();
+        assert!(d <= 3.0 * 0.08 + 1e-6);
+    }
+
+    #[test]
+    fn zero_warp_draws_nothing() {
+        // The default recipe keeps its random stream: a zero warp draws no numbers.
+        let mut a: Vec<[f32; 3]> = (0..30).map(|i| [i as f32 * 0.01, 0.2, -0.1]).collect();
+        let mut b = a.clone();
+        let (mut r1, mut r2) = (Rng::new(8), Rng::new(8));
+        Augment::default().apply(&mut a, None, None, &mut r1);
+        Augment {
+            warp: 0.0,
+            ..Augment::default()
+        }
+        .apply(&mut b, None, None, &mut r2);
+        assert_eq!(a, b);
+        assert_eq!(r1.next_u64(), r2.next_u64());
+    }
 
     #[test]
     fn scale_and_shift_are_affine_and_normals_follow() {
@@ -166,6 +332,7 @@ mod tests {
             jitter_sigma: 0.05,
             jitter_clip: 0.05,
             max_dropout: 0.0,
+            warp: 0.0,
         };
         let mut pts = vec![[0.0f32; 3]; 2000];
         aug.apply(&mut pts, None, None, &mut Rng::new(1));

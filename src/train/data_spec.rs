@@ -27,6 +27,15 @@ pub enum DataSpec {
         mix: CategoryMix,
         /// Realism level of the generator (`off`, `low`, `medium`, `high`).
         realism: String,
+        /// Raw points per training shape, `[min, max]` drawn log-uniformly
+        /// (density randomisation); absent: a fixed count a little above the
+        /// run's N ([`raw_points_for`]). Validation always uses the fixed count.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw_points: Option<[usize; 2]>,
+        /// Probability that a generated surface has its normals reversed
+        /// ([`Realism::surface_flip`]), on top of the realism level.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        surface_flip: f32,
     },
     /// A ShapeNetPart folder (either official layout).
     ShapeNetPart {
@@ -103,6 +112,10 @@ impl ShapeSource for FileSource {
     }
 }
 
+fn is_zero(x: &f32) -> bool {
+    *x == 0.0
+}
+
 /// FNV-1a of a shape name: a hold-out choice independent of list order.
 fn name_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -131,21 +144,27 @@ impl DataSpec {
                 val_shapes,
                 mix,
                 realism,
+                raw_points,
+                surface_flip,
             } => {
                 let raw = raw_points_for(points);
-                let r = Realism::level(realism.parse::<RealismLevel>()?);
+                let train_raw = raw_points.map_or((raw, raw), |[lo, hi]| (lo, hi));
+                let r = Realism {
+                    surface_flip: *surface_flip,
+                    ..Realism::level(realism.parse::<RealismLevel>()?)
+                };
                 Ok((
                     Box::new(SyntheticSource::training(
                         seed,
                         *shapes_per_epoch,
-                        raw,
+                        train_raw,
                         *mix,
                         r,
                     )?),
                     Box::new(SyntheticSource::validation(
                         seed,
                         *val_shapes,
-                        raw,
+                        (raw, raw),
                         *mix,
                         r,
                     )?),

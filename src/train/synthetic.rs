@@ -23,7 +23,9 @@ pub struct SyntheticSource {
     seed: u64,
     stream: u64,
     shapes: usize,
-    raw_points: usize,
+    /// Raw points per shape: `(lo, hi)`, drawn log-uniformly per shape when
+    /// `lo < hi`.
+    raw_points: (usize, usize),
     mix: CategoryMix,
     categories: Vec<usize>,
     fresh: bool,
@@ -38,13 +40,27 @@ pub fn raw_points_for(n: usize) -> usize {
     n + n / 4
 }
 
+/// The raw point count of one shape: `lo` when the range is one value (no
+/// draw, so the shape stream is the same as with a fixed count), otherwise
+/// log-uniform in `[lo, hi]`.
+fn raw_count((lo, hi): (usize, usize), rng: &mut Rng) -> usize {
+    if lo >= hi {
+        return lo;
+    }
+    let (a, b) = ((lo as f32).ln(), (hi as f32 + 1.0).ln());
+    ((rng.uniform(a, b)).exp() as usize).clamp(lo, hi)
+}
+
 impl SyntheticSource {
-    /// Training shapes: `shapes` per epoch, new ones every epoch, each with
-    /// `raw_points` points, over the categories that have a generator.
+    /// Training shapes: `shapes` per epoch, new ones every epoch, over the
+    /// categories that have a generator. Each has `raw_points.0` points, or,
+    /// when `raw_points.0 < raw_points.1`, a count drawn log-uniformly from
+    /// that range per shape (density randomisation: real clouds come at any
+    /// density, and the network sees a sparse one whole, padded by repeats).
     pub fn training(
         seed: u64,
         shapes: usize,
-        raw_points: usize,
+        raw_points: (usize, usize),
         mix: CategoryMix,
         realism: Realism,
     ) -> Result<Self> {
@@ -64,7 +80,7 @@ impl SyntheticSource {
     pub fn validation(
         seed: u64,
         shapes: usize,
-        raw_points: usize,
+        raw_points: (usize, usize),
         mix: CategoryMix,
         realism: Realism,
     ) -> Result<Self> {
@@ -83,7 +99,7 @@ impl SyntheticSource {
         seed: u64,
         stream: u64,
         shapes: usize,
-        raw_points: usize,
+        raw_points: (usize, usize),
         mix: CategoryMix,
         fresh: bool,
         realism: Realism,
@@ -95,6 +111,12 @@ impl SyntheticSource {
             .collect();
         if categories.is_empty() {
             return Err(Error::usage("no category has a synthetic generator"));
+        }
+        if raw_points.0 == 0 || raw_points.0 > raw_points.1 {
+            return Err(Error::usage(format!(
+                "bad raw point range {}..{} (want 0 < MIN <= MAX)",
+                raw_points.0, raw_points.1
+            )));
         }
         Ok(SyntheticSource {
             seed,
@@ -135,7 +157,8 @@ impl ShapeSource for SyntheticSource {
         let category = &CATEGORIES[cats[index]];
         let e = if self.fresh { epoch } else { 0 };
         let mut rng = Rng::for_item(stream_seed(self.seed, self.stream, e), index as u64);
-        let cloud = crate::synth::sample_shape(category, &mut rng, self.raw_points, &self.realism)?;
+        let raw = raw_count(self.raw_points, &mut rng);
+        let cloud = crate::synth::sample_shape(category, &mut rng, raw, &self.realism)?;
         Ok(LabelledShape {
             category,
             cloud,
@@ -167,7 +190,11 @@ impl ShapeSource for SyntheticSource {
             } else {
                 ", fixed"
             },
-            self.raw_points,
+            if self.raw_points.0 == self.raw_points.1 {
+                self.raw_points.0.to_string()
+            } else {
+                format!("{}..{}", self.raw_points.0, self.raw_points.1)
+            },
             self.realism,
             self.mix,
             names.join(" ")
@@ -181,10 +208,17 @@ mod tests {
 
     #[test]
     fn training_shapes_are_fresh_per_epoch_validation_fixed() {
-        let t = SyntheticSource::training(5, 3, 200, CategoryMix::ShapeNetPart, Realism::off())
-            .unwrap();
-        let v = SyntheticSource::validation(5, 3, 200, CategoryMix::ShapeNetPart, Realism::off())
-            .unwrap();
+        let t =
+            SyntheticSource::training(5, 3, (200, 200), CategoryMix::ShapeNetPart, Realism::off())
+                .unwrap();
+        let v = SyntheticSource::validation(
+            5,
+            3,
+            (200, 200),
+            CategoryMix::ShapeNetPart,
+            Realism::off(),
+        )
+        .unwrap();
         let a0 = t.shape(0, 1).unwrap();
         assert_eq!(a0.cloud.len(), 200);
         assert!(a0.cloud.labels.is_some());
@@ -193,5 +227,39 @@ mod tests {
         assert_eq!(v.shape(0, 1).unwrap(), v.shape(7, 1).unwrap());
         assert_ne!(v.shape(0, 1).unwrap().cloud.points, a0.cloud.points);
         assert_eq!(t.epoch_categories(2).len(), 3);
+    }
+
+    #[test]
+    fn raw_point_range_draws_log_uniform_counts() {
+        let t = SyntheticSource::training(
+            5,
+            64,
+            (200, 10_000),
+            CategoryMix::ShapeNetPart,
+            Realism::off(),
+        )
+        .unwrap();
+        let counts: Vec<usize> = (0..64)
+            .map(|i| t.shape(0, i).unwrap().cloud.len())
+            .collect();
+        assert!(counts.iter().all(|&c| (200..=10_000).contains(&c)));
+        // Log-uniform: the geometric midpoint (~1,414) splits the draws roughly in half.
+        let below = counts.iter().filter(|&&c| c < 1_414).count();
+        assert!((16..=48).contains(&below), "{below} of 64 below 1,414");
+        assert_eq!(
+            t.shape(0, 3).unwrap(),
+            t.shape(0, 3).unwrap(),
+            "deterministic"
+        );
+        let mut r = Rng::new(1);
+        let draws: Vec<usize> = (0..4000).map(|_| raw_count((100, 400), &mut r)).collect();
+        let min = *draws.iter().min().unwrap();
+        let max = *draws.iter().max().unwrap();
+        assert!(min < 105 && max > 395, "{min} {max}");
+        let below = draws.iter().filter(|&&c| c < 200).count() as f32 / 4000.0;
+        assert!((below - 0.5).abs() < 0.04, "{below}");
+        assert!(
+            SyntheticSource::training(1, 1, (0, 5), CategoryMix::Uniform, Realism::off()).is_err()
+        );
     }
 }

@@ -18,7 +18,7 @@ fn fixed_batch(shapes: usize, n: usize) -> Batch {
     let src = SyntheticSource::training(
         3,
         shapes,
-        300,
+        (300, 300),
         CategoryMix::ShapeNetPart,
         pcseg::synth::Realism::off(),
     )

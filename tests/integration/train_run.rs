@@ -29,6 +29,8 @@ fn data(shapes: usize) -> DataSpec {
         val_shapes: 16,
         mix: CategoryMix::ShapeNetPart,
         realism: "medium".into(),
+        raw_points: None,
+        surface_flip: 0.0,
     }
 }
 
