@@ -363,17 +363,17 @@ fn execute_compare(args: &Args) -> anyhow::Result<()> {
                 cat.points,
                 cat.median_chamfer(),
                 cat.floor_chamfer,
-                100.0 * cat.mean_agreement(),
+                100.0 * cat.mean_agreement() as f64,
                 cat.category.parts[part],
                 100.0 * gap
             );
         }
         println!(
-            "all\t{}\t\t{:.4}\t{:.4}\t{:.1}%\t",
+            "all\t{}\t\t{:.4}\t{:.4}\t{:.1}%",
             cmp.reference_shapes(),
             cmp.overall_median_chamfer(),
             cmp.overall_floor(),
-            100.0 * cmp.overall_agreement()
+            100.0 * cmp.overall_agreement() as f64
         );
         eprintln!(
             "compared {} reference shapes with {} synthetic shapes per category in {measured:.1} s; wrote {} and {} pictures in {} ({:.1} s in all)",
