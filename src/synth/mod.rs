@@ -54,6 +54,7 @@ pub mod bag;
 pub mod cap;
 pub mod car;
 pub mod chair;
+pub mod compare;
 pub mod dataset;
 pub mod earphone;
 pub mod guitar;
