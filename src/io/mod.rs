@@ -23,6 +23,7 @@
 pub mod atomic;
 pub mod dataset;
 pub mod folder_dataset;
+pub mod mesh;
 pub mod numparse;
 pub mod ply;
 pub mod shapenet_v0;

@@ -13,6 +13,7 @@ mod geometry_label_transfer;
 mod geometry_normals;
 mod io_dataset;
 mod io_fuzz;
+mod io_mesh;
 mod io_ply;
 mod io_xyz;
 mod model_classifier;
