@@ -156,7 +156,6 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
             warp: args.warp,
             ..Default::default()
         },
-        ..TrainOptions::default()
     };
     if !(0.0..0.095).contains(&args.warp) {
         bail!("--warp {}: expected 0 <= AMP < 0.095", args.warp);

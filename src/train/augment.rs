@@ -198,8 +198,8 @@ impl Warp {
                     let f = &self.freq[k];
                     let c = (f[0] * p[0] + f[1] * p[1] + f[2] * p[2] + self.phase[k]).cos();
                     for (j, cj) in col.iter_mut().enumerate() {
-                        for r in 0..3 {
-                            cj[r] += self.amp[k][r] * f[j] * c;
+                        for (cjr, a) in cj.iter_mut().zip(&self.amp[k]) {
+                            *cjr += a * f[j] * c;
                         }
                     }
                 }
