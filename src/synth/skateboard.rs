@@ -168,13 +168,21 @@ pub fn build(rng: &mut Rng) -> Shape {
         Kind::Cruiser => rng.uniform(0.028, 0.032),
         Kind::Street => rng.uniform(0.025, 0.029),
     };
-    let wheel_w = rng.uniform(0.03, 0.045);
-    let truck_x = kick_start - rng.uniform(0.03, 0.07);
-    let truck_h = rng.uniform(0.04, 0.06);
-    let axle_y = -thick - truck_h;
-    let track = width * rng.uniform(0.75, 0.95);
+    let wheel_w = rng.uniform(0.03, 0.05);
+    // Axles between half and four fifths of the way to the ends (real
+    // models put them well out, often under the start of the kicktails).
+    let truck_x = (half * rng.uniform(0.5, 0.8)).min(half - wheel_r * 1.5);
+    let truck_h = rng.uniform(0.035, 0.07);
+    // Truck bulk: slim street trucks to chunky longboard ones.
+    let ts = rng.uniform(0.8, 1.5);
+    // Wheels' outer faces from just inside the deck edge to well outside
+    // it (wide trucks).
+    let track = (2.0 * hw * rng.uniform(0.85, 1.45) - wheel_w).max(hw);
     for sx in [-1.0f32, 1.0] {
         let x = sx * truck_x;
+        // The truck hangs from the deck's underside at its x.
+        let thick = thick - height(x, 0.0);
+        let axle_y = -thick - truck_h;
         if minimal_trucks {
             s.add(
                 BELT,
@@ -202,21 +210,21 @@ pub fn build(rng: &mut Rng) -> Shape {
         // Baseplate under the deck, hanger, axle: all the truck.
         s.add(
             BELT,
-            RoundedBox::new([0.045, 0.006, 0.032], 0.003).at([x, -thick - 0.006, 0.0]),
+            RoundedBox::new([0.045 * ts, 0.006, 0.032 * ts], 0.003).at([x, -thick - 0.006, 0.0]),
         );
         s.add(
             BELT,
             RoundedBox::bar(
                 [x - sx * 0.01, -thick - 0.01, 0.0],
                 [x + sx * 0.005, axle_y + 0.004, 0.0],
-                0.014,
+                0.014 * ts,
                 0.004,
             ),
         );
         let hanger_w = track / 2.0 - wheel_w * 0.6;
         s.add(
             BELT,
-            RoundedBox::new([0.014, 0.011, hanger_w], 0.005).at([x, axle_y + 0.006, 0.0]),
+            RoundedBox::new([0.014 * ts, 0.011 * ts, hanger_w], 0.005).at([x, axle_y + 0.006, 0.0]),
         );
         s.add(
             BELT,
