@@ -5,7 +5,10 @@
 //! classical (slotted head), electric (thin body with one or two cutaway
 //! horns, or angular V- and explorer-like outlines, pickups, bridge), bass
 //! (longer neck, four tuners) and small ukulele-like acoustics. Heads are
-//! 3+3 or six/four in line with tuner pegs sticking out sideways.
+//! 3+3 or six/four in line with tuner pegs sticking out sideways, some
+//! stubby. As on the real shapes, the body is about half the height, the
+//! free neck 0.6 to 0.8 of the body's height, and the fretboard (labelled
+//! neck) runs on over the upper body; some electric bodies are blocky.
 
 use super::math::Transform;
 use super::primitives::{Annulus, Frustum, RoundedBox, SurfaceExt, TriMesh};

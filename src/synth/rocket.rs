@@ -1,14 +1,15 @@
 //! Rocket generator.
 //!
-//! Lying along x: nose at `+x`, body tube, fins (when present) at `-x`, as
-//! in the real shapes. Variants: slenderness from stubby capsules (about 3
+//! Lying along x: nose at `+x`, body tube, fins (when present) at `-x`, as in
+//! the real shapes. Variants: slenderness from stubby capsules (about 3
 //! diameters) to thin missiles (about 16); straight, staged or tapering
-//! tubes; hollow tails with an inner wall and interior tube (CAD meshes
-//! model them); noses from blunt domes half a radius long to spikes of five
-//! radii (cone, tangent ogive, elliptic), sometimes on a narrower shoulder;
-//! no fins (about 30%, like capsules and spaceships), or 3, 4 or 6 fins
-//! (trapezoid, swept, delta, rounded) in plus or X arrangement, on missiles
-//! sometimes a second set further up; engine nozzle; strap-on boosters.
+//! tubes; hollow tails with an inner wall and interior tube (CAD meshes model
+//! them); noses from blunt domes half a radius long to spikes of five radii
+//! (cone, tangent ogive, elliptic), sometimes on a narrower shoulder; no fins
+//! (about 30%, stubby ones more often, like capsules and spaceships), or 3, 4
+//! or 6 fins (trapezoid, swept, delta, rounded) in plus or X arrangement, on
+//! missiles sometimes a second set further up; engine nozzle; strap-on
+//! boosters.
 
 use super::math::{Transform, V3};
 use super::primitives::{Annulus, Frustum, SphereZone, SurfaceExt, TriMesh};
@@ -235,8 +236,9 @@ pub fn build(rng: &mut Rng) -> Shape {
         );
     }
 
-    // Many real rockets (capsules, spaceships, some missiles) have no fins.
-    if rng.chance(0.3) {
+    // Many real rockets (capsules, spaceships, some missiles) have no fins;
+    // stubby ones more often than slender ones.
+    if rng.chance(if len < 12.0 * r { 0.45 } else { 0.2 }) {
         return s;
     }
     // Fin profile: root chord along the body from the back.

@@ -4,7 +4,11 @@
 //! four wheels. Variants: street boards (popsicle outline, both ends kicked
 //! up, concave), cruisers (short, one kicktail), longboards (long, flat or
 //! slightly cambered, pintail or drop-through outlines, bigger wheels), and
-//! rarely foot straps (also `belt_for_foot`). About 30% are a deck alone
+//! rarely foot straps (also `belt_for_foot`). As on the real models, the
+//! axles sit half to four fifths of the way out to the ends (under the start
+//! of the kicktails, the trucks hanging from the deck's underside there),
+//! and the wheels' outer faces range from inside the deck edge to well
+//! outside it; truck bulk varies. About 30% are a deck alone
 //! (labelled deck only, as many real ShapeNet boards are) and some have
 //! wheels on barely modelled trucks. Also home of [`thick_sheet`],
 //! the closed thin solid over a height-field grid used by decks and visors.
