@@ -1,9 +1,12 @@
 //! Earphone generator.
 //!
 //! Headphones: a headband arc on top, the two ear cups at `-z` and `+z`,
-//! an optional cable hanging below from one cup. Variants: over-ear and
-//! on-ear cups (cylinders, ellipsoids or rounded boxes, with cushions), thin
-//! or padded bands (flattened tubes, optional inner pad), sliders; and
+//! an optional cable hanging below from one cup (about a third, as in the
+//! real shapes). Variants: small on-ear pads to big over-ear cups
+//! (cylinders, ellipsoids or rounded boxes, with cushions), thin or padded
+//! bands (flattened tubes, optional inner pad), sliders, yoke rings or forks
+//! around the cups (headband), exposed cables from the band ends to the
+//! cups (data_wire, as annotated on real headphones); and
 //! earbuds (about 20%): two buds without a headband whose wires join at a
 //! splitter into one cable (`data_wire`), ending in a plug.
 
@@ -32,8 +35,9 @@ pub fn build(rng: &mut Rng) -> Shape {
 
 fn headphones(s: &mut Shape, rng: &mut Rng) {
     let half_w = rng.uniform(0.075, 0.095);
-    let cup_r = rng.uniform(0.035, 0.055);
-    let cup_d = rng.uniform(0.025, 0.045);
+    // Small on-ear pads to big over-ear cups.
+    let cup_r = half_w * rng.uniform(0.3, 0.65);
+    let cup_d = rng.uniform(0.025, 0.05);
     let cup_y = 0.0;
     // Band: an arc (stretched vertically) over the head from cup to cup.
     let band_rz = half_w + rng.uniform(0.0, 0.01);
@@ -72,8 +76,12 @@ fn headphones(s: &mut Shape, rng: &mut Rng) {
             ])),
         );
     }
-    // Sliders from the band ends down to the cup yokes (headband).
+    // Sliders from the band ends down to the cup yokes (headband); some
+    // bands end in a yoke ring around each cup (also headband), some hang
+    // the cups on exposed cables from the band ends (data_wire).
     let cup_style = rng.below(3);
+    let yoke = rng.chance(0.3);
+    let side_wires = rng.chance(0.2);
     for sz in [-1.0f32, 1.0] {
         let z_in = sz * (half_w - cup_d);
         let z_out = sz * half_w;
@@ -113,6 +121,35 @@ fn headphones(s: &mut Shape, rng: &mut Rng) {
                 ]),
             ),
         }
+        if yoke {
+            // A ring (or a fork around the lower side) around the cup.
+            let arc = if rng.chance(0.5) { TAU } else { PI * 1.3 };
+            s.add(
+                HEADBAND,
+                Torus::new(cup_r * rng.uniform(1.02, 1.15), band_r * 0.8, arc).transformed(
+                    Transform::rotate_y((arc - PI) / 2.0)
+                        .then(&Transform::rotate_x(FRAC_PI_2))
+                        .then_translate([0.0, cup_y, (z_in + z_out) / 2.0]),
+                ),
+            );
+        }
+        if side_wires {
+            // An exposed cable from the band end curving out to the cup.
+            let top = [0.0, band_y0, sz * band_rz];
+            let end = [-cup_r * 0.3, cup_y - cup_r * 0.3, z_out];
+            let wr = band_r * rng.uniform(0.4, 0.7);
+            let out = rng.uniform(0.01, 0.025);
+            let path = bezier(
+                [
+                    top,
+                    [0.0, band_y0 - cup_r * 0.2, sz * (band_rz + out)],
+                    [-cup_r * 0.2, cup_y + cup_r * 0.2, sz * (half_w + out)],
+                    end,
+                ],
+                12,
+            );
+            s.add(DATA_WIRE, Tube::new(&path, wr, TubeEnd::Round));
+        }
         // Cushion ring on the inner face.
         let cush = cup_r * rng.uniform(0.12, 0.2);
         s.add(
@@ -122,7 +159,7 @@ fn headphones(s: &mut Shape, rng: &mut Rng) {
             ),
         );
     }
-    if rng.chance(0.65) {
+    if rng.chance(0.35) {
         // Cable from the bottom of the left cup, hanging with a loose curve.
         let z0 = -(half_w - cup_d / 2.0);
         let drop = rng.uniform(0.1, 0.25);

@@ -5,7 +5,10 @@
 //! classical (slotted head), electric (thin body with one or two cutaway
 //! horns, or angular V- and explorer-like outlines, pickups, bridge), bass
 //! (longer neck, four tuners) and small ukulele-like acoustics. Heads are
-//! 3+3 or six/four in line with tuner pegs sticking out sideways.
+//! 3+3 or six/four in line with tuner pegs sticking out sideways, some
+//! stubby. As on the real shapes, the body is about half the height, the
+//! free neck 0.6 to 0.8 of the body's height, and the fretboard (labelled
+//! neck) runs on over the upper body; some electric bodies are blocky.
 
 use super::math::Transform;
 use super::primitives::{Annulus, Frustum, RoundedBox, SurfaceExt, TriMesh};
@@ -68,7 +71,7 @@ pub fn build(rng: &mut Rng) -> Shape {
             rng.uniform(0.08, 0.12) * (lw / 0.2).sqrt(),
         )
     } else {
-        let lw = rng.uniform(0.15, 0.19);
+        let lw = rng.uniform(0.16, 0.21);
         (
             ([0.0, -0.07], [lw, lw * rng.uniform(0.85, 1.0)]),
             ([0.0, 0.07], [lw * rng.uniform(0.7, 0.9), lw * 0.8]),
@@ -89,7 +92,15 @@ pub fn build(rng: &mut Rng) -> Shape {
         }
     }
     let angular = !acoustic && rng.chance(0.25);
-    let ring = if angular {
+    // Blocky bodies (some basses and odd electrics): a rounded rectangle.
+    let blocky = !acoustic && !angular && rng.chance(0.15);
+    let ring = if blocky {
+        let (hz, hy) = (
+            lower.1[0] * rng.uniform(0.85, 1.05),
+            lower.1[1] * rng.uniform(1.3, 1.7),
+        );
+        super::primitives_extra::rounded_rect(hz, hy, hz * rng.uniform(0.1, 0.5), 4)
+    } else if angular {
         let k = lower.1[0] / 0.17;
         let pts: &[[f32; 2]] = if rng.chance(0.5) {
             // V: two wings hanging down from the neck joint.
@@ -170,26 +181,35 @@ pub fn build(rng: &mut Rng) -> Shape {
         );
     }
 
-    // Neck from the body top upward; tapering width.
+    // Neck from the body top upward (its free length about 0.6 to 0.8 of
+    // the body's height, as on real guitars); tapering width. The
+    // fretboard runs on over the upper body (labelled neck, as annotated).
     let neck_len = if bass {
-        rng.uniform(0.75, 0.85)
+        rng.uniform(0.5, 0.62)
     } else if small {
-        rng.uniform(0.25, 0.32)
+        rng.uniform(0.2, 0.27)
     } else if acoustic {
-        rng.uniform(0.45, 0.5)
+        rng.uniform(0.3, 0.4)
     } else {
-        rng.uniform(0.5, 0.58)
+        rng.uniform(0.3, 0.42)
     };
     let neck_w = rng.uniform(0.045, 0.055);
     let neck_t = rng.uniform(0.02, 0.03);
-    let y0 = top_y - 0.04;
+    let over = if acoustic {
+        rng.uniform(0.04, 0.12)
+    } else {
+        rng.uniform(0.06, 0.17)
+    };
+    let y0 = top_y - over;
     let y1 = top_y + neck_len;
+    // The fretboard face stands a little proud of the body's front.
+    let proud = rng.uniform(0.003, 0.01);
     let section = |y: f32, w: f32| {
         vec![
-            [front - 0.002, y, -w / 2.0],
-            [front - 0.002, y, w / 2.0],
-            [front - neck_t, y, w / 2.0 * 0.85],
-            [front - neck_t, y, -w / 2.0 * 0.85],
+            [front + proud, y, -w / 2.0],
+            [front + proud, y, w / 2.0],
+            [front + proud - neck_t, y, w / 2.0 * 0.85],
+            [front + proud - neck_t, y, -w / 2.0 * 0.85],
         ]
     };
     s.add(
@@ -202,7 +222,12 @@ pub fn build(rng: &mut Rng) -> Shape {
     );
 
     // Head: a plate tilted back (toward -x), tuners sideways or behind.
-    let head_len = rng.uniform(0.15, 0.2);
+    // Headstocks from stubby (headless-style, small) to long.
+    let head_len = if rng.chance(0.1) {
+        rng.uniform(0.04, 0.08)
+    } else {
+        rng.uniform(0.13, 0.2)
+    };
     let head_w = neck_w * rng.uniform(1.3, 1.8);
     let tilt = if acoustic {
         rng.uniform(0.15, 0.3)
@@ -210,7 +235,7 @@ pub fn build(rng: &mut Rng) -> Shape {
         rng.uniform(0.0, 0.12)
     };
     let inline = !acoustic && rng.chance(0.5);
-    let head_xf = Transform::rotate_z(tilt).then_translate([front - neck_t / 2.0, y1, 0.0]);
+    let head_xf = Transform::rotate_z(tilt).then_translate([front + proud - neck_t / 2.0, y1, 0.0]);
     let hz_off = if inline { head_w * 0.25 } else { 0.0 };
     s.add(
         HEAD,

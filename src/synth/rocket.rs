@@ -1,13 +1,18 @@
 //! Rocket generator.
 //!
-//! Lying along x: nose cone at `+x`, body tube, 3 or 4 fins at `-x`.
-//! Variants: nose cones (cone, tangent ogive, blunt elliptic), body tubes with
-//! or without a second, narrower stage, engine nozzle, fins (trapezoid,
-//! swept, delta, clipped delta, elliptic-ish), and sometimes 2 to 4 strap-on
-//! boosters (labelled body, their small fins labelled fin).
+//! Lying along x: nose at `+x`, body tube, fins (when present) at `-x`, as in
+//! the real shapes. Variants: slenderness from stubby capsules (about 3
+//! diameters) to thin missiles (about 16); straight, staged or tapering
+//! tubes; hollow tails with an inner wall and interior tube (CAD meshes model
+//! them); noses from blunt domes half a radius long to spikes of five radii
+//! (cone, tangent ogive, elliptic), sometimes on a narrower shoulder; no fins
+//! (about 30%, stubby ones more often, like capsules and spaceships), or 3, 4
+//! or 6 fins (trapezoid, swept, delta, rounded) in plus or X arrangement, on
+//! missiles sometimes a second set further up; engine nozzle; strap-on
+//! boosters.
 
 use super::math::{Transform, V3};
-use super::primitives::{Frustum, SphereZone, SurfaceExt, TriMesh};
+use super::primitives::{Annulus, Frustum, SphereZone, SurfaceExt, TriMesh};
 use super::shape::Shape;
 use crate::rng::Rng;
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
@@ -93,41 +98,130 @@ fn fins(
     }
 }
 
+/// The inside wall of a hollow tube along x from `x0` to `x1` at radius `r`,
+/// normals facing the axis (out of the wall material, into the hollow).
+fn inner_wall(x0: f32, x1: f32, r: f32) -> TriMesh {
+    let k = 24u32;
+    let verts: Vec<V3> = [x0, x1]
+        .iter()
+        .flat_map(|&x| {
+            (0..k).map(move |j| {
+                let a = TAU * j as f32 / k as f32;
+                [x, r * a.cos(), r * a.sin()]
+            })
+        })
+        .collect();
+    let mut tris = Vec::new();
+    for j in 0..k {
+        let (a, b) = (j, (j + 1) % k);
+        let (c, d) = (a + k, b + k);
+        // (a, c, b) winds toward the axis.
+        tris.push([a, c, b]);
+        tris.push([b, c, d]);
+    }
+    TriMesh::new(verts, tris)
+}
+
 /// Build one random rocket (body radius 1).
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
     let r = 1.0f32;
-    let len = r * rng.uniform(8.0, 18.0);
+    // Slenderness (body length over radius) from stubby capsules (about 3
+    // diameters) to thin missiles (about 16), log-uniform.
+    let len = r * (rng.uniform(5.5f32.ln(), 32f32.ln())).exp();
     let x_back = -len / 2.0;
     let x_front = len / 2.0;
-    // Optional upper stage: narrower tube joined by a conical adapter.
-    let staged = rng.chance(0.3);
-    let (nose_r, body_end) = if staged {
-        let r2 = r * rng.uniform(0.6, 0.85);
-        let split = x_back + len * rng.uniform(0.5, 0.7);
-        let adapter = r * rng.uniform(0.5, 1.2);
-        s.add(BODY, along_x(x_back, split, r, r, 0.0, 0.0, (true, false)));
-        s.add(
-            BODY,
-            along_x(split, split + adapter, r, r2, 0.0, 0.0, (false, false)),
-        );
-        s.add(
-            BODY,
-            along_x(split + adapter, x_front, r2, r2, 0.0, 0.0, (false, true)),
-        );
-        (r2, x_front)
-    } else {
-        s.add(BODY, along_x(x_back, x_front, r, r, 0.0, 0.0, (true, true)));
-        (r, x_front)
+    // Open tail: a hollow tube (CAD rockets often model the inner wall and
+    // interior structures, all labelled body).
+    let hollow = rng.chance(0.3);
+    let body_style = rng.below(4);
+    let front_r = match body_style {
+        // Straight tube.
+        0 | 1 => {
+            s.add(
+                BODY,
+                along_x(x_back, x_front, r, r, 0.0, 0.0, (!hollow, true)),
+            );
+            r
+        }
+        // Staged: a narrower upper stage joined by a conical adapter.
+        2 => {
+            let r2 = r * rng.uniform(0.6, 0.85);
+            let split = x_back + len * rng.uniform(0.4, 0.7);
+            let adapter = r * rng.uniform(0.3, 1.2);
+            s.add(
+                BODY,
+                along_x(x_back, split, r, r, 0.0, 0.0, (!hollow, false)),
+            );
+            s.add(
+                BODY,
+                along_x(split, split + adapter, r, r2, 0.0, 0.0, (false, false)),
+            );
+            s.add(
+                BODY,
+                along_x(split + adapter, x_front, r2, r2, 0.0, 0.0, (false, true)),
+            );
+            r2
+        }
+        // Tapering: the tube narrows over its front part toward a small
+        // nose tip (capsules, spaceships).
+        _ => {
+            let r2 = r * rng.uniform(0.3, 0.7);
+            let taper = x_back + len * rng.uniform(0.3, 0.7);
+            s.add(
+                BODY,
+                along_x(x_back, taper, r, r, 0.0, 0.0, (!hollow, false)),
+            );
+            s.add(
+                BODY,
+                along_x(taper, x_front, r, r2, 0.0, 0.0, (false, true)),
+            );
+            r2
+        }
     };
-    let nose_len = nose_r * rng.uniform(1.5, 4.5);
+    if hollow {
+        // Inner wall and a coaxial interior tube.
+        let wall = r * rng.uniform(0.85, 0.95);
+        let depth = len * rng.uniform(0.3, 0.9);
+        s.add(BODY, inner_wall(x_back, x_back + depth, wall));
+        // Bulkhead closing the hollow (facing back into it).
+        s.add(
+            BODY,
+            Annulus::new(0.0, wall).transformed(Transform::rotate_z(FRAC_PI_2).then_translate([
+                x_back + depth,
+                0.0,
+                0.0,
+            ])),
+        );
+        let ri = r * rng.uniform(0.25, 0.55);
+        s.add(
+            BODY,
+            along_x(
+                x_back + r * 0.2,
+                x_back + depth * rng.uniform(0.4, 0.95),
+                ri,
+                ri,
+                0.0,
+                0.0,
+                (true, true),
+            ),
+        );
+    }
+    // Nose: from blunt domes (about half a radius long) to long spikes
+    // (five radii), sometimes on a shoulder narrower than the tube.
+    let nose_r = if rng.chance(0.2) {
+        front_r * rng.uniform(0.55, 0.9)
+    } else {
+        front_r
+    };
+    let nose_len = nose_r * (rng.uniform(0.5f32.ln(), 5f32.ln())).exp();
     let nose_style = rng.below(3);
     nose(
-        &mut s, NOSE, body_end, nose_len, nose_r, 0.0, 0.0, nose_style,
+        &mut s, NOSE, x_front, nose_len, nose_r, 0.0, 0.0, nose_style,
     );
-    if rng.chance(0.5) {
+    if !hollow && rng.chance(0.4) {
         // Engine nozzle behind the body (part of the body).
-        let nl = r * rng.uniform(0.4, 1.0);
+        let nl = r * rng.uniform(0.3, 1.0);
         s.add(
             BODY,
             along_x(
@@ -142,15 +236,72 @@ pub fn build(rng: &mut Rng) -> Shape {
         );
     }
 
+    // Many real rockets (capsules, spaceships, some missiles) have no fins;
+    // stubby ones more often than slender ones.
+    if rng.chance(if len < 12.0 * r { 0.45 } else { 0.2 }) {
+        return s;
+    }
     // Fin profile: root chord along the body from the back.
-    let root = r * rng.uniform(2.0, 4.5);
-    let span = r * rng.uniform(1.0, 2.5);
-    let sweep = root * rng.uniform(0.0, 0.8);
-    let tip = root * rng.uniform(0.0, 0.6);
+    let root = (r * rng.uniform(1.5, 4.5)).min(len * 0.45);
+    let span = (r * rng.uniform(0.8, 2.5)).min(len * 0.3);
+    let t = r * rng.uniform(0.04, 0.1);
     let x0 = x_back + r * rng.uniform(0.0, 0.6);
-    let profile: Vec<[f32; 2]> = match rng.below(4) {
+    let shape = rng.below(4);
+    let profile = fin_profile(shape, x0, root, span, r, rng);
+    let count = match rng.below(10) {
+        0..=5 => 4,
+        6..=8 => 3,
+        _ => 6,
+    };
+    // Plus (0) or X (45 degrees) arrangement.
+    let phase = if rng.chance(0.5) {
+        0.0
+    } else {
+        PI / count as f32
+    };
+    fins(&mut s, &profile, count, r, t, 0.0, 0.0, phase);
+    if rng.chance(0.2) && len > 10.0 * r {
+        // Missiles: a second, smaller set of wings or canards further up.
+        let k = rng.uniform(0.5, 1.0);
+        let x1 = x_back + len * rng.uniform(0.35, 0.55);
+        let profile = fin_profile(shape, x1, root * k, span * k, r, rng);
+        fins(&mut s, &profile, count.min(4), r, t, 0.0, 0.0, phase);
+    }
+
+    if rng.chance(0.2) {
+        // Strap-on boosters around the lower body.
+        let nb = 2 + rng.below(3);
+        let rb = r * rng.uniform(0.3, 0.5);
+        let lb = len * rng.uniform(0.3, 0.5);
+        let bphase = phase + PI / count as f32;
+        for k in 0..nb {
+            let a = bphase + TAU * k as f32 / nb as f32;
+            let (y, z) = ((r + rb) * a.cos(), (r + rb) * a.sin());
+            s.add(
+                BODY,
+                along_x(x_back, x_back + lb, rb, rb, y, z, (true, false)),
+            );
+            nose(&mut s, BODY, x_back + lb, rb * 2.0, rb, y, z, 0);
+        }
+    }
+    s
+}
+
+/// A fin outline (x along the body from `x0`, y outward): trapezoid/swept,
+/// delta, or rounded.
+fn fin_profile(
+    shape: usize,
+    x0: f32,
+    root: f32,
+    span: f32,
+    r: f32,
+    rng: &mut Rng,
+) -> Vec<[f32; 2]> {
+    match shape {
         // Trapezoid / swept: root, then the tip chord shifted back by sweep.
         0 | 1 => {
+            let sweep = root * rng.uniform(0.0, 0.8);
+            let tip = root * rng.uniform(0.0, 0.6);
             let tip_front = (x0 + root - sweep).max(x0 + tip);
             vec![
                 [x0, 0.0],
@@ -168,31 +319,5 @@ pub fn build(rng: &mut Rng) -> Shape {
                 [x0 + root / 2.0 - root / 2.0 * a.cos(), span * a.sin()]
             })
             .collect(),
-    };
-    let count = if rng.chance(0.6) { 4 } else { 3 };
-    let t = r * rng.uniform(0.04, 0.1);
-    let phase = if rng.chance(0.5) {
-        0.0
-    } else {
-        PI / count as f32
-    };
-    fins(&mut s, &profile, count, r, t, 0.0, 0.0, phase);
-
-    if rng.chance(0.3) {
-        // Strap-on boosters around the lower body.
-        let nb = 2 + rng.below(3);
-        let rb = r * rng.uniform(0.3, 0.5);
-        let lb = len * rng.uniform(0.3, 0.5);
-        let bphase = phase + PI / count as f32;
-        for k in 0..nb {
-            let a = bphase + TAU * k as f32 / nb as f32;
-            let (y, z) = ((r + rb) * a.cos(), (r + rb) * a.sin());
-            s.add(
-                BODY,
-                along_x(x_back, x_back + lb, rb, rb, y, z, (true, false)),
-            );
-            nose(&mut s, BODY, x_back + lb, rb * 2.0, rb, y, z, 0);
-        }
     }
-    s
 }

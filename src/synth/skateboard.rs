@@ -4,7 +4,11 @@
 //! four wheels. Variants: street boards (popsicle outline, both ends kicked
 //! up, concave), cruisers (short, one kicktail), longboards (long, flat or
 //! slightly cambered, pintail or drop-through outlines, bigger wheels), and
-//! rarely foot straps (also `belt_for_foot`). About 30% are a deck alone
+//! rarely foot straps (also `belt_for_foot`). As on the real models, the
+//! axles sit half to four fifths of the way out to the ends (under the start
+//! of the kicktails, the trucks hanging from the deck's underside there),
+//! and the wheels' outer faces range from inside the deck edge to well
+//! outside it; truck bulk varies. About 30% are a deck alone
 //! (labelled deck only, as many real ShapeNet boards are) and some have
 //! wheels on barely modelled trucks. Also home of [`thick_sheet`],
 //! the closed thin solid over a height-field grid used by decks and visors.
@@ -168,13 +172,21 @@ pub fn build(rng: &mut Rng) -> Shape {
         Kind::Cruiser => rng.uniform(0.028, 0.032),
         Kind::Street => rng.uniform(0.025, 0.029),
     };
-    let wheel_w = rng.uniform(0.03, 0.045);
-    let truck_x = kick_start - rng.uniform(0.03, 0.07);
-    let truck_h = rng.uniform(0.04, 0.06);
-    let axle_y = -thick - truck_h;
-    let track = width * rng.uniform(0.75, 0.95);
+    let wheel_w = rng.uniform(0.03, 0.05);
+    // Axles between half and four fifths of the way to the ends (real
+    // models put them well out, often under the start of the kicktails).
+    let truck_x = (half * rng.uniform(0.5, 0.8)).min(half - wheel_r * 1.5);
+    let truck_h = rng.uniform(0.035, 0.07);
+    // Truck bulk: slim street trucks to chunky longboard ones.
+    let ts = rng.uniform(0.8, 1.5);
+    // Wheels' outer faces from just inside the deck edge to well outside
+    // it (wide trucks).
+    let track = (2.0 * hw * rng.uniform(0.85, 1.45) - wheel_w).max(hw);
     for sx in [-1.0f32, 1.0] {
         let x = sx * truck_x;
+        // The truck hangs from the deck's underside at its x.
+        let thick = thick - height(x, 0.0);
+        let axle_y = -thick - truck_h;
         if minimal_trucks {
             s.add(
                 BELT,
@@ -202,21 +214,21 @@ pub fn build(rng: &mut Rng) -> Shape {
         // Baseplate under the deck, hanger, axle: all the truck.
         s.add(
             BELT,
-            RoundedBox::new([0.045, 0.006, 0.032], 0.003).at([x, -thick - 0.006, 0.0]),
+            RoundedBox::new([0.045 * ts, 0.006, 0.032 * ts], 0.003).at([x, -thick - 0.006, 0.0]),
         );
         s.add(
             BELT,
             RoundedBox::bar(
                 [x - sx * 0.01, -thick - 0.01, 0.0],
                 [x + sx * 0.005, axle_y + 0.004, 0.0],
-                0.014,
+                0.014 * ts,
                 0.004,
             ),
         );
         let hanger_w = track / 2.0 - wheel_w * 0.6;
         s.add(
             BELT,
-            RoundedBox::new([0.014, 0.011, hanger_w], 0.005).at([x, axle_y + 0.006, 0.0]),
+            RoundedBox::new([0.014 * ts, 0.011 * ts, hanger_w], 0.005).at([x, axle_y + 0.006, 0.0]),
         );
         s.add(
             BELT,

@@ -40,6 +40,18 @@ fn part_mean(c: &PointCloud, cat: &Category, part: usize, k: usize) -> Option<f3
     (!vals.is_empty()).then(|| vals.iter().sum::<f32>() / vals.len() as f32)
 }
 
+/// Range of coordinate `k` over points with local part `part`.
+fn part_range(c: &PointCloud, cat: &Category, part: usize, k: usize) -> (f32, f32) {
+    let labels = c.labels.as_ref().unwrap();
+    c.points
+        .iter()
+        .zip(labels)
+        .filter(|(_, &l)| l as usize == cat.first_part + part)
+        .fold((f32::MAX, f32::MIN), |(lo, hi), (p, _)| {
+            (lo.min(p[k]), hi.max(p[k]))
+        })
+}
+
 /// The generic checks every category must pass.
 fn common_checks(cat: &Category, clouds: &[PointCloud]) {
     for (i, c) in clouds.iter().enumerate() {
@@ -137,11 +149,18 @@ fn bag_is_thin_in_x_wide_in_z_handle_on_top() {
 fn cap_peak_points_to_plus_x_crown_up() {
     let (cat, cs) = clouds("cap");
     common_checks(cat, &cs);
+    let mut visors = 0;
     for c in &cs {
         let peak_x = part_mean(c, cat, 1, 0).unwrap();
         let crown_x = part_mean(c, cat, 0, 0).unwrap();
+        // A visor sticks out at +x; a hat's brim (also `peak`) goes all
+        // round the crown, so it reaches past the crown on both sides.
+        let (brim_lo, brim_hi) = part_range(c, cat, 1, 0);
+        let (crown_lo, crown_hi) = part_range(c, cat, 0, 0);
+        let all_round = brim_lo < crown_lo && brim_hi > crown_hi;
+        visors += (peak_x > crown_x + 0.1) as usize;
         assert!(
-            peak_x > crown_x + 0.1,
+            peak_x > crown_x + 0.1 || all_round,
             "peak not at +x: {peak_x} vs {crown_x}"
         );
         let (peak_y, crown_y) = (
@@ -150,6 +169,7 @@ fn cap_peak_points_to_plus_x_crown_up() {
         );
         assert!(crown_y > peak_y, "crown not above the peak");
     }
+    assert!(visors * 2 > cs.len(), "most caps have a visor at +x");
 }
 
 #[test]
@@ -177,11 +197,11 @@ fn earphone_cups_at_both_z_sides_band_on_top() {
                 "headband below the cups"
             );
         }
+        // Cables hang below the ear pieces, or (headphones with exposed
+        // cables from the band ends to the cups) at least below the band.
         if let Some(wire_y) = part_mean(c, cat, 2, 1) {
-            assert!(
-                wire_y < part_mean(c, cat, 0, 1).unwrap(),
-                "wire above the ear pieces"
-            );
+            let limit = part_mean(c, cat, 1, 1).unwrap_or(part_mean(c, cat, 0, 1).unwrap());
+            assert!(wire_y < limit, "wire above the ear pieces or band");
         }
     }
     assert!(
@@ -258,15 +278,19 @@ fn pistol_is_thin_in_z_muzzle_plus_x_grip_down_back() {
 fn rocket_lies_along_x_nose_forward_fins_back() {
     let (cat, cs) = clouds("rocket");
     common_checks(cat, &cs);
+    let mut finned = 0;
     for c in &cs {
         let e = extents(c);
         assert!(e[0] > e[1] && e[0] > e[2], "rocket not longest in x: {e:?}");
-        let (fin, nose) = (
-            part_mean(c, cat, 1, 0).unwrap(),
-            part_mean(c, cat, 2, 0).unwrap(),
-        );
-        assert!(nose > 0.2 && fin < -0.1, "nose {nose} fin {fin}");
+        let nose = part_mean(c, cat, 2, 0).unwrap();
+        assert!(nose > 0.2, "nose {nose}");
+        // Real rockets (capsules, spaceships) sometimes have no fins.
+        if let Some(fin) = part_mean(c, cat, 1, 0) {
+            finned += 1;
+            assert!(fin < -0.1, "nose {nose} fin {fin}");
+        }
     }
+    assert!(finned * 2 > cs.len(), "most rockets have fins");
 }
 
 #[test]
