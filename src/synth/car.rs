@@ -1,24 +1,32 @@
 //! Car generator: hood `+x`, wheels at the bottom, y up, width along z.
 //!
-//! The lower body and the greenhouse (cabin) are prisms over side profiles
-//! (x-y polygons extruded across z); every strip of the profile carries its
-//! own label, so the top strips of the cabin are the roof, the front top
-//! strips of the lower body the hood, and the rest (sides, bumpers, windows,
-//! trunk, pickup bed) the body. Wheel arches are cut into the lower profile.
-//! Variants: sedan, hatchback, SUV, sports car, pickup, van.
+//! The whole body is one smooth closed loft through cross-sections along x
+//! (like a CAD car body): each section is a ring in the z-y plane with a
+//! flat underside, bulged sides with tumblehome, shoulders at the belt line
+//! and a greenhouse (side windows, roof with a crown) that collapses onto
+//! the deck in front of the windshield and behind the rear window. Every
+//! quad of the loft gets its own label: the crowned top between the side
+//! windows from the windshield top to the rear-window top is the roof, the
+//! top of the deck between the front fenders from the nose to the
+//! windshield base is the hood, everything else (sides, fenders, windows,
+//! bumpers, trunk, underside, pickup bed) the body. Large wheels sit flush
+//! with the body sides in wheel wells cut into the bottom of the sections
+//! (inner well walls and ceilings are body, as in real meshes). Many cars
+//! get a few interior surfaces (seats, dashboard), which CAD meshes carry.
+//! Variants: sedan, hatchback, SUV, sports car, pickup, van, wagon, coupe.
 
-use super::math::{cross, dot, sub, Transform, V3};
-use super::primitives::{bezier, Annulus, Frustum, RoundedBox, SurfaceExt, TriMesh};
+use super::math::{cross, dot, Transform, V3};
+use super::primitives::{Annulus, Frustum, RoundedBox, SurfaceExt, TriMesh};
 use super::shape::Shape;
 use crate::rng::Rng;
-use std::f32::consts::{FRAC_PI_2, PI};
+use std::f32::consts::FRAC_PI_2;
 
 const ROOF: usize = 0;
 const HOOD: usize = 1;
 const WHEEL: usize = 2;
 const BODY: usize = 3;
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Kind {
     Sedan,
     Hatch,
@@ -32,71 +40,571 @@ enum Kind {
     Coupe,
 }
 
-/// A profile vertex with the label of the strip from it to the next vertex.
-type Edge = ([f32; 2], usize);
+/// The side profile and plan of one car (length 1 along x, -0.5 rear to
+/// 0.5 front; heights above the ground).
+struct Body {
+    kind: Kind,
+    /// Half width.
+    w: f32,
+    /// Underside height.
+    floor: f32,
+    /// Nose top (hood leading edge), belt at the windshield base, belt at
+    /// the rear of the cabin, tail (trunk lid / tailgate base).
+    nose: f32,
+    belt_f: f32,
+    belt_r: f32,
+    tail: f32,
+    roof: f32,
+    /// Roof crown across (y rise at the centre line).
+    crown: f32,
+    /// Windshield base / top, rear-window top / base (x).
+    ws_base: f32,
+    ws_top: f32,
+    rear_top: f32,
+    rear_base: f32,
+    /// Half widths of the greenhouse at the window base and the roof edge.
+    w_glass: f32,
+    w_roof: f32,
+    /// Half width of the hood (fender tops outside it are body).
+    w_hood: f32,
+    /// Wheels: x centres, radius, arch radius, inner well wall half width.
+    wheel_x: [f32; 2],
+    wheel_r: f32,
+    arch_r: f32,
+    w_in: f32,
+    /// Pickup bed floor height (pickups only).
+    bed: f32,
+    /// Radius of the nose/tail rounding in x.
+    round: f32,
+}
 
-/// Add a prism over a closed x-y profile from `z = -half` to `z = half`:
-/// both side faces as `BODY`, each edge strip with its own label.
-fn labelled_prism(s: &mut Shape, profile: &[Edge], half: f32) {
-    let pts: Vec<[f32; 2]> = profile.iter().map(|e| e.0).collect();
-    // Orientation: counter-clockwise profiles have outward strips with the
-    // (a, b, b', a') winding below; flip otherwise.
-    let area2: f32 = (0..pts.len())
-        .map(|i| {
-            let (p, q) = (pts[i], pts[(i + 1) % pts.len()]);
-            p[0] * q[1] - q[0] * p[1]
-        })
-        .sum();
-    let ccw = area2 > 0.0;
-    // Group strips per label into one mesh each.
-    for label in [ROOF, HOOD, BODY] {
-        let mut verts = Vec::new();
-        let mut tris = Vec::new();
-        for i in 0..pts.len() {
-            if profile[i].1 != label {
-                continue;
-            }
-            let (p, q) = (pts[i], pts[(i + 1) % pts.len()]);
-            let base = verts.len() as u32;
-            verts.extend_from_slice(&[
-                [p[0], p[1], -half],
-                [q[0], q[1], -half],
-                [q[0], q[1], half],
-                [p[0], p[1], half],
-            ]);
-            // For a counter-clockwise profile the outward normal of edge p->q
-            // is (dy, -dx); choose the winding that produces it.
-            let want = [q[1] - p[1], p[0] - q[0], 0.0];
-            let want = if ccw { want } else { [-want[0], -want[1], 0.0] };
-            let a = verts[base as usize];
-            let n = cross(
-                sub(verts[base as usize + 1], a),
-                sub(verts[base as usize + 2], a),
-            );
-            if dot(n, want) >= 0.0 {
-                tris.push([base, base + 1, base + 2]);
-                tris.push([base, base + 2, base + 3]);
-            } else {
-                tris.push([base, base + 2, base + 1]);
-                tris.push([base, base + 3, base + 2]);
-            }
-        }
-        if !tris.is_empty() {
-            s.add(label, TriMesh::new(verts, tris));
+/// One loft station: x, whether the bottom is cut by a wheel well, whether
+/// the top is the open pickup bed.
+#[derive(Clone, Copy)]
+struct Station {
+    x: f32,
+    well: bool,
+    bed: bool,
+}
+
+/// Ring layout (right half, bottom centre to top centre): indices of the
+/// vertices, used for labelling.
+const RING_HALF: usize = 11;
+/// First vertex of the top group (window base / hood edge).
+const U_GLASS: usize = 7;
+/// Roof edge vertex.
+const U_ROOF: usize = 8;
+
+impl Body {
+    /// Belt line (top of the lower body) at x.
+    fn belt(&self, x: f32) -> f32 {
+        let hood_front = 0.5 - self.round;
+        if x >= self.ws_base {
+            let t = ((hood_front - x) / (hood_front - self.ws_base)).clamp(0.0, 1.0);
+            self.nose + (self.belt_f - self.nose) * (1.0 - (1.0 - t) * (1.0 - t))
+        } else if x >= self.rear_base {
+            let t = (x - self.rear_base) / (self.ws_base - self.rear_base).max(1e-3);
+            self.belt_r + (self.belt_f - self.belt_r) * t
+        } else {
+            let t = ((self.rear_base - x) / (self.rear_base + 0.5).max(1e-3)).clamp(0.0, 1.0);
+            self.belt_r + (self.tail - self.belt_r) * t
         }
     }
-    // The two side faces.
-    for face in side_faces(&pts, half) {
-        s.add(BODY, face);
+
+    /// Top of the greenhouse at x (the belt outside the cabin).
+    fn top(&self, x: f32) -> f32 {
+        let belt = self.belt(x);
+        let (rb, rt, wt, wb) = (self.rear_base, self.rear_top, self.ws_top, self.ws_base);
+        let y = if x <= rb || x >= wb {
+            return belt;
+        } else if x < rt {
+            let t = (x - rb) / (rt - rb).max(1e-4);
+            // Rear window / hatch, slightly convex.
+            belt + (self.roof - belt) * (1.0 - (1.0 - t) * (1.0 - t)).powf(0.8)
+        } else if x <= wt {
+            // Roof with a slight longitudinal bow.
+            let m = 0.5 * (rt + wt);
+            let h = (0.5 * (wt - rt)).max(1e-3);
+            let u = (x - m) / h;
+            self.roof - 0.012 * u * u
+        } else {
+            let t = (wb - x) / (wb - wt).max(1e-4);
+            belt + (self.roof - 0.012 - belt) * (1.0 - (1.0 - t) * (1.0 - t))
+        };
+        y.max(belt)
+    }
+
+    /// Half width at x (plan view: slight taper toward the ends).
+    fn half_width(&self, x: f32) -> f32 {
+        let u = (x / 0.5).abs().min(1.0);
+        let front = if x > 0.0 { 0.05 } else { 0.03 };
+        self.w * (1.0 - front * u.powi(4))
+    }
+
+    /// The right half of the ring at station `st` as (z, y), from the bottom
+    /// centre to the top centre (`RING_HALF + 1` vertices).
+    fn half_ring(&self, st: Station) -> Vec<[f32; 2]> {
+        let x = st.x;
+        let w = self.half_width(x);
+        let f = self.floor;
+        let belt = self.belt(x);
+        let top = self.top(x);
+        // Wheel well ceiling over the nearest wheel.
+        let wx = if (x - self.wheel_x[0]).abs() < (x - self.wheel_x[1]).abs() {
+            self.wheel_x[0]
+        } else {
+            self.wheel_x[1]
+        };
+        let dx = (x - wx).abs().min(self.arch_r);
+        let arch = self.wheel_r + (self.arch_r * self.arch_r - dx * dx).max(0.0).sqrt();
+        let side_mid = (f + 0.5 * (belt - f))
+            .max(self.wheel_r + self.arch_r + 0.008)
+            .min(belt - 0.012);
+        let w_in = self.w_in * w / self.w;
+        let mut r = Vec::with_capacity(RING_HALF + 1);
+        r.push([0.0, f]);
+        r.push([w_in, f]);
+        if st.well {
+            r.push([w_in, arch]);
+            r.push([w * 0.97, arch]);
+            r.push([w, (arch + 0.006).min(side_mid - 0.004)]);
+        } else {
+            r.push([w_in + 0.3 * (w - w_in), f]);
+            r.push([w * 0.95, f]);
+            r.push([w, f + 0.35 * (side_mid - f).min(0.03)]);
+        }
+        r.push([w * 1.005, side_mid]);
+        // Shoulder, then the top group.
+        r.push([w * 0.96, belt - 0.008]);
+        debug_assert_eq!(r.len(), U_GLASS);
+        // How far the greenhouse is raised here (0 on the deck, 1 at the roof).
+        let t = ((top - belt) / (self.roof - belt).max(1e-3)).clamp(0.0, 1.0);
+        let lerp = |a: f32, b: f32| a + (b - a) * t;
+        if st.bed {
+            let wall = w * 0.9;
+            r.push([wall, belt]);
+            r.push([wall, self.bed]);
+            r.push([wall * 0.5, self.bed]);
+            r.push([wall * 0.2, self.bed]);
+        } else {
+            let deck_crown = 0.01;
+            let crown = lerp(deck_crown, self.crown);
+            let wg = lerp(self.w_hood, self.w_glass) * w / self.w;
+            let wr = lerp(self.w_hood * 0.6, self.w_roof) * w / self.w;
+            r.push([wg, belt + 0.004 + 0.2 * deck_crown * (1.0 - t)]);
+            r.push([wr, top + deck_crown * 0.6 * (1.0 - t)]);
+            r.push([wr * 0.55, top + crown * 0.75]);
+            r.push([wr * 0.22, top + crown * 0.96]);
+        }
+        r.push([
+            0.0,
+            if st.bed {
+                self.bed
+            } else {
+                top + lerp(0.01, self.crown)
+            },
+        ]);
+        debug_assert_eq!(r.len(), RING_HALF + 1);
+        // Nose / tail rounding: shrink the end sections toward the middle.
+        let d = 0.5 - x.abs();
+        if d < self.round {
+            let q = 1.0 - d / self.round;
+            let g = (1.0 - q * q).max(0.0).sqrt();
+            let (sz, sy) = (0.82 + 0.18 * g, 0.85 + 0.15 * g);
+            let ymid = 0.5 * (f + belt);
+            for p in &mut r {
+                p[0] *= sz;
+                p[1] = ymid + (p[1] - ymid) * sy;
+            }
+        }
+        r
+    }
+
+    /// The full closed ring at station `st` in 3D.
+    fn ring(&self, st: Station) -> Vec<V3> {
+        let h = self.half_ring(st);
+        let mut out: Vec<V3> = h.iter().map(|p| [st.x, p[1], p[0]]).collect();
+        // Mirror (without the two centre vertices), back down the -z side.
+        for p in h[1..h.len() - 1].iter().rev() {
+            out.push([st.x, p[1], -p[0]]);
+        }
+        out
+    }
+
+    /// Label of ring segment `i` (from vertex i to i+1) between two stations
+    /// at mean x `xm` (zero-length gaps are walls: body).
+    fn label(&self, i: usize, m: usize, xm: f32, wall: bool, bed: bool) -> usize {
+        if wall || bed {
+            return BODY;
+        }
+        // Segment index on the right half (mirror the other side).
+        let k = if i < RING_HALF { i } else { m - 1 - i };
+        let hood_front = 0.5 - self.round * 0.4;
+        if k >= U_ROOF && xm > self.rear_top && xm < self.ws_top {
+            ROOF
+        } else if k >= U_GLASS && xm > self.ws_base && xm < hood_front {
+            HOOD
+        } else {
+            BODY
+        }
     }
 }
 
-fn side_faces(pts: &[[f32; 2]], half: f32) -> [TriMesh; 2] {
-    let ring = |z: f32| pts.iter().map(|p| [p[0], p[1], z]).collect::<Vec<V3>>();
-    [
-        TriMesh::polygon(&ring(-half), [0.0, 0.0, -1.0]),
-        TriMesh::polygon(&ring(half), [0.0, 0.0, 1.0]),
-    ]
+fn params(kind: Kind, rng: &mut Rng) -> Body {
+    let mut u = |a: f32, b: f32| rng.uniform(a, b);
+    // (floor, nose, belt_f, belt_r, tail, roof, ws_base, ws_top, rear_top, rear_base, r)
+    let (floor, nose, belt_f, belt_r, tail, roof, ws_base, ws_top, rear_top, rear_base, r) =
+        match kind {
+            Kind::Sedan => (
+                u(0.018, 0.035),
+                u(0.11, 0.135),
+                u(0.165, 0.185),
+                u(0.18, 0.2),
+                u(0.175, 0.195),
+                u(0.265, 0.3),
+                u(0.2, 0.27),
+                u(-0.02, 0.05),
+                u(-0.24, -0.16),
+                u(-0.37, -0.3),
+                u(0.064, 0.078),
+            ),
+            Kind::Coupe => (
+                u(0.018, 0.03),
+                u(0.1, 0.125),
+                u(0.16, 0.18),
+                u(0.175, 0.19),
+                u(0.16, 0.18),
+                u(0.25, 0.28),
+                u(0.17, 0.24),
+                u(-0.05, 0.02),
+                u(-0.2, -0.12),
+                u(-0.45, -0.38),
+                u(0.066, 0.08),
+            ),
+            Kind::Hatch => (
+                u(0.022, 0.04),
+                u(0.12, 0.145),
+                u(0.175, 0.195),
+                u(0.19, 0.21),
+                u(0.15, 0.175),
+                u(0.3, 0.34),
+                u(0.2, 0.26),
+                u(-0.01, 0.06),
+                u(-0.36, -0.28),
+                u(-0.49, -0.46),
+                u(0.068, 0.08),
+            ),
+            Kind::Wagon => (
+                u(0.022, 0.04),
+                u(0.115, 0.14),
+                u(0.17, 0.19),
+                u(0.185, 0.2),
+                u(0.16, 0.18),
+                u(0.28, 0.31),
+                u(0.2, 0.26),
+                u(-0.01, 0.05),
+                u(-0.44, -0.4),
+                u(-0.49, -0.47),
+                u(0.064, 0.076),
+            ),
+            Kind::Suv => (
+                u(0.06, 0.08),
+                u(0.18, 0.21),
+                u(0.235, 0.26),
+                u(0.245, 0.27),
+                u(0.2, 0.23),
+                u(0.36, 0.4),
+                u(0.22, 0.28),
+                u(0.06, 0.12),
+                u(-0.45, -0.4),
+                u(-0.495, -0.47),
+                u(0.085, 0.1),
+            ),
+            Kind::Sports => (
+                u(0.014, 0.025),
+                u(0.075, 0.1),
+                u(0.135, 0.155),
+                u(0.15, 0.17),
+                u(0.145, 0.165),
+                u(0.22, 0.25),
+                u(0.13, 0.22),
+                u(-0.1, -0.02),
+                u(-0.22, -0.15),
+                u(-0.42, -0.33),
+                u(0.066, 0.08),
+            ),
+            Kind::Pickup => (
+                u(0.06, 0.08),
+                u(0.18, 0.21),
+                u(0.23, 0.255),
+                u(0.235, 0.26),
+                u(0.235, 0.26),
+                u(0.35, 0.39),
+                u(0.2, 0.26),
+                u(0.1, 0.15),
+                u(-0.09, -0.04),
+                u(-0.1, -0.05),
+                u(0.085, 0.098),
+            ),
+            Kind::Van => (
+                u(0.045, 0.06),
+                u(0.16, 0.2),
+                u(0.22, 0.25),
+                u(0.23, 0.26),
+                u(0.2, 0.23),
+                u(0.38, 0.43),
+                u(0.33, 0.4),
+                u(0.18, 0.26),
+                u(-0.475, -0.45),
+                u(-0.5, -0.485),
+                u(0.07, 0.082),
+            ),
+        };
+    let rear_base = rear_base.min(rear_top - 0.005);
+    let w = u(0.195, 0.225) * if kind == Kind::Sports { 1.04 } else { 1.0 };
+    let tyre_w = u(0.045, 0.06) * if kind == Kind::Suv { 1.15 } else { 1.0 };
+    let arch_r = r * u(1.06, 1.12);
+    let round = u(0.03, 0.05);
+    let front_over = u(0.17, 0.22) - if kind == Kind::Van { 0.05 } else { 0.0 };
+    let rear_over = u(0.16, 0.23);
+    let limit = 0.5 - round - arch_r - 0.01;
+    let wheel_x = [
+        (-0.5 + rear_over).max(-limit),
+        (0.5 - front_over).min(limit),
+    ];
+    let bed = (belt_r * 0.55).max(r + arch_r + 0.012).min(belt_r - 0.03);
+    Body {
+        kind,
+        w,
+        floor,
+        nose,
+        belt_f,
+        belt_r,
+        tail,
+        roof,
+        crown: u(0.008, 0.018),
+        ws_base,
+        ws_top,
+        rear_top,
+        rear_base,
+        w_glass: w * u(0.84, 0.9),
+        w_roof: w * u(0.66, 0.76),
+        w_hood: w * u(0.76, 0.84),
+        wheel_x,
+        wheel_r: r,
+        arch_r,
+        w_in: w - tyre_w - u(0.01, 0.02),
+        bed,
+        round,
+    }
+}
+
+/// The loft stations, sorted rear to front, with wheel-well and bed
+/// boundaries doubled (a wall between the two rings).
+fn stations(b: &Body) -> Vec<Station> {
+    let mut xs: Vec<f32> = (0..=40).map(|i| -0.5 + i as f32 / 40.0).collect();
+    for k in [0.12f32, 0.35, 0.65] {
+        xs.push(-0.5 + b.round * k);
+        xs.push(0.5 - b.round * k);
+    }
+    xs.extend_from_slice(&[b.ws_base, b.ws_top, b.rear_top, b.rear_base]);
+    xs.push(0.5 * (b.ws_base + b.ws_top));
+    xs.push(0.5 * (b.rear_base + b.rear_top));
+    for &wx in &b.wheel_x {
+        for k in 1..8 {
+            xs.push(wx + b.arch_r * (-1.0 + k as f32 / 4.0));
+        }
+    }
+    let in_well = |x: f32| b.wheel_x.iter().any(|&wx| (x - wx).abs() < b.arch_r - 1e-4);
+    let pickup = b.kind == Kind::Pickup;
+    // Drop stations too close to a boundary (they would give slivers).
+    let mut bounds: Vec<f32> = b
+        .wheel_x
+        .iter()
+        .flat_map(|&wx| [wx - b.arch_r, wx + b.arch_r])
+        .collect();
+    if pickup {
+        bounds.push(b.rear_base);
+    }
+    xs.retain(|&x| bounds.iter().all(|&c| (x - c).abs() > 2e-3));
+    let mut st: Vec<Station> = xs
+        .into_iter()
+        .map(|x| Station {
+            x,
+            well: in_well(x),
+            bed: pickup && x < b.rear_base,
+        })
+        .collect();
+    for &wx in &b.wheel_x {
+        let (a, c) = (wx - b.arch_r, wx + b.arch_r);
+        st.push(Station {
+            x: a,
+            well: false,
+            bed: pickup && a < b.rear_base,
+        });
+        st.push(Station {
+            x: a + 1e-5,
+            well: true,
+            bed: pickup && a < b.rear_base,
+        });
+        st.push(Station {
+            x: c - 1e-5,
+            well: true,
+            bed: pickup && c < b.rear_base,
+        });
+        st.push(Station {
+            x: c,
+            well: false,
+            bed: pickup && c < b.rear_base,
+        });
+    }
+    if pickup {
+        st.push(Station {
+            x: b.rear_base - 1e-5,
+            well: in_well(b.rear_base),
+            bed: true,
+        });
+        st.push(Station {
+            x: b.rear_base,
+            well: in_well(b.rear_base),
+            bed: false,
+        });
+    }
+    st.sort_by(|p, q| p.x.total_cmp(&q.x));
+    st
+}
+
+/// Add the body loft, split into one mesh per label.
+fn add_body(s: &mut Shape, b: &Body) {
+    let st = stations(b);
+    let rings: Vec<Vec<V3>> = st.iter().map(|&p| b.ring(p)).collect();
+    let m = rings[0].len();
+    let mut verts: Vec<V3> = Vec::with_capacity(m * rings.len());
+    for r in &rings {
+        verts.extend_from_slice(r);
+    }
+    let mut tris: [Vec<[u32; 3]>; 4] = Default::default();
+    for k in 0..rings.len() - 1 {
+        let wall = st[k + 1].x - st[k].x < 1e-4;
+        let xm = 0.5 * (st[k].x + st[k + 1].x);
+        let bed = st[k].bed && st[k + 1].bed;
+        for i in 0..m {
+            let j = (i + 1) % m;
+            let (a, bb) = ((k * m + i) as u32, (k * m + j) as u32);
+            let (c, d) = (((k + 1) * m + i) as u32, ((k + 1) * m + j) as u32);
+            let label = b.label(i, m, xm, wall, bed);
+            tris[label].push([a, bb, d]);
+            tris[label].push([a, d, c]);
+        }
+    }
+    // Orientation: the ring runs bottom centre -> +z side -> top -> -z side,
+    // i.e. clockwise seen from +x; with stations ascending in x the winding
+    // (a, b, d) then faces inward, so flip. Verify on the signed volume.
+    let mut vol = 0.0;
+    for t in tris.iter().flatten() {
+        let [p, q, r] = t.map(|i| verts[i as usize]);
+        vol += dot(p, cross(q, r));
+    }
+    let end_caps = [
+        TriMesh::polygon(&rings[0], [-1.0, 0.0, 0.0]),
+        TriMesh::polygon(&rings[rings.len() - 1], [1.0, 0.0, 0.0]),
+    ];
+    // Caps contribute to the volume of a closed solid; approximate with the
+    // sign of the side volume plus the caps' (they face outward already).
+    let cap_vol: f32 = {
+        let (x0, x1) = (st[0].x, st[st.len() - 1].x);
+        let area = |r: &Vec<V3>| {
+            let mut a = 0.0;
+            for i in 0..r.len() {
+                let (p, q) = (r[i], r[(i + 1) % r.len()]);
+                a += p[2] * q[1] - q[2] * p[1];
+            }
+            (0.5 * a).abs()
+        };
+        2.0 * (x1 * area(&rings[rings.len() - 1]) - x0 * area(&rings[0]))
+    };
+    let flip = vol + cap_vol < 0.0;
+    for (label, mut t) in tris.into_iter().enumerate() {
+        if t.is_empty() {
+            continue;
+        }
+        if flip {
+            for tri in &mut t {
+                tri.swap(1, 2);
+            }
+        }
+        s.add(label, TriMesh::new(verts.clone(), t));
+    }
+    for c in end_caps {
+        s.add(BODY, c);
+    }
+}
+
+/// Seats, dashboard and (sometimes) a steering wheel inside the cabin.
+fn add_interior(s: &mut Shape, b: &Body, rng: &mut Rng) {
+    let f = b.floor + 0.012;
+    let wz = b.w_glass * 0.8;
+    // Dashboard under the windshield base.
+    let dash_x = b.ws_base - rng.uniform(0.04, 0.07);
+    let belt = b.belt(dash_x);
+    s.add(
+        BODY,
+        RoundedBox::from_corners(
+            [dash_x - 0.05, belt - 0.06, -wz],
+            [dash_x + 0.03, belt - 0.005, wz],
+            0.01,
+        ),
+    );
+    // Front seats (two) and a rear bench when the cabin is long enough.
+    let fx = b.ws_top - rng.uniform(0.02, 0.06);
+    let mut rows = vec![(fx, true)];
+    if fx - 0.22 > b.rear_base + 0.04 && b.kind != Kind::Sports && b.kind != Kind::Pickup {
+        rows.push((fx - 0.22, false));
+    }
+    for (x, split) in rows {
+        let top = (b.top(x - 0.06) - 0.03).max(b.belt(x) + 0.01);
+        let cushion = f + (b.belt(x) - f) * 0.45;
+        let zs: Vec<(f32, f32)> = if split {
+            vec![(-wz, -wz * 0.12), (wz * 0.12, wz)]
+        } else {
+            vec![(-wz, wz)]
+        };
+        for (z0, z1) in zs {
+            s.add(
+                BODY,
+                RoundedBox::from_corners([x - 0.08, f, z0], [x, cushion, z1], 0.01),
+            );
+            s.add(
+                BODY,
+                RoundedBox::from_corners([x - 0.095, cushion, z0], [x - 0.07, top, z1], 0.01),
+            );
+        }
+    }
+}
+
+/// Tyre, rim disk and hub of one wheel; `sz` = side (+1 / -1).
+fn add_wheel(s: &mut Shape, c: V3, r: f32, tyre_w: f32, rim: f32, sz: f32) {
+    let xf = Transform::rotate_x(FRAC_PI_2).then_translate(c);
+    s.add(
+        WHEEL,
+        Frustum::cylinder(r, tyre_w / 2.0, true).transformed(xf),
+    );
+    let face =
+        Transform::align_y([0.0, 0.0, sz]).then_translate([c[0], c[1], c[2] + sz * tyre_w / 2.0]);
+    s.add(
+        WHEEL,
+        Frustum::new(r * rim, r * rim * 0.85, 0.004, (false, true))
+            .transformed(Transform::translate([0.0, -0.004, 0.0]).then(&face)),
+    );
+    s.add(
+        WHEEL,
+        Annulus::new(r * 0.18, r * rim * 0.85)
+            .transformed(Transform::translate([0.0, -0.007, 0.0]).then(&face)),
+    );
+    s.add(
+        WHEEL,
+        Frustum::new(r * 0.18, r * 0.12, 0.004, (false, true)).transformed(face),
+    );
 }
 
 /// Build one random car.
@@ -104,180 +612,90 @@ pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
     let kind = match rng.below(100) {
         0..=29 => Kind::Sedan,
-        30..=44 => Kind::Hatch,
-        45..=58 => Kind::Suv,
-        59..=70 => Kind::Sports,
-        71..=78 => Kind::Pickup,
-        79..=85 => Kind::Van,
-        86..=92 => Kind::Wagon,
+        30..=42 => Kind::Hatch,
+        43..=56 => Kind::Suv,
+        57..=68 => Kind::Sports,
+        69..=76 => Kind::Pickup,
+        77..=83 => Kind::Van,
+        84..=91 => Kind::Wagon,
         _ => Kind::Coupe,
     };
-    // Length 1 along x from -0.5 (rear) to 0.5 (front).
-    let (clear, belt, roof_h, width) = match kind {
-        Kind::Sports => (
-            0.035,
-            rng.uniform(0.14, 0.17),
-            rng.uniform(0.25, 0.28),
-            0.42,
-        ),
-        Kind::Suv => (0.07, rng.uniform(0.22, 0.25), rng.uniform(0.33, 0.37), 0.43),
-        Kind::Van => (0.05, rng.uniform(0.2, 0.23), rng.uniform(0.36, 0.4), 0.42),
-        Kind::Pickup => (0.07, rng.uniform(0.21, 0.25), rng.uniform(0.35, 0.38), 0.4),
-        _ => (0.045, rng.uniform(0.17, 0.2), rng.uniform(0.29, 0.33), 0.4),
-    };
-    let width = width * rng.uniform(0.92, 1.05);
-    let wheel_r = rng.uniform(0.058, 0.092) * if kind == Kind::Suv { 1.15 } else { 1.0 };
-    let wheel_y = wheel_r;
-    let wx_front = 0.5 - rng.uniform(0.15, 0.2);
-    let wx_rear = -0.5 + rng.uniform(0.15, 0.2);
-    // Where the windshield starts / the cabin ends (x).
-    let (ws_base, ws_top, rear_top, rear_base) = match kind {
-        Kind::Sedan => (0.14, -0.02, -0.28, -0.34),
-        Kind::Hatch => (0.16, 0.0, -0.38, -0.49),
-        Kind::Suv => (0.2, 0.08, -0.47, -0.5),
-        Kind::Sports => (0.1, -0.1, -0.25, -0.4),
-        Kind::Pickup => (0.22, 0.12, -0.05, -0.05),
-        Kind::Van => (0.38, 0.25, -0.48, -0.5),
-        Kind::Wagon => (0.14, -0.02, -0.44, -0.48),
-        Kind::Coupe => (0.12, -0.06, -0.12, -0.45),
-    };
-    let j = |rng: &mut Rng| rng.uniform(-0.03, 0.03);
-    let (ws_base, ws_top) = (ws_base + j(rng), ws_top + j(rng));
-    let (rear_top, rear_base): (f32, f32) = (rear_top + j(rng) * 0.5, rear_base);
-
-    // Lower body profile, counter-clockwise starting at the rear bottom.
-    let mut lower: Vec<Edge> = Vec::new();
-    let bottom = clear;
-    let nose_y = belt * rng.uniform(0.75, 0.9);
-    lower.push(([-0.5, bottom + 0.02], BODY));
-    // Bottom edge with two arches (going +x along the bottom).
-    for &wx in &[wx_rear, wx_front] {
-        let ar = wheel_r * 1.12;
-        lower.push(([wx - ar, bottom], BODY));
-        for k in 0..=8 {
-            let a = PI - PI * k as f32 / 8.0;
-            lower.push(([wx + ar * a.cos(), wheel_y + ar * a.sin() * 0.95], BODY));
-        }
-        lower.push(([wx + ar, bottom], BODY));
+    let b = params(kind, rng);
+    add_body(&mut s, &b);
+    if rng.chance(0.65) {
+        add_interior(&mut s, &b, rng);
     }
-    lower.push(([0.5, bottom + 0.02], BODY));
-    // Front bumper up to the hood's leading edge (a rounded nose).
-    for p in bezier(
-        [
-            [0.5, bottom + 0.02, 0.0],
-            [0.505, nose_y * 0.7, 0.0],
-            [0.5, nose_y, 0.0],
-            [0.47, nose_y + 0.01, 0.0],
-        ],
-        5,
-    )
-    .into_iter()
-    .skip(1)
-    {
-        lower.push(([p[0], p[1]], BODY));
-    }
-    // Hood from the nose back to the windshield base: labelled hood.
-    let hood_start = lower.len() - 1;
-    let hood_pts = 4;
-    for k in 1..=hood_pts {
-        let t = k as f32 / hood_pts as f32;
-        let x = 0.47 + (ws_base - 0.47) * t;
-        let y = nose_y + 0.01 + (belt - nose_y - 0.01) * (1.0 - (1.0 - t).powi(2));
-        lower.push(([x, y], BODY));
-    }
-    for e in lower.iter_mut().skip(hood_start).take(hood_pts) {
-        e.1 = HOOD;
-    }
-    // Belt line under the cabin (shoulders), then the rear deck / bed.
-    let tail_y = belt * rng.uniform(0.9, 1.0);
-    lower.push(([rear_base.min(ws_base - 0.1), belt], BODY));
-    lower.push(([-0.48, tail_y], BODY));
-    lower.push(([-0.5, tail_y - 0.03], BODY));
-    // Strip from the windshield base to the rear of the cabin is under the
-    // cabin except for the shoulders; keep it body (the cabin is narrower).
-    labelled_prism(&mut s, &lower, width / 2.0);
-
-    // Cabin (greenhouse), narrower than the body.
-    let cabin_half = width / 2.0 * rng.uniform(0.8, 0.92);
-    let roof_front = ws_top;
-    let roof_back = rear_top;
-    let cabin: Vec<Edge> = vec![
-        ([rear_base, belt], BODY),
-        ([ws_base, belt], BODY),      // windshield
-        ([roof_front, roof_h], ROOF), // roof
-        ([roof_back, roof_h], BODY),  // rear window / hatch
-    ];
-    // Round the roof edges with a couple of extra vertices on the roof line.
-    let mut rounded: Vec<Edge> = Vec::new();
-    for (i, e) in cabin.iter().enumerate() {
-        if i == 2 {
-            let (a, b) = (cabin[2].0, cabin[3].0);
-            let dip = 0.008;
-            rounded.push((a, ROOF));
-            rounded.push(([a[0] + (b[0] - a[0]) * 0.15, a[1] + dip], ROOF));
-            rounded.push(([a[0] + (b[0] - a[0]) * 0.85, a[1] + dip], ROOF));
-        } else {
-            rounded.push(*e);
-        }
-    }
-    labelled_prism(&mut s, &rounded, cabin_half);
-
     if kind == Kind::Pickup {
-        // Open bed: walls and floor on the rear deck.
-        let wall = 0.012;
-        let top = belt + rng.uniform(0.04, 0.07);
+        // Tailgate top edge and a bed floor liner are part of the loft; add
+        // the cab's rear window frame as a thin body slab sometimes.
+        if rng.chance(0.5) {
+            let x = b.rear_base - 0.004;
+            s.add(
+                BODY,
+                RoundedBox::from_corners(
+                    [x - 0.006, b.bed, -b.w * 0.85],
+                    [x, b.belt_r + 0.02, b.w * 0.85],
+                    0.003,
+                ),
+            );
+        }
+    }
+    if rng.chance(0.6) {
+        // Side mirrors at the windshield base.
+        let x = b.ws_base - 0.03;
+        let y = b.belt(x) + 0.02;
         for sz in [-1.0f32, 1.0] {
             s.add(
                 BODY,
                 RoundedBox::from_corners(
-                    [-0.5, belt, sz * (width / 2.0 - wall)],
-                    [rear_base - 0.01, top, sz * width / 2.0],
-                    0.004,
+                    [x - 0.025, y, sz * b.w * 0.95],
+                    [x, y + 0.025, sz * (b.w + 0.025)],
+                    0.006,
                 ),
             );
         }
-        s.add(
-            BODY,
-            RoundedBox::from_corners(
-                [-0.5, belt, -width / 2.0],
-                [-0.5 + wall, top, width / 2.0],
-                0.004,
-            ),
-        );
     }
-
-    // Wheels: tyre (capped cylinder across z) with a rim disk and hub.
-    let tyre_w = rng.uniform(0.035, 0.055);
-    let rim = rng.uniform(0.55, 0.75);
-    for &wx in &[wx_rear, wx_front] {
+    // Wheels flush with the body sides, in the wells.
+    let tyre_w = (b.w - b.w_in) - 0.008;
+    let rim = rng.uniform(0.6, 0.78);
+    for &wx in &b.wheel_x {
+        let w = b.half_width(wx);
         for sz in [-1.0f32, 1.0] {
-            let z = sz * (width / 2.0 - tyre_w / 2.0 + 0.006);
-            let xf = Transform::rotate_x(FRAC_PI_2).then_translate([wx, wheel_y, z]);
-            s.add(
-                WHEEL,
-                Frustum::cylinder(wheel_r, tyre_w / 2.0, true).transformed(xf),
-            );
-            let side = [0.0, 0.0, sz];
-            let face = Transform::align_y(side).then_translate([
-                wx,
-                wheel_y,
-                z + sz * (tyre_w / 2.0 + 0.002),
-            ]);
-            s.add(
-                WHEEL,
-                Annulus::new(wheel_r * rim * 0.25, wheel_r * rim).transformed(face),
-            );
-            s.add(
-                WHEEL,
-                Frustum::new(
-                    wheel_r * rim * 0.25,
-                    wheel_r * rim * 0.15,
-                    0.006,
-                    (false, true),
-                )
-                .transformed(Transform::translate([0.0, 0.006, 0.0]).then(&face)),
-            );
+            let z = sz * (w - tyre_w / 2.0 - 0.003);
+            add_wheel(&mut s, [wx, b.wheel_r, z], b.wheel_r, tyre_w, rim, sz);
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_builds_a_closed_labelled_body() {
+        for seed in 0..64 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let a = s.part_areas(4);
+            assert!(a.iter().all(|&x| x > 0.0), "seed {seed}: {a:?}");
+            assert!(a[BODY] > a[ROOF] && a[BODY] > a[HOOD], "seed {seed}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn stations_are_sorted_and_rings_have_equal_length() {
+        for seed in 0..32 {
+            let mut rng = Rng::new(seed);
+            for kind in [Kind::Sedan, Kind::Pickup, Kind::Van, Kind::Sports] {
+                let b = params(kind, &mut rng);
+                let st = stations(&b);
+                assert!(st.windows(2).all(|w| w[0].x <= w[1].x));
+                let m = b.ring(st[0]).len();
+                assert_eq!(m, 2 * RING_HALF);
+                assert_eq!(b.half_ring(st[0]).len(), RING_HALF + 1);
+                assert!(st.iter().all(|&p| b.ring(p).len() == m));
+            }
+        }
+    }
 }

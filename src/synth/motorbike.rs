@@ -1,19 +1,28 @@
 //! Motorbike generator.
 //!
-//! Front `+x`: two wheels in the x-y plane, the gas tank on top between
-//! them, the seat toward `-x`, handlebars at the front top, the headlight at
-//! the front (absent in some dirt bikes), and the body: frame, fork,
-//! swingarm, engine block, fenders, exhaust, fairings. Variants: sport
-//! bikes (full fairing with an integrated light, clip-on bars, raised tail),
-//! cruisers (long and low, wide high bars, teardrop tank, big round light),
-//! dirt bikes (tall, big thin wheels, high fenders, small tank, long flat
-//! seat) and scooters (small wheels, step-through floor, front shield, no
-//! gas tank).
+//! Front `+x`: two wheels in the x-y plane at the two ends of the bike, the
+//! gas tank on top between them (its top about the height of the steering
+//! head), the seat behind it and lower, handlebars at the front top (the
+//! highest point, narrow: the whole bike is about a quarter as wide as
+//! long), a small headlight in front of the bars (absent in some dirt
+//! bikes), and a dense body as in real CAD models: frame, fork, swingarm, a
+//! large engine block filling the space between the wheels, side covers, a
+//! tail section under the seat, fenders, exhaust, foot pegs, mirrors,
+//! fairings. As annotated in ShapeNetPart, only the sitting surface of the
+//! seat is `seat` (its base is body) and only the bar and grips are
+//! `handle`. Variants: sport bikes (full fairing with the light in its
+//! nose, clip-on bars, raised tail), cruisers (long and low, teardrop tank,
+//! pulled-back bars, big round light, V-twin), dirt bikes (tall, big wheels
+//! with wire spokes, high fenders, small tank, long flat seat), scooters
+//! (small wheels, step-through floor, front shield, no gas tank) and
+//! tourers (big fairing and windscreen, panniers, top case).
 
 use super::math::{add, lerp, Transform, V3};
+use super::primitives::TriMesh;
 use super::primitives::{
-    bezier, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd,
+    bezier, Annulus, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd,
 };
+use super::primitives_extra::rounded_rect;
 use super::shape::Shape;
 use crate::rng::Rng;
 use std::f32::consts::{FRAC_PI_2, TAU};
@@ -31,17 +40,18 @@ enum Kind {
     Cruiser,
     Dirt,
     Scooter,
+    Touring,
 }
 
-/// A wheel centred at `c` of outer radius `r`, tyre section `t`, half width `hw`.
-fn wheel(s: &mut Shape, c: V3, r: f32, t: f32, hw: f32, spokes: bool, rng: &mut Rng) {
+/// A wheel centred at `c` of outer radius `r`, tyre section `t`, half width
+/// `hw`: tyre, rim band, hub, and wire spokes or a few cast spokes.
+fn wheel(s: &mut Shape, c: V3, r: f32, t: f32, hw: f32, wire: bool, rng: &mut Rng) {
     let ring = Transform::rotate_x(FRAC_PI_2);
     s.add(
         WHEEL,
         Torus::new(r - t, t, TAU).transformed(ring.then_translate(c)),
     );
     let rim_r = r - 1.8 * t;
-    // Rim band and hub.
     s.add(
         WHEEL,
         Frustum::between(
@@ -57,42 +67,35 @@ fn wheel(s: &mut Shape, c: V3, r: f32, t: f32, hw: f32, spokes: bool, rng: &mut 
         Frustum::between(
             add(c, [0.0, 0.0, -hw]),
             add(c, [0.0, 0.0, hw]),
-            r * 0.12,
-            r * 0.12,
+            r * 0.1,
+            r * 0.1,
             (true, true),
         ),
     );
-    if spokes {
-        let n = if rng.chance(0.5) { 5 } else { 8 };
-        let ph = rng.uniform(0.0, TAU);
-        for k in 0..n {
-            let a = ph + TAU * k as f32 / n as f32;
-            let d = [a.cos(), a.sin(), 0.0];
-            s.add(
-                WHEEL,
-                Frustum::rod(
-                    add(c, [d[0] * r * 0.1, d[1] * r * 0.1, 0.0]),
-                    add(c, [d[0] * rim_r, d[1] * rim_r, 0.0]),
-                    t * 0.25,
-                ),
-            );
-        }
+    let (n, rad) = if wire {
+        (12 + 2 * rng.below(3), t * 0.1)
     } else {
-        // Solid disc wheel.
-        for sz in [-1.0f32, 1.0] {
-            s.add(
-                WHEEL,
-                super::primitives::Annulus::new(r * 0.12, rim_r).transformed(
-                    Transform::rotate_x(sz * FRAC_PI_2)
-                        .then_translate(add(c, [0.0, 0.0, sz * hw * 0.5])),
-                ),
-            );
-        }
+        (3 + rng.below(4), t * 0.3)
+    };
+    let ph = rng.uniform(0.0, TAU);
+    for k in 0..n {
+        let a = ph + TAU * k as f32 / n as f32;
+        let d = [a.cos(), a.sin(), 0.0];
+        let zo = if wire && k % 2 == 1 { hw * 0.6 } else { 0.0 };
+        s.add(
+            WHEEL,
+            Frustum::rod(
+                add(c, [d[0] * r * 0.1, d[1] * r * 0.1, zo]),
+                add(c, [d[0] * rim_r, d[1] * rim_r, 0.0]),
+                rad,
+            ),
+        );
     }
 }
 
-/// A mudguard: a torus arc of radius `r` over the wheel at `c`, from angle
-/// `a0` to `a1` (0 = +x, counter-clockwise seen from +z), flattened in z.
+/// A mudguard: a tube arc of radius `r` over the wheel at `c`, from angle
+/// `a0` to `a1` (0 = +x, counter-clockwise seen from +z), flattened in y
+/// and wide in z.
 fn fender(s: &mut Shape, c: V3, r: f32, a0: f32, a1: f32, hw: f32) {
     let path: Vec<V3> = (0..=16)
         .map(|i| {
@@ -102,86 +105,101 @@ fn fender(s: &mut Shape, c: V3, r: f32, a0: f32, a1: f32, hw: f32) {
         .collect();
     s.add(
         BODY,
-        Tube::new(&path, hw * 0.5, TubeEnd::Flat)
-            .transformed(Transform::scale([1.0, 1.0, 1.8]).then_translate([0.0, 0.0, c[2]])),
+        Tube::new(&path, hw * 0.6, TubeEnd::Flat)
+            .transformed(Transform::scale([1.0, 1.0, 1.9]).then_translate([0.0, 0.0, c[2]])),
     );
 }
 
 /// Build one random motorbike (metres).
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
-    let kind = match rng.below(10) {
-        0..=2 => Kind::Sport,
-        3..=5 => Kind::Cruiser,
-        6..=7 => Kind::Dirt,
-        _ => Kind::Scooter,
+    let kind = match rng.below(20) {
+        0..=5 => Kind::Sport,
+        6..=10 => Kind::Cruiser,
+        11..=13 => Kind::Dirt,
+        14..=16 => Kind::Scooter,
+        _ => Kind::Touring,
     };
     let (wheelbase, r_front, r_rear) = match kind {
-        Kind::Sport => (rng.uniform(1.35, 1.45), 0.3, 0.31),
+        Kind::Sport => (rng.uniform(1.42, 1.58), 0.3, 0.31),
+        Kind::Touring => (rng.uniform(1.55, 1.7), 0.31, 0.32),
         Kind::Cruiser => {
-            let rf = rng.uniform(0.3, 0.36);
+            let rf = rng.uniform(0.3, 0.35);
             // Choppers: stretched frames, far longer than high.
-            let wb = if rng.chance(0.4) {
-                rng.uniform(1.85, 2.3)
+            let wb = if rng.chance(0.35) {
+                rng.uniform(1.85, 2.2)
             } else {
-                rng.uniform(1.55, 1.75)
+                rng.uniform(1.6, 1.78)
             };
-            (wb, rf, rng.uniform(0.3, 0.34))
+            (wb, rf, rng.uniform(0.3, 0.33))
         }
-        Kind::Dirt => (rng.uniform(1.4, 1.5), 0.37, 0.35),
+        Kind::Dirt => (rng.uniform(1.45, 1.55), 0.36, 0.34),
         Kind::Scooter => {
             let r = rng.uniform(0.18, 0.24);
-            (rng.uniform(1.2, 1.35), r, r)
+            (rng.uniform(1.25, 1.4), r, r)
         }
     };
     let tyre = match kind {
         Kind::Dirt => 0.045,
-        Kind::Scooter => 0.05,
+        Kind::Scooter => 0.055,
         Kind::Cruiser => rng.uniform(0.05, 0.07),
-        Kind::Sport => 0.055,
+        Kind::Sport | Kind::Touring => rng.uniform(0.055, 0.065),
     };
     let wf = [wheelbase / 2.0, r_front, 0.0];
     let wr = [-wheelbase / 2.0, r_rear, 0.0];
-    let spokes = kind != Kind::Scooter && rng.chance(0.8);
-    wheel(&mut s, wf, r_front, tyre, tyre * 0.9, spokes, rng);
-    wheel(&mut s, wr, r_rear, tyre * 1.15, tyre * 1.05, spokes, rng);
+    let wire = match kind {
+        Kind::Dirt => true,
+        Kind::Cruiser => rng.chance(0.6),
+        Kind::Scooter => false,
+        _ => rng.chance(0.15),
+    };
+    wheel(&mut s, wf, r_front, tyre, tyre * 0.9, wire, rng);
+    wheel(&mut s, wr, r_rear, tyre * 1.15, tyre * 1.05, wire, rng);
 
     // Steering head: up and back from the front axle along the rake.
     let rake = match kind {
-        Kind::Cruiser => rng.uniform(0.5, 0.65) + (wheelbase - 1.7).max(0.0) * 0.6,
+        Kind::Cruiser => rng.uniform(0.5, 0.62) + (wheelbase - 1.75).max(0.0) * 0.6,
         Kind::Scooter => rng.uniform(0.2, 0.35),
         _ => rng.uniform(0.4, 0.5),
     };
     let fork_len = match kind {
-        Kind::Dirt => 0.75,
+        Kind::Dirt => 0.72,
         Kind::Scooter => 0.6,
-        Kind::Cruiser => 0.72 + (wheelbase - 1.7).max(0.0) * 0.25,
-        Kind::Sport => 0.62,
-    } * rng.uniform(0.95, 1.05);
+        Kind::Cruiser => 0.7 + (wheelbase - 1.75).max(0.0) * 0.25,
+        Kind::Sport => 0.6,
+        Kind::Touring => 0.64,
+    } * rng.uniform(0.9, 1.0);
     let head = [
         wf[0] - fork_len * rake.sin(),
         wf[1] + fork_len * rake.cos(),
         0.0,
     ];
+    let fork_r = if kind == Kind::Dirt { 0.026 } else { 0.03 };
     for sz in [-1.0f32, 1.0] {
-        let z = sz * (tyre + 0.02);
+        let z = sz * (tyre + 0.025);
         s.add(
             BODY,
-            Frustum::rod([wf[0], wf[1], z], [head[0], head[1], z * 0.8], 0.02),
+            Frustum::rod([wf[0], wf[1], z], [head[0], head[1], z * 0.85], fork_r),
         );
     }
     let head_top = add(head, [-0.03, 0.06, 0.0]);
     s.add(
         BODY,
-        Frustum::rod(add(head, [0.02, -0.05, 0.0]), head_top, 0.035),
+        Frustum::rod(add(head, [0.02, -0.05, 0.0]), head_top, 0.04),
+    );
+    // Fork crowns (triple clamps).
+    s.add(
+        BODY,
+        RoundedBox::new([0.05, 0.015, tyre + 0.05], 0.01).at(add(head, [0.0, 0.03, 0.0])),
     );
 
-    // Handlebars.
+    // Handlebars: narrow (the grips end about a quarter bike length apart).
     let (bar_rise, bar_half, bar_back) = match kind {
-        Kind::Cruiser => (rng.uniform(0.12, 0.3), rng.uniform(0.36, 0.45), 0.2),
-        Kind::Sport => (-0.02, 0.32, 0.08),
-        Kind::Dirt => (0.1, rng.uniform(0.38, 0.42), 0.06),
-        Kind::Scooter => (0.1, 0.32, 0.08),
+        Kind::Cruiser => (rng.uniform(0.06, 0.2), rng.uniform(0.2, 0.26), 0.16),
+        Kind::Sport => (-0.03, rng.uniform(0.15, 0.19), 0.08),
+        Kind::Dirt => (0.1, rng.uniform(0.25, 0.29), 0.06),
+        Kind::Scooter => (0.06, rng.uniform(0.19, 0.23), 0.06),
+        Kind::Touring => (0.08, rng.uniform(0.21, 0.25), 0.12),
     };
     let bar_c = add(head_top, [0.0, 0.02, 0.0]);
     let grip_y = bar_c[1] + bar_rise;
@@ -194,222 +212,399 @@ pub fn build(rng: &mut Rng) -> Shape {
         [bar_c[0] - bar_back * 0.5, grip_y, bar_half * 0.75],
         [bar_c[0] - bar_back, grip_y, bar_half],
     ];
-    s.add(HANDLE, Tube::new(&bar_path, 0.012, TubeEnd::Flat));
+    s.add(HANDLE, Tube::new(&bar_path, 0.011, TubeEnd::Flat));
     for sz in [-1.0f32, 1.0] {
-        // Grips.
         let a = [bar_c[0] - bar_back, grip_y, sz * bar_half];
-        s.add(HANDLE, Frustum::rod(a, add(a, [0.0, 0.0, sz * 0.1]), 0.017));
-    }
-
-    // Frame spine and swingarm.
-    let pivot = [-wheelbase * 0.12, r_rear + 0.12, 0.0];
-    let tank_top_y = head[1] + 0.02;
-    if kind != Kind::Scooter {
-        s.add(BODY, RoundedBox::bar(head, pivot, 0.03, 0.01));
-    }
-    for sz in [-1.0f32, 1.0] {
-        let z = sz * (tyre * 1.2 + 0.02);
         s.add(
-            BODY,
-            RoundedBox::bar([pivot[0], pivot[1], z], [wr[0], wr[1], z], 0.02, 0.008),
+            HANDLE,
+            Frustum::rod(a, add(a, [0.0, 0.0, sz * 0.07]), 0.016),
         );
     }
-
-    match kind {
-        Kind::Scooter => scooter_body(&mut s, wf, wr, head, pivot, r_rear, rng),
-        _ => {
-            // Engine block between the wheels, low.
-            let ex = rng.uniform(-0.08, 0.08);
-            let eh = rng.uniform(0.25, 0.35);
-            let ey = r_front * 0.55 + eh / 2.0;
+    if kind != Kind::Dirt && rng.chance(0.4) {
+        // Mirrors on stalks (body).
+        for sz in [-1.0f32, 1.0] {
+            let a = [bar_c[0] - bar_back * 0.6, grip_y, sz * bar_half * 0.7];
+            let b = add(a, [0.02, 0.07, sz * 0.05]);
+            s.add(BODY, Frustum::rod(a, b, 0.007));
             s.add(
                 BODY,
-                RoundedBox::new([0.2, eh / 2.0, 0.14], 0.04).at([ex, ey, 0.0]),
+                RoundedBox::new([0.015, 0.035, 0.05], 0.01).at(add(b, [0.0, 0.02, sz * 0.02])),
             );
-            if kind == Kind::Cruiser {
-                // V-twin cylinders.
-                for (dx, tilt) in [(0.08f32, -0.5f32), (-0.08, 0.5)] {
-                    s.add(
-                        BODY,
-                        Frustum::new(0.06, 0.055, 0.09, (true, true)).transformed(
-                            Transform::rotate_z(tilt).then_translate([
-                                ex + dx,
-                                ey + eh / 2.0 + 0.05,
-                                0.0,
-                            ]),
-                        ),
-                    );
-                }
-            }
-            // Exhaust: from the engine front, down and back along the right side.
-            let z = 0.16;
-            let mut path = bezier(
-                [
-                    [ex + 0.15, ey, 0.1],
-                    [ex + 0.2, ey - 0.15, z],
-                    [ex, r_rear * 0.6, z],
-                    [ex - 0.2, r_rear * 0.65, z],
-                ],
-                10,
-            );
-            let tail_y = if kind == Kind::Dirt {
-                pivot[1] + 0.1
-            } else {
-                r_rear * 0.7
-            };
-            path.push([wr[0] + 0.05, tail_y, z]);
-            s.add(BODY, Tube::new(&path, 0.025, TubeEnd::Flat));
-            let m0 = [
-                wr[0] + 0.25,
-                lerp(path[path.len() - 2], path[path.len() - 1], 0.5)[1],
-                z,
-            ];
-            s.add(
-                BODY,
-                Frustum::rod(m0, [wr[0] - 0.02, tail_y + 0.02, z], 0.045),
-            );
-
-            // Gas tank on top between head and seat.
-            let (tl, th, tw) = match kind {
-                Kind::Dirt => (0.3, 0.12, 0.2),
-                Kind::Cruiser => (rng.uniform(0.4, 0.5), 0.16, 0.26),
-                _ => (rng.uniform(0.4, 0.48), 0.17, 0.3),
-            };
-            let tank_c = [head[0] - 0.05 - tl / 2.0, tank_top_y - th / 2.0, 0.0];
-            if kind == Kind::Cruiser || rng.chance(0.5) {
-                s.add(
-                    GAS_TANK,
-                    SphereZone::ellipsoid([tl / 2.0, th / 2.0, tw / 2.0], tank_c),
-                );
-            } else {
-                s.add(
-                    GAS_TANK,
-                    RoundedBox::new([tl / 2.0, th / 2.0, tw / 2.0], th * 0.4).at(tank_c),
-                );
-            }
-
-            // Seat behind the tank, then the tail.
-            let seat_front = tank_c[0] - tl / 2.0 + 0.02;
-            let (sl, sy, sw) = match kind {
-                Kind::Cruiser => (rng.uniform(0.3, 0.4), tank_c[1] - th * 0.5, 0.3),
-                Kind::Dirt => (0.6, tank_top_y - 0.02, 0.18),
-                _ => (rng.uniform(0.3, 0.4), tank_c[1], 0.25),
-            };
-            s.add(
-                SEAT,
-                RoundedBox::new([sl / 2.0, 0.04, sw / 2.0], 0.03).at([
-                    seat_front - sl / 2.0,
-                    sy,
-                    0.0,
-                ]),
-            );
-            // Side covers / subframe filling the space from the swingarm
-            // pivot up to the seat (body).
-            let cover_top = sy - 0.04;
-            if cover_top > pivot[1] + 0.05 {
-                s.add(
-                    BODY,
-                    RoundedBox::from_corners(
-                        [
-                            seat_front - sl * 0.55,
-                            (cover_top - 0.16).max(pivot[1]),
-                            -0.08,
-                        ],
-                        [seat_front + 0.02, cover_top, 0.08],
-                        0.03,
-                    ),
-                );
-            }
-            for sz in [-1.0f32, 1.0] {
-                s.add(
-                    BODY,
-                    Frustum::rod(
-                        [pivot[0], pivot[1], sz * 0.08],
-                        [seat_front - sl, cover_top, sz * 0.08],
-                        0.015,
-                    ),
-                );
-            }
-            if kind == Kind::Sport {
-                // Raised tail section and a full fairing around the head.
-                let tail0 = seat_front - sl;
-                s.add(
-                    BODY,
-                    RoundedBox::bar(
-                        [tail0 + 0.05, sy - 0.03, 0.0],
-                        [tail0 - 0.3, sy + 0.1, 0.0],
-                        0.09,
-                        0.04,
-                    ),
-                );
-                s.add(
-                    BODY,
-                    SphereZone::ellipsoid([0.35, 0.2, 0.2], [head[0] + 0.02, head[1] - 0.05, 0.0]),
-                );
-                s.add(
-                    BODY,
-                    RoundedBox::new([0.3, 0.15, 0.16], 0.06).at([head[0] - 0.15, ey + 0.05, 0.0]),
-                );
-            } else {
-                // Rear fender over the back wheel.
-                let (a0, a1) = if kind == Kind::Dirt {
-                    (0.9, 2.3)
-                } else {
-                    (0.4, 2.6)
-                };
-                fender(&mut s, wr, r_rear + 0.03, a0, a1, tyre);
-            }
-            if kind == Kind::Dirt {
-                // High front fender under the handlebars, side number plates.
-                let y = head[1] - 0.15;
-                s.add(
-                    BODY,
-                    RoundedBox::bar(
-                        [head[0] - 0.05, y, 0.0],
-                        [head[0] + 0.35, y - 0.06, 0.0],
-                        0.06,
-                        0.03,
-                    ),
-                );
-            } else {
-                fender(&mut s, wf, r_front + 0.03, 0.3, 2.2, tyre);
-            }
         }
     }
 
-    // Headlight at the front of the steering head (sometimes absent).
+    // Frame spine and swingarm.
+    let pivot = [-wheelbase * 0.12, r_rear + 0.1, 0.0];
+    if kind != Kind::Scooter {
+        s.add(BODY, RoundedBox::bar(head, pivot, 0.035, 0.01));
+    }
+    for sz in [-1.0f32, 1.0] {
+        let z = sz * (tyre * 1.2 + 0.025);
+        s.add(
+            BODY,
+            RoundedBox::bar([pivot[0], pivot[1], z], [wr[0], wr[1], z], 0.025, 0.008),
+        );
+    }
+
+    if kind == Kind::Scooter {
+        scooter_body(&mut s, wf, wr, head, pivot, r_rear, rng);
+    } else {
+        bike_body(
+            &mut s, kind, wf, wr, head, pivot, r_front, r_rear, tyre, rng,
+        );
+    }
+
+    // Headlight: small, just in front of and below the bars (in the nose of
+    // a fairing); sometimes absent on dirt bikes.
     let light = match kind {
         Kind::Dirt => rng.chance(0.5),
-        _ => rng.chance(0.9),
+        _ => rng.chance(0.92),
     };
     if light {
         let lr = match kind {
-            Kind::Cruiser => rng.uniform(0.08, 0.11),
-            Kind::Sport => 0.06,
-            _ => rng.uniform(0.05, 0.08),
+            Kind::Cruiser => rng.uniform(0.055, 0.075),
+            Kind::Sport => rng.uniform(0.035, 0.045),
+            Kind::Touring => rng.uniform(0.045, 0.055),
+            _ => rng.uniform(0.04, 0.05),
         };
         let lc = match kind {
-            Kind::Sport => [head[0] + 0.36, head[1] - 0.05, 0.0],
-            Kind::Scooter => [head[0] + 0.1, head[1] - 0.05, 0.0],
-            _ => [head[0] + 0.12, head[1] - 0.06, 0.0],
+            Kind::Sport => [head[0] + 0.24, head[1] - 0.03, 0.0],
+            Kind::Touring => [head[0] + 0.24, head[1] - 0.01, 0.0],
+            Kind::Scooter => [head[0] + 0.1, head[1] - 0.02, 0.0],
+            _ => [head[0] + 0.1, head[1] + 0.04, 0.0],
         };
         s.add(
             LIGHT,
             Frustum::between(
-                add(lc, [-lr * 0.8, 0.0, 0.0]),
+                add(lc, [-lr * 0.5, 0.0, 0.0]),
                 lc,
-                lr * 0.6,
+                lr * 0.7,
                 lr,
-                (true, false),
+                (false, false),
             ),
         );
         s.add(
             LIGHT,
-            SphereZone::new(lr, 0.0, lr * 0.45)
+            SphereZone::new(lr, lr * 0.6, lr)
+                .transformed(Transform::translate([0.0, -lr * 0.6, 0.0]))
                 .transformed(Transform::rotate_z(-FRAC_PI_2).then_translate(lc)),
         );
     }
     s
+}
+
+/// Everything between the wheels of a non-scooter: engine, tank, seat,
+/// side covers, tail, fenders, exhaust, fairings, luggage.
+#[allow(clippy::too_many_arguments)]
+fn bike_body(
+    s: &mut Shape,
+    kind: Kind,
+    wf: V3,
+    wr: V3,
+    head: V3,
+    pivot: V3,
+    r_front: f32,
+    r_rear: f32,
+    tyre: f32,
+    rng: &mut Rng,
+) {
+    // Gas tank on top between the head and the seat, its top about the
+    // head's height.
+    let (tl, th, tw) = match kind {
+        Kind::Dirt => (0.32, 0.14, 0.22),
+        Kind::Cruiser => (rng.uniform(0.42, 0.52), 0.19, 0.28),
+        Kind::Touring => (0.48, rng.uniform(0.22, 0.26), rng.uniform(0.34, 0.38)),
+        _ => (
+            rng.uniform(0.42, 0.5),
+            rng.uniform(0.2, 0.24),
+            rng.uniform(0.3, 0.34),
+        ),
+    };
+    let tank_top = head[1] + if kind == Kind::Dirt { -0.03 } else { 0.04 };
+    let tank_c = [head[0] - 0.04 - tl / 2.0, tank_top - th / 2.0, 0.0];
+    if kind == Kind::Cruiser || rng.chance(0.5) {
+        s.add(
+            GAS_TANK,
+            SphereZone::ellipsoid([tl / 2.0, th / 2.0, tw / 2.0], tank_c),
+        );
+    } else {
+        s.add(
+            GAS_TANK,
+            RoundedBox::new([tl / 2.0, th / 2.0, tw / 2.0], th * 0.45).at(tank_c),
+        );
+    }
+
+    // Engine block filling the space between the wheels under the tank:
+    // crankcase below, cylinder block above.
+    let x0 = wr[0] + r_rear * 0.9;
+    let x1 = wf[0] - r_front * 0.95;
+    let ebot = r_front * rng.uniform(0.35, 0.5);
+    let etop = tank_c[1] - th * 0.35;
+    let el = (x1 - x0) * rng.uniform(0.55, 0.72);
+    let ex = 0.5 * (x0 + x1) + rng.uniform(-0.04, 0.06);
+    let ez = if kind == Kind::Dirt {
+        0.1
+    } else {
+        rng.uniform(0.13, 0.16)
+    };
+    let ymid = ebot + (etop - ebot) * 0.5;
+    s.add(
+        BODY,
+        RoundedBox::from_corners([ex - el / 2.0, ebot, -ez], [ex + el / 2.0, ymid, ez], 0.04),
+    );
+    if kind == Kind::Cruiser {
+        // V-twin cylinders with a round air cleaner.
+        for (dx, tilt) in [(el * 0.2, -0.5f32), (-el * 0.2, 0.5)] {
+            let h = (etop - ymid) * 0.55;
+            s.add(
+                BODY,
+                Frustum::new(0.075, 0.065, h, (true, true)).transformed(
+                    Transform::rotate_z(tilt).then_translate([ex + dx, ymid + h, 0.0]),
+                ),
+            );
+        }
+        s.add(
+            BODY,
+            Frustum::between(
+                [ex, ymid + 0.06, 0.0],
+                [ex, ymid + 0.06, 0.17],
+                0.08,
+                0.08,
+                (false, true),
+            ),
+        );
+    } else {
+        s.add(
+            BODY,
+            RoundedBox::from_corners(
+                [ex - el * 0.3, ymid - 0.02, -ez * 0.75],
+                [ex + el * 0.45, etop, ez * 0.75],
+                0.03,
+            ),
+        );
+    }
+    if kind != Kind::Cruiser && rng.chance(0.6) {
+        // Radiator in front of the engine.
+        let rx = ex + el / 2.0 + 0.04;
+        s.add(
+            BODY,
+            RoundedBox::from_corners([rx, ymid, -0.15], [rx + 0.04, etop + 0.05, 0.15], 0.01),
+        );
+    }
+
+    // Exhaust: from the engine front, down and back along the right side.
+    let z = ez + 0.03;
+    let mut path = bezier(
+        [
+            [ex + el / 2.0, ymid, 0.05],
+            [ex + el / 2.0 + 0.05, ebot - 0.05, z],
+            [ex, ebot - 0.06, z],
+            [ex - el / 2.0, ebot, z],
+        ],
+        10,
+    );
+    let tail_y = match kind {
+        Kind::Dirt | Kind::Sport => pivot[1] + rng.uniform(0.05, 0.15),
+        _ => r_rear * 0.75,
+    };
+    path.push([wr[0] + 0.1, tail_y, z + 0.02]);
+    s.add(BODY, Tube::new(&path, 0.028, TubeEnd::Flat));
+    let m0 = lerp(path[path.len() - 2], path[path.len() - 1], 0.3);
+    let mr = rng.uniform(0.045, 0.065);
+    s.add(
+        BODY,
+        Frustum::rod(m0, [wr[0] - 0.05, tail_y + 0.02, z + 0.02], mr),
+    );
+    if kind == Kind::Touring || (kind == Kind::Cruiser && rng.chance(0.5)) {
+        // Twin pipes.
+        s.add(
+            BODY,
+            Frustum::rod(
+                [m0[0], m0[1], -m0[2]],
+                [wr[0] - 0.05, tail_y + 0.02, -(z + 0.02)],
+                mr,
+            ),
+        );
+    }
+
+    // Seat behind the tank, lower than the tank top: only the sitting
+    // surface is labelled seat, its base pan is body.
+    let seat_front = tank_c[0] - tl / 2.0 + 0.03;
+    let (sl, drop, sw) = match kind {
+        Kind::Cruiser => (rng.uniform(0.3, 0.38), rng.uniform(0.17, 0.24), 0.3),
+        Kind::Dirt => (rng.uniform(0.55, 0.65), 0.02, 0.16),
+        Kind::Touring => (rng.uniform(0.45, 0.55), rng.uniform(0.12, 0.17), 0.32),
+        _ => (rng.uniform(0.28, 0.38), rng.uniform(0.09, 0.15), 0.25),
+    };
+    let sy = tank_top - drop;
+    let seat_c = [seat_front - sl / 2.0, sy - 0.012, 0.0];
+    seat_pad(s, seat_c, sl / 2.0, sw / 2.0);
+    s.add(
+        BODY,
+        RoundedBox::from_corners(
+            [seat_front - sl, sy - 0.08, -sw * 0.46],
+            [seat_front, sy - 0.013, sw * 0.46],
+            0.015,
+        ),
+    );
+    // Side covers / subframe from the swingarm pivot up to the seat.
+    let cover_top = sy - 0.08;
+    s.add(
+        BODY,
+        RoundedBox::from_corners(
+            [seat_front - sl * 0.7, pivot[1] - 0.05, -0.11],
+            [seat_front + 0.06, cover_top.max(pivot[1] + 0.02), 0.11],
+            0.03,
+        ),
+    );
+    for sz in [-1.0f32, 1.0] {
+        s.add(
+            BODY,
+            Frustum::rod(
+                [pivot[0], pivot[1], sz * 0.09],
+                [seat_front - sl, cover_top, sz * 0.09],
+                0.016,
+            ),
+        );
+        // Foot pegs.
+        let peg = [pivot[0] + 0.08, pivot[1] - 0.08, sz * 0.12];
+        s.add(
+            BODY,
+            Frustum::rod(peg, add(peg, [0.0, 0.0, sz * 0.09]), 0.015),
+        );
+    }
+    // Tail section under the rear of the seat, over the rear wheel.
+    let tail0 = seat_front - sl;
+    match kind {
+        Kind::Sport => {
+            s.add(
+                BODY,
+                RoundedBox::bar(
+                    [tail0 + 0.1, sy - 0.06, 0.0],
+                    [tail0 - 0.25, sy + 0.04, 0.0],
+                    0.09,
+                    0.04,
+                ),
+            );
+        }
+        _ => {
+            s.add(
+                BODY,
+                RoundedBox::from_corners(
+                    [tail0 - 0.06, sy - 0.16, -0.1],
+                    [tail0 + sl * 0.5, sy - 0.05, 0.1],
+                    0.04,
+                ),
+            );
+        }
+    }
+    if kind != Kind::Sport {
+        let (a0, a1) = if kind == Kind::Dirt {
+            (0.9, 2.3)
+        } else {
+            (0.4, 2.7)
+        };
+        fender(s, wr, r_rear + 0.035, a0, a1, tyre);
+    }
+    if kind == Kind::Dirt {
+        // High front fender under the handlebars.
+        let y = head[1] - 0.15;
+        s.add(
+            BODY,
+            RoundedBox::bar(
+                [head[0] - 0.05, y, 0.0],
+                [head[0] + 0.38, y - 0.06, 0.0],
+                0.065,
+                0.03,
+            ),
+        );
+        // Side number plates under the seat.
+        for sz in [-1.0f32, 1.0] {
+            s.add(
+                BODY,
+                RoundedBox::new([0.14, 0.09, 0.006], 0.004).at([tail0 + 0.1, sy - 0.12, sz * 0.12]),
+            );
+        }
+    } else {
+        fender(s, wf, r_front + 0.035, 0.3, 2.3, tyre);
+    }
+    if kind == Kind::Sport || kind == Kind::Touring {
+        // Fairing: nose around the head, side panels down to the engine,
+        // belly pan, windscreen.
+        let wide = if kind == Kind::Touring { 1.3 } else { 1.0 };
+        s.add(
+            BODY,
+            SphereZone::ellipsoid(
+                [0.3, 0.17 * wide, 0.17 * wide],
+                [head[0] + 0.06, head[1] - 0.08, 0.0],
+            ),
+        );
+        for sz in [-1.0f32, 1.0] {
+            s.add(
+                BODY,
+                RoundedBox::from_corners(
+                    [ex - el * 0.2, ebot + 0.04, sz * (0.16 * wide)],
+                    [head[0] + 0.05, head[1] - 0.1, sz * (0.16 * wide + 0.02)],
+                    0.008,
+                ),
+            );
+        }
+        s.add(
+            BODY,
+            RoundedBox::from_corners(
+                [ex - el * 0.3, ebot - 0.03, -0.12],
+                [ex + el * 0.55, ebot + 0.02, 0.12],
+                0.015,
+            ),
+        );
+        let ws0 = [head[0] + 0.2, head[1] + 0.02, 0.0];
+        let ws1 = [
+            head[0] + 0.02,
+            head[1] + 0.1 + 0.1 * (wide - 1.0) * 3.0,
+            0.0,
+        ];
+        s.add(
+            BODY,
+            RoundedBox::new(
+                [0.005, 0.5 * (ws1[1] - ws0[1]).abs().max(0.05), 0.12 * wide],
+                0.003,
+            )
+            .transformed(Transform::rotate_z(-0.6).then_translate(lerp(ws0, ws1, 0.5))),
+        );
+    }
+    if kind == Kind::Touring {
+        // Panniers over the rear wheel and a top case behind the seat.
+        for sz in [-1.0f32, 1.0] {
+            s.add(
+                BODY,
+                RoundedBox::from_corners(
+                    [wr[0] - 0.15, r_rear * 0.7, sz * 0.14],
+                    [wr[0] + 0.3, r_rear * 0.7 + 0.32, sz * 0.3],
+                    0.04,
+                ),
+            );
+        }
+        if rng.chance(0.7) {
+            s.add(
+                BODY,
+                RoundedBox::from_corners(
+                    [tail0 - 0.35, sy - 0.02, -0.18],
+                    [tail0 - 0.02, sy + 0.24, 0.18],
+                    0.05,
+                ),
+            );
+        }
+    }
+}
+
+/// The sitting surface: a one-sided rounded pad facing up at `c` (its
+/// underside is the seat base, body).
+fn seat_pad(s: &mut Shape, c: V3, hx: f32, hz: f32) {
+    let ring: Vec<V3> = rounded_rect(hx, hz, hz.min(hx) * 0.6, 4)
+        .into_iter()
+        .map(|p| [c[0] + p[0], c[1], c[2] + p[1]])
+        .collect();
+    s.add(SEAT, TriMesh::polygon(&ring, [0.0, 1.0, 0.0]));
 }
 
 fn scooter_body(s: &mut Shape, wf: V3, wr: V3, head: V3, pivot: V3, r_rear: f32, rng: &mut Rng) {
@@ -443,8 +638,36 @@ fn scooter_body(s: &mut Shape, wf: V3, wr: V3, head: V3, pivot: V3, r_rear: f32,
         ),
     );
     fender(s, wf, wf[1] + 0.03, 0.2, 2.0, 0.05);
+    // Thin seat pad on top of the rear body (seat), its base (body).
+    let sc = [wr[0] + 0.25, top + 0.06, 0.0];
+    seat_pad(s, add(sc, [0.0, -0.012, 0.0]), rear_len * 0.35, 0.14);
     s.add(
-        SEAT,
-        RoundedBox::new([rear_len * 0.4, 0.045, 0.15], 0.035).at([wr[0] + 0.25, top + 0.07, 0.0]),
+        BODY,
+        RoundedBox::new([rear_len * 0.35, 0.025, 0.13], 0.015).at(add(sc, [0.0, -0.037, 0.0])),
     );
+    // Small rear carrier / grab rail.
+    s.add(
+        BODY,
+        Annulus::new(0.03, 0.09).transformed(Transform::translate([wr[0] - 0.02, top + 0.02, 0.0])),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seat_is_a_small_share_and_wheels_do_not_dominate() {
+        let (mut seat, mut wheel, mut total) = (0.0, 0.0, 0.0);
+        for seed in 0..64 {
+            let s = build(&mut Rng::new(seed));
+            let a = s.part_areas(6);
+            assert!(a[WHEEL] > 0.0 && a[BODY] > 0.0 && a[HANDLE] > 0.0);
+            seat += a[SEAT];
+            wheel += a[WHEEL];
+            total += a.iter().sum::<f32>();
+        }
+        assert!(seat / total < 0.05, "seat share {}", seat / total);
+        assert!(wheel / total < 0.3, "wheel share {}", wheel / total);
+    }
 }
