@@ -6,7 +6,7 @@
 //! optional castors, sled runners, cantilever tubes, stools (high, round or
 //! square seat, low or no back), sofa-like armchairs (thick cushions, wide
 //! arms, stubby feet). Backs: solid panel, oval shell, vertical slats,
-//! ladder rails, tube frame with a panel. Arms (40%): pads on posts, tube
+//! ladder rails, tube frame with a panel. Arms (about 28%): pads on posts, tube
 //! loops, or the sofa's wide blocks.
 
 use super::math::{add, Transform, V3};
