@@ -6,7 +6,7 @@
 //! optional castors, sled runners, cantilever tubes, stools (high, round or
 //! square seat, low or no back), sofa-like armchairs (thick cushions, wide
 //! arms, stubby feet). Backs: solid panel, oval shell, vertical slats,
-//! ladder rails, tube frame with a panel. Arms (40%): pads on posts, tube
+//! ladder rails, tube frame with a panel. Arms (about 28%): pads on posts, tube
 //! loops, or the sofa's wide blocks.
 
 use super::math::{add, Transform, V3};
@@ -89,6 +89,9 @@ pub fn build(rng: &mut Rng) -> Shape {
         },
         width: if sofa {
             rng.uniform(0.55, 0.9)
+        } else if rng.chance(0.08) {
+            // Wide lounge chairs and small benches.
+            rng.uniform(0.56, 0.85)
         } else {
             rng.uniform(0.38, 0.56)
         },
@@ -100,6 +103,9 @@ pub fn build(rng: &mut Rng) -> Shape {
         round: stool && rng.chance(0.6) || base == Base::Pedestal && rng.chance(0.15),
     };
     add_seat(&mut s, &seat, rng);
+    if matches!(base, Base::FourLegs | Base::Folding) && !seat.round && rng.chance(0.35) {
+        seat_frame(&mut s, &seat, rng);
+    }
 
     let posts = base == Base::FourLegs && !stool && rng.chance(0.3);
     match base {
@@ -127,7 +133,9 @@ pub fn build(rng: &mut Rng) -> Shape {
     if back_height > 0.0 {
         add_back(&mut s, &seat, back_height, posts, sofa, rng);
     }
-    if !stool && (sofa && rng.chance(0.85) || !sofa && base != Base::Folding && rng.chance(0.35)) {
+    // About three real chairs in ten have arms (none of the four reference
+    // chairs do); sofa-like armchairs nearly always.
+    if !stool && (sofa && rng.chance(0.85) || !sofa && base != Base::Folding && rng.chance(0.25)) {
         add_arms(&mut s, &seat, sofa, rng);
     }
     s
@@ -164,6 +172,28 @@ fn add_seat(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
     }
 }
 
+/// Rails of the seat frame under the seat board (real chairs model them as
+/// part of the seat): a band around the underside, inset a little.
+fn seat_frame(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    let h = rng.uniform(0.03, 0.08);
+    let th = rng.uniform(0.01, 0.02);
+    let inset = rng.uniform(0.0, 0.03);
+    let (ax, az) = (seat.depth / 2.0 - inset, seat.width / 2.0 - inset);
+    let (y0, y1) = (seat.bottom() - h, seat.bottom());
+    for sg in [-1.0f32, 1.0] {
+        let (z0, z1) = (sg * az, sg * (az - th));
+        s.add(
+            SEAT,
+            RoundedBox::from_corners([-ax, y0, z0.min(z1)], [ax, y1, z0.max(z1)], 0.002),
+        );
+        let (x0, x1) = (sg * ax, sg * (ax - th));
+        s.add(
+            SEAT,
+            RoundedBox::from_corners([x0.min(x1), y0, -az + th], [x0.max(x1), y1, az - th], 0.002),
+        );
+    }
+}
+
 fn four_legs(s: &mut Shape, seat: &Seat, posts: bool, rng: &mut Rng) {
     let inset = rng.uniform(0.01, 0.05);
     let splay = if rng.chance(0.3) {
@@ -173,7 +203,7 @@ fn four_legs(s: &mut Shape, seat: &Seat, posts: bool, rng: &mut Rng) {
     };
     let round = rng.chance(0.45);
     let taper = round && rng.chance(0.5);
-    let half = rng.uniform(0.012, 0.03);
+    let half = rng.uniform(0.013, 0.034);
     let (hx, hz) = if seat.round {
         let r = 0.5 * seat.depth.min(seat.width) * 0.75;
         (r, r)
@@ -329,6 +359,20 @@ fn sled(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
             8,
         ));
         s.add(LEG, Tube::new(&path, r, TubeEnd::Flat));
+    }
+    if rng.chance(0.3) {
+        // Runners joined on the floor by a plate or by cross bars.
+        let w = seat.width / 2.0 - 0.02;
+        if rng.chance(0.5) {
+            s.add(
+                LEG,
+                RoundedBox::from_corners([-hx * 0.7, 0.0, -w], [hx * 0.7, r * 1.5, w], r * 0.5),
+            );
+        } else {
+            for sx in [-0.6f32, 0.6] {
+                s.add(LEG, Frustum::rod([sx * hx, r, -w], [sx * hx, r, w], r));
+            }
+        }
     }
     if rng.chance(0.5) {
         // Cross bar under the seat.

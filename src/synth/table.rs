@@ -52,9 +52,9 @@ pub fn build(rng: &mut Rng) -> Shape {
     let usage = rng.below(100);
     let (coffee, side, bar, desk) = (
         usage < 18,
-        (18..28).contains(&usage),
-        (28..35).contains(&usage),
-        (35..50).contains(&usage),
+        (18..26).contains(&usage),
+        (26..31).contains(&usage),
+        (31..47).contains(&usage),
     );
     let height = if coffee {
         rng.uniform(0.28, 0.5)
@@ -111,17 +111,21 @@ pub fn build(rng: &mut Rng) -> Shape {
             }
         }
     };
-    // The long side lies along z or x (real tables come both ways).
-    let (hx, hz) = if rng.chance(0.5) {
+    // The long side lies along z in most real tables (all seven reference
+    // tables are longer in z than in x), along x in the rest.
+    let (hx, hz) = if rng.chance(0.2) {
         (len / 2.0, wid / 2.0)
     } else {
         (wid / 2.0, len / 2.0)
     };
+    // Real tops are often thick slabs (a fifth to a quarter of the height of
+    // low tables) or framed boards.
     let thick = match rng.below(100) {
-        0..=7 => rng.uniform(0.006, 0.014), // glass
-        8..=19 => rng.uniform(0.06, if coffee { 0.18 } else { 0.12 }),
-        _ => rng.uniform(0.02, 0.055),
-    };
+        0..=6 => rng.uniform(0.006, 0.014), // glass
+        7..=29 => rng.uniform(0.05, if coffee { 0.12 } else { 0.1 }),
+        _ => rng.uniform(0.02, 0.05),
+    }
+    .min(height * 0.25);
     let top = Top {
         hx,
         hz,
@@ -130,6 +134,9 @@ pub fn build(rng: &mut Rng) -> Shape {
         round,
     };
     add_top(&mut s, rng, &top, outline);
+    if thick > 0.015 && rng.chance(0.12) {
+        add_skirt(&mut s, rng, &top);
+    }
 
     let base = pick_base(rng, &top, coffee, side, desk, bar);
     let support = rng.chance(0.55);
@@ -160,10 +167,10 @@ fn pick_base(rng: &mut Rng, top: &Top, coffee: bool, side: bool, desk: bool, bar
     if top.round {
         return match rng.below(100) {
             0..=44 => Base::Pedestal,
-            45..=69 => Base::FourLegs,
-            70..=79 => Base::Splayed,
-            80..=91 => Base::Tripod,
-            92..=95 => Base::XLegs,
+            45..=71 => Base::FourLegs,
+            72..=81 => Base::Splayed,
+            82..=93 => Base::Tripod,
+            94..=97 => Base::XLegs,
             _ => Base::Block,
         };
     }
@@ -177,11 +184,11 @@ fn pick_base(rng: &mut Rng, top: &Top, coffee: bool, side: bool, desk: bool, bar
     }
     if coffee || side {
         return match rng.below(100) {
-            0..=39 => Base::FourLegs,
-            40..=49 => Base::Splayed,
-            50..=69 => Base::Panels,
-            70..=77 => Base::Block,
-            78..=84 => Base::Frames,
+            0..=44 => Base::FourLegs,
+            45..=56 => Base::Splayed,
+            57..=71 => Base::Panels,
+            72..=75 => Base::Block,
+            76..=84 => Base::Frames,
             85..=91 => Base::Pedestal,
             _ => Base::XLegs,
         };
@@ -223,6 +230,47 @@ fn add_top(s: &mut Shape, rng: &mut Rng, t: &Top, outline: usize) {
     }
 }
 
+/// A skirt (frame band) flush under the edge of the top, modelled as part of
+/// the top: some real tops are a board on a frame and annotators labelled
+/// the whole as desktop.
+fn add_skirt(s: &mut Shape, rng: &mut Rng, t: &Top) {
+    let h = rng.uniform(0.03, 0.09).min(t.under * 0.2);
+    let th = rng.uniform(0.01, 0.025);
+    let inset = if rng.chance(0.6) {
+        0.0
+    } else {
+        rng.uniform(0.01, 0.04)
+    };
+    let (y0, y1) = (t.under - h, t.under);
+    if t.round {
+        s.add(
+            TOP,
+            Frustum::new(1.0, 1.0, h / 2.0, (false, false)).transformed(
+                Transform::scale([t.hx - inset, 1.0, t.hz - inset]).then_translate([
+                    0.0,
+                    y0 + h / 2.0,
+                    0.0,
+                ]),
+            ),
+        );
+        return;
+    }
+    let (ax, az) = (t.hx - inset, t.hz - inset);
+    for sg in [-1.0f32, 1.0] {
+        // Boards along x at z = +-az and along z at x = +-ax, inside the edge.
+        let (z0, z1) = (sg * az, sg * (az - th));
+        s.add(
+            TOP,
+            RoundedBox::from_corners([-ax, y0, z0.min(z1)], [ax, y1, z0.max(z1)], 0.002),
+        );
+        let (x0, x1) = (sg * ax, sg * (ax - th));
+        s.add(
+            TOP,
+            RoundedBox::from_corners([x0.min(x1), y0, -az + th], [x0.max(x1), y1, az - th], 0.002),
+        );
+    }
+}
+
 /// Corner positions of four legs under the top, `half` = leg half width.
 fn corners(t: &Top, inset: f32, half: f32) -> [(f32, f32); 4] {
     let (lx, lz) = if t.round {
@@ -236,7 +284,7 @@ fn corners(t: &Top, inset: f32, half: f32) -> [(f32, f32); 4] {
 
 fn four_legs(s: &mut Shape, rng: &mut Rng, t: &Top, base: Base, support: bool, coffee: bool) {
     let under = t.under;
-    let half = rng.uniform(0.014, 0.045);
+    let half = rng.uniform(0.012, 0.04);
     let inset = if rng.chance(0.25) {
         0.0
     } else {
@@ -507,7 +555,7 @@ fn pedestal(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
             ),
             2 => s.add(
                 LEG,
-                Frustum::between(b, a, reach * 0.8, col * 0.7, (false, true)),
+                Frustum::between(b, a, reach * 0.5, col * 0.7, (false, true)),
             ),
             _ => s.add(LEG, RoundedBox::bar(b, a, col, col * 0.1)),
         }
@@ -967,7 +1015,7 @@ fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
     let drawers = 1 + rng.below(4);
     // Annotators labelled floor-standing drawer cabinets either way: as the
     // leg they stand in for, or as support (drawers).
-    let block_part = if floor && rng.chance(0.4) {
+    let block_part = if floor && rng.chance(0.15) {
         LEG
     } else {
         SUPPORT
