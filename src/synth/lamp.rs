@@ -338,14 +338,27 @@ fn table_lamp(s: &mut Shape, rng: &mut Rng) {
         rng.uniform(0.2, 0.45)
     };
     let r = rng.uniform(0.008, 0.025);
+    shade_on_stem(s, h0, stem_h, r, (0.22, 0.38), 0.25, rng);
+}
+
+/// A vertical stem from just below `h0` to `h0 + stem_h` (none when
+/// `stem_h` is 0) with a shade of size drawn from `size` sitting on its top
+/// (on a harp), the opening up to `below` shade sizes under the stem top.
+fn shade_on_stem(
+    s: &mut Shape,
+    h0: f32,
+    stem_h: f32,
+    r: f32,
+    size: (f32, f32),
+    below: f32,
+    rng: &mut Rng,
+) {
     let top = h0 + stem_h;
     if stem_h > 0.0 {
         stem(s, [0.0, h0 * 0.9, 0.0], [0.0, top, 0.0], r, rng);
     }
-    // The shade sits on the top of the stem (on a harp), its opening a
-    // little below the stem top.
-    let size = rng.uniform(0.22, 0.38);
-    let below = size * rng.uniform(0.0, 0.25);
+    let size = rng.uniform(size.0, size.1);
+    let below = size * rng.uniform(0.0, below);
     shade_mounted(
         s,
         [0.0, top - below, 0.0],
@@ -381,20 +394,7 @@ fn floor_lamp(s: &mut Shape, rng: &mut Rng) {
     let pole = rng.uniform(1.2, 1.7);
     let r = rng.uniform(0.012, 0.03);
     match rng.below(10) {
-        0..=4 => {
-            let top = h0 + pole;
-            stem(s, [0.0, h0 * 0.9, 0.0], [0.0, top, 0.0], r, rng);
-            let size = rng.uniform(0.3, 0.5);
-            let below = size * rng.uniform(0.0, 0.3);
-            shade_mounted(
-                s,
-                [0.0, top - below, 0.0],
-                Mount::Opening,
-                [0.0, 1.0, 0.0],
-                size,
-                rng,
-            );
-        }
+        0..=4 => shade_on_stem(s, h0, pole, r, (0.3, 0.5), 0.3, rng),
         5..=7 => {
             // Arc lamp: the pole bends over and the shade hangs down.
             let reach = rng.uniform(0.6, 1.1);

@@ -15,6 +15,7 @@
 //! and jitter leave them unchanged.
 
 use crate::rng::Rng;
+use crate::synth::math::{cross, random_unit};
 
 /// Augmentation settings. [`Augment::default`] is the reference recipe.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -131,25 +132,6 @@ pub struct Warp {
     pub freq: [[f32; 3]; 3],
     /// Phase of each wave.
     pub phase: [f32; 3],
-}
-
-fn random_unit(rng: &mut Rng) -> [f32; 3] {
-    loop {
-        let v: [f32; 3] = std::array::from_fn(|_| rng.uniform(-1.0, 1.0));
-        let l2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-        if (1e-4..=1.0).contains(&l2) {
-            let l = l2.sqrt();
-            return v.map(|x| x / l);
-        }
-    }
-}
-
-fn cross(a: [f32; 3], b: [f32; 3]) -> [f32; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 impl Warp {

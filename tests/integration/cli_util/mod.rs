@@ -45,15 +45,17 @@ pub fn failure(o: &Output) -> Vec<String> {
         .collect()
 }
 
-/// The real ShapeNetPart samples shipped beside the repository
-/// (`../shared/data/shapenetpart-samples`, as on developer machines and CI).
-pub fn real_samples() -> std::path::PathBuf {
+/// The real ShapeNetPart samples kept beside the repository on the
+/// project's machines (`../shared/data/shapenetpart-samples`; ShapeNet's
+/// licence keeps them out of it). `None`, after a one-line note, on a clone
+/// without them: the tests that need them skip.
+pub fn real_samples(test: &str) -> Option<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/shapenetpart-samples");
-    assert!(
-        root.is_dir(),
-        "{} is missing: the tests need the shared samples beside the repository",
-        root.display()
-    );
-    root
+    if root.is_dir() {
+        Some(root)
+    } else {
+        eprintln!("{test}: skipped, {} is absent", root.display());
+        None
+    }
 }
