@@ -10,7 +10,7 @@
 # extracts them under DEST/root, unzips the Sweet Home 3D catalogues (.sh3f zip
 # archives) under DEST/sweethome3d/<catalogue>/, and writes DEST/index.tsv:
 #
-#   category <TAB> path <TAB> licence/source <TAB> frame
+#   category <TAB> path <TAB> licence/source <TAB> frame <TAB> to_shapenetpart
 #
 # category: ShapeNetPart name (Airplane, Car, Chair, ...); path: absolute path of
 # the model file (.obj, .ac, .acc); licence/source: licence, package, catalogue
@@ -22,7 +22,9 @@
 # along z; TORCS cars are y-up with the front at +x. The frame column says the
 # rotation into the ShapeNetPart frame (y up, front +x); categories whose
 # ShapeNetPart pose is not "front +x" (Knife, Guitar, Mug handle, ...) need
-# their own look.
+# their own look. to_shapenetpart: the same rotation as nine numbers (3x3,
+# row-major, v' = M v, the modelRotation included), which `pcseg pseudo-label`
+# applies.
 # Lines starting with '#' are comments.
 #
 # Idempotent: downloads, extraction and unzipping are skipped when already
@@ -70,6 +72,19 @@ import os, re, sys
 
 dest = sys.argv[1]
 rows = []
+
+# Rotations into the ShapeNetPart frame (row-major 3x3, v' = M v).
+SH3D_TO_SNP = [[0, 0, 1], [0, 1, 0], [-1, 0, 0]]    # (x,y,z) -> (z,y,-x)
+FG_TO_SNP = [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]     # (x,y,z) -> (-x,y,-z)
+IDENTITY = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def matmul(a, b):
+    return [[sum(a[i][k] * b[k][j] for k in range(3)) for j in range(3)] for i in range(3)]
+
+
+def matrix_text(m):
+    return " ".join(repr(float(x)) if x != int(x) else str(int(x)) for row in m for x in row)
 
 # ---- Sweet Home 3D: catalogue properties name each model and its category.
 SH3D_LICENCE = {
@@ -153,9 +168,12 @@ for cat_dir in sorted(os.listdir(os.path.join(dest, "sweethome3d"))):
         source = "%s; sweethome3d-furniture %s #%d '%s' by %s" % (
             SH3D_LICENCE.get(cat_dir, "see catalogue"), cat_dir, num, item.get("name", ""), creator)
         frame = "y-up, front +z; to ShapeNetPart (x,y,z)->(z,y,-x)"
+        matrix = SH3D_TO_SNP
         if item.get("modelRotation"):
             frame = ("modelRotation %s (apply first, v'=Mv, M row-major), then " % item["modelRotation"]) + frame
-        rows.append((category, path, source, frame))
+            v = [float(x) for x in item["modelRotation"].split()]
+            matrix = matmul(SH3D_TO_SNP, [v[0:3], v[3:6], v[6:9]])
+        rows.append((category, path, source, frame, matrix_text(matrix)))
 
 # ---- FlightGear AI aircraft (AC3D).
 SKIP_AC = re.compile(r"(light|flare|flash|beacon|strobe|nav[lrb]|toggle|exhaust|bomb|droptank|tank|"
@@ -175,7 +193,8 @@ if os.path.isdir(ai):
                 if f.endswith(".ac") and not SKIP_AC.search(f):
                     rows.append(("Airplane", os.path.join(dirpath, f),
                                  "GPL-2+; flightgear-data-ai AI/Aircraft/%s" % os.path.relpath(os.path.join(dirpath, f), ai),
-                                 "y-up, nose -x, wings along z; to ShapeNetPart (x,y,z)->(-x,y,-z)"))
+                                 "y-up, nose -x, wings along z; to ShapeNetPart (x,y,z)->(-x,y,-z)",
+                                 matrix_text(FG_TO_SNP)))
 
 # ---- TORCS cars (AC3D .acc; the -lod variants are left out).
 cars = os.path.join(dest, "root/usr/share/games/torcs/cars")
@@ -185,11 +204,12 @@ if os.path.isdir(cars):
         if os.path.isfile(path):
             licence = "Free-Art-License" if car == "acura-nsx-sz" else "GPL-2+"
             rows.append(("Car", path, "%s; torcs-data cars/%s" % (licence, car),
-                         "y-up, front +x, width along z (the ShapeNetPart frame)"))
+                         "y-up, front +x, width along z (the ShapeNetPart frame)",
+                         matrix_text(IDENTITY)))
 
 tmp = os.path.join(dest, "index.tsv.tmp")
 with open(tmp, "w") as out:
-    out.write("# category\tpath\tlicence/source\tframe (as stored)\n")
+    out.write("# category\tpath\tlicence/source\tframe (as stored)\tto_shapenetpart\n")
     for r in rows:
         out.write("\t".join(x.replace("\t", " ") for x in r) + "\n")
 os.replace(tmp, os.path.join(dest, "index.tsv"))

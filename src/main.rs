@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => pcseg::cli::synth::execute(args),
         Command::Render(args) => pcseg::cli::render::execute(args),
         Command::Train(args) => pcseg::cli::train::execute(*args),
+        Command::PseudoLabel(args) => pcseg::cli::pseudo_label::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

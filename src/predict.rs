@@ -297,6 +297,46 @@ pub fn predict(
     })
 }
 
+/// Part probabilities of every input point under a given category: the
+/// softmax over `category`'s parts of the logits averaged over votes, which
+/// [`predict`] takes the argmax of. `len * category.num_parts()` values,
+/// row-major (point, then part from `category.first_part`).
+pub fn part_probabilities(
+    net: &Network,
+    cloud: &PointCloud,
+    category: &'static Category,
+    options: &PredictOptions,
+    name: &str,
+) -> Result<Vec<f32>> {
+    check_cloud(cloud, name)?;
+    if options.points == 0 || options.votes == 0 {
+        return Err(Error::usage("--points and --votes must be at least 1"));
+    }
+    let (normalized, _) = crate::geometry::normalize_unit_sphere(&cloud.points);
+    let votes: Vec<VoteInput> = (0..options.votes)
+        .map(|v| {
+            let seed = Rng::for_item(options.seed, v as u64).next_u64();
+            vote_input(cloud, points_seen(cloud.len(), options), seed)
+        })
+        .collect();
+    let logits = votes
+        .iter()
+        .map(|v| net.forward_one(&v.input(category.index)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut sum = transfer_logits(category, &votes, &logits, &normalized)?;
+    let inv = 1.0 / options.votes as f32;
+    for row in sum.chunks_exact_mut(category.num_parts()) {
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x * inv));
+        let mut total = 0f32;
+        for x in row.iter_mut() {
+            *x = (*x * inv - max).exp();
+            total += *x;
+        }
+        row.iter_mut().for_each(|x| *x /= total);
+    }
+    Ok(sum)
+}
+
 /// For a vote that saw every one of the `len` source points, each point's
 /// mean logits over its own rows (restricted to `range`), `len * range.len()`;
 /// `None` when some point has no row: sampled votes, and whole views of
@@ -341,6 +381,28 @@ fn transfer(
     normalized: &[[f32; 3]],
 ) -> Result<Vec<u32>> {
     let k = category.num_parts();
+    let sum = transfer_logits(category, votes, logits, normalized)?;
+    Ok(sum
+        .chunks_exact(k)
+        .map(|row| {
+            let best = row
+                .iter()
+                .enumerate()
+                .fold(0, |b, (i, &x)| if x > row[b] { i } else { b });
+            (category.first_part + best) as u32
+        })
+        .collect())
+}
+
+/// The votes' logits restricted to the category's parts, summed over votes,
+/// at every input point: `len * num_parts`, row-major.
+fn transfer_logits(
+    category: &'static Category,
+    votes: &[VoteInput],
+    logits: &[Array2<f32>],
+    normalized: &[[f32; 3]],
+) -> Result<Vec<f32>> {
+    let k = category.num_parts();
     let range = category.part_range();
     let mut sum = vec![0f32; normalized.len() * k];
     for (v, l) in votes.iter().zip(logits) {
@@ -360,14 +422,5 @@ fn transfer(
             *s += x;
         }
     }
-    Ok(sum
-        .chunks_exact(k)
-        .map(|row| {
-            let best = row
-                .iter()
-                .enumerate()
-                .fold(0, |b, (i, &x)| if x > row[b] { i } else { b });
-            (category.first_part + best) as u32
-        })
-        .collect())
+    Ok(sum)
 }

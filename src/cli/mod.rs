@@ -9,6 +9,7 @@ use std::process::ExitCode;
 pub mod eval;
 pub mod info;
 pub mod model_file;
+pub mod pseudo_label;
 pub mod render;
 pub mod run;
 pub mod synth;
@@ -38,6 +39,8 @@ pub enum Command {
     Render(render::Args),
     /// Train or fine-tune the network (dataset or --synthetic).
     Train(Box<train::Args>),
+    /// Sample real unlabelled meshes and label them with a model, for self-training.
+    PseudoLabel(pseudo_label::Args),
 }
 
 /// Returned when a command processed many files and some failed; each failure

@@ -10,6 +10,7 @@ use crate::train::data::CategoryMix;
 use crate::train::data_spec::{DataSpec, ValSplit, SHAPENETPART_TRAINVAL};
 use crate::train::log::EpochRecord;
 use crate::train::optim::DecayMode;
+use crate::train::pseudo_source::PseudoSpec;
 use crate::train::trainer::{Observer, Outcome, OutputPaths, ScheduleKind, TrainOptions, Trainer};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -106,6 +107,20 @@ pub struct Args {
     /// in unit-sphere units (0: off; 0.03-0.06 bends shapes visibly).
     #[arg(long, value_name = "AMP", default_value_t = 0.0)]
     pub warp: f32,
+    /// Self-training: a folder of pseudo-labelled shapes (written by `pcseg
+    /// pseudo-label`) mixed into every synthetic epoch.
+    #[arg(long, value_name = "DIR", requires = "synthetic")]
+    pub pseudo: Option<PathBuf>,
+    /// Share of each epoch's training shapes taken from --pseudo, in [0, 1).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.25)]
+    pub pseudo_share: f32,
+    /// Points of --pseudo shapes below this confidence are seen but not scored.
+    #[arg(long, value_name = "P", default_value_t = 0.8)]
+    pub pseudo_min_confidence: f32,
+    /// Points of --pseudo shapes on which fewer than this share of the
+    /// labelling passes agreed are seen but not scored.
+    #[arg(long, value_name = "SHARE", default_value_t = 1.0)]
+    pub pseudo_min_agreement: f32,
     /// CSV log (default: log.csv in the checkpoint folder).
     #[arg(long, value_name = "CSV")]
     pub log: Option<PathBuf>,
@@ -188,6 +203,19 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
             realism: args.realism.clone(),
             raw_points: args.raw_points.map(|(lo, hi)| [lo, hi]),
             surface_flip: args.surface_flip,
+            pseudo: match &args.pseudo {
+                Some(root) => {
+                    let spec = PseudoSpec {
+                        root: root.clone(),
+                        share: args.pseudo_share,
+                        min_confidence: args.pseudo_min_confidence,
+                        min_agreement: args.pseudo_min_agreement,
+                    };
+                    spec.validate()?;
+                    Some(spec)
+                }
+                None => None,
+            },
         });
     }
     let Some(root) = &args.dataset else {

@@ -4,14 +4,25 @@
 //! For a point of a cloud of category `cat` with parts `a..b` (global ids) and
 //! label `y` in `a..b`, over logits `z [P]`:
 //! `loss = log sum_{p in a..b} exp(z_p) - z_y`; the batch loss is the mean
-//! over all R points. Logits of other categories' parts get no gradient.
+//! over the R labelled points. Points labelled [`UNLABELLED`] (parts of
+//! pseudo-labelled shapes the labeller was not sure about) add no loss and
+//! get no gradient. Logits of other categories' parts get no gradient.
 //!
 //! Backward: `dlogits[r, p] += (softmax_{a..b}(z)_p - [p == y]) / R` for
-//! `p in a..b`.
+//! `p in a..b` and labelled rows `r`.
 
 use crate::categories::CATEGORIES;
 use crate::error::{Error, Result};
 use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// The label of a point that takes no part in the loss: it is seen by the
+/// network (it shapes its neighbours' features) but not scored.
+pub const UNLABELLED: u32 = u32::MAX;
+
+/// Number of labelled rows (at least 1, the divisor of the mean).
+fn labelled_rows(labels: &[u32]) -> usize {
+    labels.iter().filter(|&&l| l != UNLABELLED).count().max(1)
+}
 
 /// Check that every label belongs to its cloud's category.
 pub(crate) fn check_labels(labels: &[u32], offsets: &[usize], cats: &[usize]) -> Result<()> {
@@ -21,7 +32,7 @@ pub(crate) fn check_labels(labels: &[u32], offsets: &[usize], cats: &[usize]) ->
             .ok_or_else(|| Error::usage(format!("category index {cat} out of range")))?;
         let rows = offsets[b]..offsets[b + 1];
         for (r, &label) in rows.clone().zip(&labels[rows]) {
-            if !c.owns_part(label as usize) {
+            if label != UNLABELLED && !c.owns_part(label as usize) {
                 return Err(Error::usage(format!(
                     "cloud {b}: point {}: label {} is not a part of {} ({:?})",
                     r - offsets[b],
@@ -35,8 +46,8 @@ pub(crate) fn check_labels(labels: &[u32], offsets: &[usize], cats: &[usize]) ->
     Ok(())
 }
 
-/// Mean loss over the R rows of `logits [R, P]` (accumulated in f64) and the
-/// number of rows whose restricted argmax equals the label.
+/// Mean loss over the labelled rows of `logits [R, P]` (accumulated in f64)
+/// and the number of rows whose restricted argmax equals the label.
 pub fn part_cross_entropy(
     logits: ArrayView2<f32>,
     labels: &[u32],
@@ -50,6 +61,9 @@ pub fn part_cross_entropy(
         let range = CATEGORIES[cat].part_range();
         let rows = offsets[b]..offsets[b + 1];
         for (r, &label) in rows.clone().zip(&labels[rows]) {
+            if label == UNLABELLED {
+                continue;
+            }
             let row = logits.row(r);
             let z: Vec<f64> = range.clone().map(|p| row[p] as f64).collect();
             let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -61,7 +75,7 @@ pub fn part_cross_entropy(
             }
         }
     }
-    Ok((total / logits.nrows().max(1) as f64, correct))
+    Ok((total / labelled_rows(labels) as f64, correct))
 }
 
 /// `dlogits += d(mean loss)/d(logits)` (see the module doc).
@@ -73,11 +87,14 @@ pub fn part_cross_entropy_backward(
     dlogits: ArrayViewMut2<f32>,
 ) {
     let mut dlogits = dlogits;
-    let inv_r = 1.0 / logits.nrows().max(1) as f64;
+    let inv_r = 1.0 / labelled_rows(labels) as f64;
     for (b, &cat) in cats.iter().enumerate() {
         let range = CATEGORIES[cat].part_range();
         let rows = offsets[b]..offsets[b + 1];
         for (r, &label) in rows.clone().zip(&labels[rows]) {
+            if label == UNLABELLED {
+                continue;
+            }
             let row = logits.row(r);
             let z: Vec<f64> = range.clone().map(|p| row[p] as f64).collect();
             let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -120,4 +137,58 @@ pub fn predict_parts(logits: ArrayView2<f32>, category: usize) -> Vec<u32> {
             best as u32
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// Unlabelled rows change neither the loss nor the other rows' gradient,
+    /// and get none themselves: the same as scoring only the labelled rows.
+    #[test]
+    fn unlabelled_rows_are_left_out_of_loss_and_gradient() {
+        let chair = crate::categories::find_category("Chair").unwrap();
+        let p = CATEGORIES.iter().map(|c| c.num_parts()).sum::<usize>();
+        let mut rng = crate::rng::Rng::new(5);
+        let r = 6;
+        let logits = Array2::from_shape_fn((r, p), |_| rng.uniform(-2.0, 2.0));
+        let first = chair.first_part as u32;
+        let labels = [
+            first,
+            UNLABELLED,
+            first + 2,
+            UNLABELLED,
+            first + 1,
+            first + 3,
+        ];
+        let keep: Vec<usize> = (0..r).filter(|&i| labels[i] != UNLABELLED).collect();
+        let sub = logits.select(ndarray::Axis(0), &keep);
+        let sub_labels: Vec<u32> = keep.iter().map(|&i| labels[i]).collect();
+        let cats = [chair.index];
+        let (full, correct) = part_cross_entropy(logits.view(), &labels, &[0, r], &cats).unwrap();
+        let (only, correct_only) =
+            part_cross_entropy(sub.view(), &sub_labels, &[0, keep.len()], &cats).unwrap();
+        assert!((full - only).abs() < 1e-12, "{full} vs {only}");
+        assert_eq!(correct, correct_only);
+
+        let mut d = Array2::zeros((r, p));
+        part_cross_entropy_backward(logits.view(), &labels, &[0, r], &cats, d.view_mut());
+        let mut d_sub = Array2::zeros((keep.len(), p));
+        part_cross_entropy_backward(
+            sub.view(),
+            &sub_labels,
+            &[0, keep.len()],
+            &cats,
+            d_sub.view_mut(),
+        );
+        for (k, &i) in keep.iter().enumerate() {
+            assert_eq!(d.row(i), d_sub.row(k));
+        }
+        assert!(d.row(1).iter().all(|&g| g == 0.0));
+        assert!(d.row(3).iter().all(|&g| g == 0.0));
+        // A label of another category is still refused.
+        let bad = [first, UNLABELLED, 0, first, first, first];
+        assert!(part_cross_entropy(logits.view(), &bad, &[0, r], &cats).is_err());
+    }
 }

@@ -9,6 +9,7 @@
 use crate::categories::{Category, CATEGORIES};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
+use crate::model::loss::UNLABELLED;
 use crate::rng::Rng;
 use crate::train::augment::Augment;
 use crate::train::sample::prepare_cloud;
@@ -125,7 +126,8 @@ impl Batch {
 
 /// Sample (and with `augment`, augment) one shape into a one-cloud batch.
 /// Clouds without normals get them estimated from their neighbours; labels
-/// are required and must belong to the shape's category.
+/// are required and must belong to the shape's category, or be
+/// [`UNLABELLED`] (seen but not scored).
 pub fn prepare_item(
     shape: &LabelledShape,
     n: usize,
@@ -143,7 +145,7 @@ pub fn prepare_item(
         .ok_or_else(|| Error::data(&origin, None, "no part labels: cannot train on it"))?;
     if let Some(&bad) = labels
         .iter()
-        .find(|&&l| !shape.category.owns_part(l as usize))
+        .find(|&&l| l != UNLABELLED && !shape.category.owns_part(l as usize))
     {
         return Err(Error::data(
             &origin,

@@ -6,6 +6,7 @@ use crate::io::dataset::{load_shape, Dataset, ShapeList, ShapeRef, Split};
 use crate::io::folder_dataset::FolderDataset;
 use crate::synth::{Realism, RealismLevel};
 use crate::train::data::{CategoryMix, LabelledShape, ShapeSource};
+use crate::train::pseudo_source::{MixedSource, PseudoSpec};
 use crate::train::synthetic::{raw_points_for, SyntheticSource};
 use std::path::PathBuf;
 
@@ -36,6 +37,10 @@ pub enum DataSpec {
         /// ([`Realism::surface_flip`]), on top of the realism level.
         #[serde(default, skip_serializing_if = "is_zero")]
         surface_flip: f32,
+        /// Pseudo-labelled real shapes mixed into every training epoch
+        /// (self-training); validation stays synthetic.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pseudo: Option<PseudoSpec>,
     },
     /// A ShapeNetPart folder (either official layout).
     ShapeNetPart {
@@ -146,6 +151,7 @@ impl DataSpec {
                 realism,
                 raw_points,
                 surface_flip,
+                pseudo,
             } => {
                 let raw = raw_points_for(points);
                 let train_raw = raw_points.map_or((raw, raw), |[lo, hi]| (lo, hi));
@@ -153,14 +159,19 @@ impl DataSpec {
                     surface_flip: *surface_flip,
                     ..Realism::level(realism.parse::<RealismLevel>()?)
                 };
+                let mut train: Box<dyn ShapeSource> = Box::new(SyntheticSource::training(
+                    seed,
+                    *shapes_per_epoch,
+                    train_raw,
+                    *mix,
+                    r,
+                )?);
+                if let Some(spec) = pseudo {
+                    let extra = spec.extra_per_epoch(*shapes_per_epoch);
+                    train = Box::new(MixedSource::new(train, Box::new(spec.open()?), extra));
+                }
                 Ok((
-                    Box::new(SyntheticSource::training(
-                        seed,
-                        *shapes_per_epoch,
-                        train_raw,
-                        *mix,
-                        r,
-                    )?),
+                    train,
                     Box::new(SyntheticSource::validation(
                         seed,
                         *val_shapes,

@@ -12,6 +12,8 @@ pub mod data;
 pub mod data_spec;
 pub mod log;
 pub mod optim;
+pub mod pseudo_label;
+pub mod pseudo_source;
 pub mod sample;
 pub mod schedule;
 pub mod synthetic;

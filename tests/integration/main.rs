@@ -30,4 +30,5 @@ mod synth_shapes;
 mod train_cli;
 mod train_data;
 mod train_overfit;
+mod train_pseudo;
 mod train_run;

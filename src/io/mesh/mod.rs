@@ -30,12 +30,14 @@
 
 pub mod ac3d;
 pub mod gltf;
+pub mod index;
 pub mod obj;
 pub mod off;
 pub mod ply;
 pub mod sample;
 pub mod stl;
 
+pub use index::{read_mesh_index, MeshIndexEntry};
 pub use sample::{sample_cloud, sample_surface, SurfaceSample};
 
 use crate::error::{Error, Result};
