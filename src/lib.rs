@@ -5,13 +5,31 @@
 //! ShapeNetPart-compatible I/O, a procedural labelled-data generator, the
 //! standard mIoU evaluation and training with hand-written backward passes.
 //!
-//! Layout: [`io`] (formats), [`geometry`] (sampling, neighbours, normals),
-//! [`model`] (layers, network, weights), [`train`], [`eval`], [`synth`],
-//! [`render`], [`cli`] (the commands behind the `pcseg` binary).
+//! Layers point one way, down; a module uses only modules of its own layer
+//! or below (`scripts/check_layers.sh` checks it in CI):
+//!
+//! ```text
+//!   cli (the pcseg binary, src/main.rs)
+//!    |
+//!   eval   train   render            scoring, training, pictures
+//!    |       |       |
+//!   predict ---------+               from a cloud to labels
+//!    |
+//!   model                            layers, network, weights
+//!    |
+//!   io   geometry   synth            formats, neighbours, shapes
+//!    |       |        |
+//!   categories  cloud  error  rng    shared vocabulary
+//! ```
+//!
+//! [`io`] (formats), [`geometry`] (sampling, neighbours, normals), [`synth`]
+//! (procedural labelled shapes), [`model`] (layers, network, weights),
+//! [`predict`] (inference), [`eval`] (the mIoU protocol), [`train`],
+//! [`render`]. The command-line interface is not part of the library: it
+//! lives in the binary (`src/main.rs`, `src/cli/`).
 #![warn(missing_docs)]
 
 pub mod categories;
-pub mod cli;
 pub mod cloud;
 pub mod error;
 pub mod eval;

@@ -1,22 +1,26 @@
-//! The `pcseg` binary: parses arguments and hands them to the library.
+//! The `pcseg` binary: the command-line interface over the library. Each
+//! subcommand lives in its own file under `cli/`; this file parses the
+//! arguments and dispatches.
+
+mod cli;
 
 use clap::Parser;
-use pcseg::cli::{Cli, Command};
+use cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => pcseg::cli::run::execute(args),
-        Command::Eval(args) => pcseg::cli::eval::execute(args),
-        Command::Info(args) => pcseg::cli::info::execute(args),
-        Command::Synth(args) => pcseg::cli::synth::execute(args),
-        Command::Render(args) => pcseg::cli::render::execute(args),
-        Command::Train(args) => pcseg::cli::train::execute(*args),
-        Command::PseudoLabel(args) => pcseg::cli::pseudo_label::execute(args),
+        Command::Run(args) => cli::run::execute(args),
+        Command::Eval(args) => cli::eval::execute(args),
+        Command::Info(args) => cli::info::execute(args),
+        Command::Synth(args) => cli::synth::execute(args),
+        Command::Render(args) => cli::render::execute(args),
+        Command::Train(args) => cli::train::execute(*args),
+        Command::PseudoLabel(args) => cli::pseudo_label::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => pcseg::cli::report_error(&err),
+        Err(err) => cli::report_error(&err),
     }
 }

@@ -2,15 +2,15 @@
 
 use super::model_file::load_network;
 use super::{progress_bar, SomeFailed};
-use crate::categories::{self, Category};
-use crate::eval::protocol::{run_shape, Protocol, Scored};
-use crate::eval::{CategoryConfusion, EvalReport, MiouAccumulator, RunInfo};
-use crate::io::dataset::{load_shape, Dataset, ShapeRef, Split};
-use crate::io::folder_dataset::FolderDataset;
-use crate::io::{self, atomic::write_atomic};
-use crate::model::Network;
-use crate::predict::{CategoryChoice, PredictOptions};
 use anyhow::{bail, Context};
+use pcseg::categories::{self, Category};
+use pcseg::eval::protocol::{run_shape, Protocol, Scored};
+use pcseg::eval::{CategoryConfusion, EvalReport, MiouAccumulator, RunInfo};
+use pcseg::io::dataset::{load_shape, Dataset, ShapeRef, Split};
+use pcseg::io::folder_dataset::FolderDataset;
+use pcseg::io::{self, atomic::write_atomic};
+use pcseg::model::Network;
+use pcseg::predict::{CategoryChoice, PredictOptions};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2048)]
     pub points: usize,
     /// Shapes with at most this many points are seen whole, no sampling (all-points protocol; 0: always sample).
-    #[arg(long, default_value_t = crate::predict::DEFAULT_WHOLE_MAX)]
+    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX)]
     pub whole_max: usize,
     /// Test-time votes per shape (logits averaged).
     #[arg(long, default_value_t = 1)]
@@ -250,7 +250,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     let (model, parameters, (points, whole_max), votes, protocol) = match &net {
         Some(net) => (
             net.config().name.clone(),
-            crate::model::cost::param_count(net.config()).0,
+            pcseg::model::cost::param_count(net.config()).0,
             match args.protocol {
                 Protocol::AllPoints => (args.points, args.whole_max),
                 Protocol::Resample(n) => (n, 0),

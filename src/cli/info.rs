@@ -1,10 +1,10 @@
 //! `pcseg info`: describe a point cloud file or a model file.
 
-use crate::categories::part_name;
-use crate::cloud::PointCloud;
-use crate::error::display_path;
-use crate::io::{read_cloud_with_info, Format, SourceInfo};
 use anyhow::Result;
+use pcseg::categories::part_name;
+use pcseg::cloud::PointCloud;
+use pcseg::error::display_path;
+use pcseg::io::{read_cloud_with_info, Format, SourceInfo};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -30,7 +30,7 @@ pub fn execute(args: Args) -> Result<()> {
     if is_model {
         let model = crate::cli::model_file::load_model(&args.file)?;
         let origin = args.file.display().to_string();
-        print!("{}", crate::model::describe(&model, &origin, args.json));
+        print!("{}", pcseg::model::describe(&model, &origin, args.json));
         return Ok(());
     }
     let (cloud, source) = read_cloud_with_info(&args.file, args.format)?;

@@ -3,10 +3,10 @@
 //! training checkpoint (`last.safetensors`), whose model is used as it stood
 //! at the end of its last completed epoch.
 
-use crate::error::{Error, Result};
-use crate::model::{weights, Model, Network};
-use crate::train::checkpoint;
 use anyhow::Context;
+use pcseg::error::{Error, Result};
+use pcseg::model::{weights, Model, Network};
+use pcseg::train::checkpoint;
 use std::path::Path;
 
 /// File name of the shipped default model under `assets/`.

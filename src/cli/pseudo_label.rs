@@ -5,13 +5,13 @@
 
 use super::model_file::load_network;
 use super::{progress_bar, SomeFailed};
-use crate::categories::{find_category, Category};
-use crate::io::mesh::{read_mesh, read_mesh_index, sample_surface, MeshIndexEntry};
-use crate::io::{self, Format, PlyWriteOptions};
-use crate::model::Network;
-use crate::rng::Rng;
-use crate::train::pseudo_label::{pseudo_label, PseudoLabelOptions, PseudoLabels};
 use anyhow::{bail, Context};
+use pcseg::categories::{find_category, Category};
+use pcseg::io::mesh::{read_mesh, read_mesh_index, sample_surface, MeshIndexEntry};
+use pcseg::io::{self, Format, PlyWriteOptions};
+use pcseg::model::Network;
+use pcseg::rng::Rng;
+use pcseg::train::pseudo_label::{pseudo_label, PseudoLabelOptions, PseudoLabels};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -123,7 +123,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
             find_category(c).with_context(|| {
                 format!(
                     "unknown category '{c}'; valid: {}",
-                    crate::categories::category_names()
+                    pcseg::categories::category_names()
                 )
             })
         })
@@ -193,7 +193,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         }
     }
     let summary = args.output.join("summary.tsv");
-    crate::io::atomic::write_atomic(&summary, |w| std::io::Write::write_all(w, tsv.as_bytes()))?;
+    pcseg::io::atomic::write_atomic(&summary, |w| std::io::Write::write_all(w, tsv.as_bytes()))?;
     if !args.quiet {
         per_category.sort_by(|a, b| a.0.cmp(b.0));
         for (name, n, mean, kept) in &per_category {

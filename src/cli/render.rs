@@ -1,11 +1,11 @@
 //! `pcseg render`: draw labelled point clouds to a PNG, one shape or a
 //! gallery grid.
 
-use crate::categories::{category_names, find_category, Category};
 use crate::cli::SomeFailed;
-use crate::io::read_cloud;
-use crate::render::{render_gallery, write_png, RenderItem, RenderOptions, View};
 use anyhow::Context;
+use pcseg::categories::{category_names, find_category, Category};
+use pcseg::io::read_cloud;
+use pcseg::render::{render_gallery, write_png, RenderItem, RenderOptions, View};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -194,8 +194,8 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::view::VIEW_NAMES;
     use clap::Parser;
+    use pcseg::render::view::VIEW_NAMES;
 
     #[derive(Parser)]
     struct Cmd {

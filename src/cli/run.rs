@@ -2,12 +2,12 @@
 
 use super::model_file::load_network;
 use super::{progress_bar, SomeFailed};
-use crate::categories::{self, part_colour};
-use crate::cloud::{ExtraProperty, ScalarKind};
-use crate::io::{self, Format, PlyEncoding, PlyWriteOptions};
-use crate::model::Network;
-use crate::predict::{predict, CategoryChoice, PredictOptions, Prediction};
 use anyhow::{bail, Context};
+use pcseg::categories::{self, part_colour};
+use pcseg::cloud::{ExtraProperty, ScalarKind};
+use pcseg::io::{self, Format, PlyEncoding, PlyWriteOptions};
+use pcseg::model::Network;
+use pcseg::predict::{predict, CategoryChoice, PredictOptions, Prediction};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2048)]
     pub points: usize,
     /// Clouds with at most this many points are seen whole, no sampling (0: always sample).
-    #[arg(long, default_value_t = crate::predict::DEFAULT_WHOLE_MAX)]
+    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX)]
     pub whole_max: usize,
     /// Test-time votes: forward passes on different samples, logits averaged.
     #[arg(long, default_value_t = 1)]
@@ -227,7 +227,7 @@ fn process(
     choice: CategoryChoice,
 ) -> anyhow::Result<Prediction> {
     let mut cloud = io::read_cloud(&job.input, args.format)?;
-    let name = crate::error::display_path(&job.input);
+    let name = pcseg::error::display_path(&job.input);
     let options = PredictOptions {
         points: args.points,
         whole_max: args.whole_max,
@@ -302,7 +302,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         let job = &jobs[0];
         let p = process(&net, job, &args, choice)?;
         if !args.quiet {
-            eprintln!("{}", summary(&crate::error::display_path(&job.input), &p));
+            eprintln!("{}", summary(&pcseg::error::display_path(&job.input), &p));
         }
         return Ok(());
     }

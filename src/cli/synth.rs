@@ -2,16 +2,16 @@
 //! (`--compare REF_DIR`) measure the generators against real labelled shapes
 //! and write a Markdown report with pictures.
 
-use crate::categories::{category_names, find_category, Category, CATEGORIES};
-use crate::io::atomic::write_atomic;
-use crate::io::dataset::{load_shapes, Dataset, Split};
-use crate::render::{write_png, RenderOptions};
-use crate::synth::compare::{
+use anyhow::{bail, Context};
+use pcseg::categories::{category_names, find_category, Category, CATEGORIES};
+use pcseg::io::atomic::write_atomic;
+use pcseg::io::dataset::{load_shapes, Dataset, Split};
+use pcseg::render::{write_png, RenderOptions};
+use pcseg::synth::compare::{
     compare, image_file_name, markdown, render_category, CompareOptions, RefShape,
 };
-use crate::synth::dataset::{write_dataset, SynthConfig};
-use crate::synth::{Realism, RealismLevel};
-use anyhow::{bail, Context};
+use pcseg::synth::dataset::{write_dataset, SynthConfig};
+use pcseg::synth::{Realism, RealismLevel};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

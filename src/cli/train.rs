@@ -4,15 +4,15 @@
 
 use crate::cli::model_file::load_model;
 use crate::cli::progress_bar;
-use crate::io::dataset::Dataset;
-use crate::model::{Model, ModelConfig};
-use crate::train::data::CategoryMix;
-use crate::train::data_spec::{DataSpec, ValSplit, SHAPENETPART_TRAINVAL};
-use crate::train::log::EpochRecord;
-use crate::train::optim::DecayMode;
-use crate::train::pseudo_source::PseudoSpec;
-use crate::train::trainer::{Observer, Outcome, OutputPaths, ScheduleKind, TrainOptions, Trainer};
 use anyhow::{bail, Context};
+use pcseg::io::dataset::Dataset;
+use pcseg::model::{Model, ModelConfig};
+use pcseg::train::data::CategoryMix;
+use pcseg::train::data_spec::{DataSpec, ValSplit, SHAPENETPART_TRAINVAL};
+use pcseg::train::log::EpochRecord;
+use pcseg::train::optim::DecayMode;
+use pcseg::train::pseudo_source::PseudoSpec;
+use pcseg::train::trainer::{Observer, Outcome, OutputPaths, ScheduleKind, TrainOptions, Trainer};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -167,7 +167,7 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
         warmup: args.warmup,
         clip_norm: args.clip,
         seed: args.seed,
-        augment: crate::train::augment::Augment {
+        augment: pcseg::train::augment::Augment {
             warp: args.warp,
             ..Default::default()
         },
@@ -186,7 +186,7 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
             "uniform" => CategoryMix::Uniform,
             m => bail!("--mix {m}: expected shapenetpart or uniform"),
         };
-        args.realism.parse::<crate::synth::RealismLevel>()?;
+        args.realism.parse::<pcseg::synth::RealismLevel>()?;
         if !(0.0..=1.0).contains(&args.surface_flip) {
             bail!(
                 "--surface-flip {}: expected a probability in [0, 1]",
@@ -374,7 +374,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         bar: None,
     };
     let outcome = trainer.run(&stop, &mut bars)?;
-    let ckpt = args.checkpoint_dir.join(crate::train::checkpoint::LAST);
+    let ckpt = args.checkpoint_dir.join(pcseg::train::checkpoint::LAST);
     match outcome {
         Outcome::Finished => {
             if !args.quiet {
