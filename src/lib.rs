@@ -9,6 +9,8 @@
 //! [`model`] (layers, network, weights), [`train`], [`eval`], [`synth`],
 //! [`render`], [`cli`] (the commands behind the `pcseg` binary).
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod categories;
 pub mod cli;

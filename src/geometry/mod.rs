@@ -14,6 +14,7 @@ pub mod knn;
 pub mod label_transfer;
 pub mod normalize;
 pub mod normals;
+pub(crate) mod simd;
 pub mod three_nn_scan;
 pub mod tree;
 
