@@ -19,7 +19,7 @@
 
 use rayon::prelude::*;
 
-use super::PointTree;
+use super::tree::PointTree;
 
 /// Centres per rayon task: a row costs about a microsecond, so smaller chunks
 /// would be dominated by scheduling.
@@ -302,23 +302,12 @@ fn ball_row(tree: &PointTree, c: &[f32; 3], r2: f32, row: &mut [u32], found: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::dist2;
+    use crate::geometry::reference::ball_query_ref;
     use crate::rng::Rng;
 
     /// The definition: first `k` indices in index order within the radius.
     fn slow(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, k: usize) -> Vec<u32> {
-        let r2 = radius * radius;
-        let mut out = Vec::new();
-        for c in centres {
-            let mut row: Vec<u32> = (0..points.len() as u32)
-                .filter(|&i| dist2(&points[i as usize], c) <= r2)
-                .take(k)
-                .collect();
-            let first = row.first().copied().unwrap_or(0);
-            row.resize(k, first);
-            out.extend(row);
-        }
-        out
+        ball_query_ref(points, centres, radius, k)
     }
 
     /// The scan without the AVX2 path.

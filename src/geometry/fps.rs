@@ -532,39 +532,14 @@ fn update_in_place(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::reference::fps_ref;
     use crate::rng::Rng;
     use proptest::prelude::*;
-
-    /// The textbook definition, one point at a time: squared distance
-    /// `(dx dx + dy dy) + dz dz` in `f32`, `min` into the running distance,
-    /// strictly-greater maximum so ties go to the lowest index.
-    fn reference(points: &[[f32; 3]], m: usize, start: usize) -> Vec<usize> {
-        let n = points.len();
-        let mut nearest = vec![f32::INFINITY; n];
-        let mut picked = Vec::with_capacity(m);
-        let mut current = start % n.max(1);
-        for _ in 0..m {
-            picked.push(current);
-            let c = points[current];
-            let (mut best, mut best_d) = (0, -1.0f32);
-            for (i, p) in points.iter().enumerate() {
-                let (dx, dy, dz) = (p[0] - c[0], p[1] - c[1], p[2] - c[2]);
-                let d = (dx * dx + dy * dy + dz * dz).min(nearest[i]);
-                nearest[i] = d;
-                if d > best_d {
-                    best_d = d;
-                    best = i;
-                }
-            }
-            current = best;
-        }
-        picked
-    }
 
     /// Every path (public dispatch, full scan, leaves whatever the size)
     /// against the reference.
     fn check(name: &str, points: &[[f32; 3]], m: usize, start: usize) {
-        let want = reference(points, m, start);
+        let want = fps_ref(points, m, start);
         let got = farthest_point_sample(points, m, start);
         assert_eq!(got, want, "{name}: N={} m={m} start={start}", points.len());
         if m > 0 {
