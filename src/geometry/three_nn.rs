@@ -20,6 +20,7 @@
 
 use super::distance::dist2;
 use super::knn_batch::knn_rows;
+use super::simd::Avx2;
 use super::tree::PointTree;
 
 /// PointNet++ feature-propagation weights: for each fine point, its 3 nearest
@@ -157,6 +158,17 @@ const LANES: usize = 8;
 /// assert!(w.iter().zip(expect).all(|(a, b)| (a - b).abs() < 1e-6));
 /// ```
 pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
+    three_nn_weights_scan_on(Avx2::detect(), coarse, fine)
+}
+
+/// [`three_nn_weights_scan`] with the AVX2 sweep when `avx2` is given (and
+/// there are at least 3 coarse points), the portable scan otherwise: the
+/// same values either way.
+pub(crate) fn three_nn_weights_scan_on(
+    avx2: Option<Avx2>,
+    coarse: &[[f32; 3]],
+    fine: &[[f32; 3]],
+) -> (Vec<u32>, Vec<f32>) {
     assert!(
         !coarse.is_empty(),
         "three_nn_weights: no coarse points to interpolate from"
@@ -175,8 +187,9 @@ pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32
     let mut w = vec![0f32; fine.len() * 3];
     let m = coarse.len();
     #[cfg(target_arch = "x86_64")]
-    let sorted =
-        (m >= 3 && std::arch::is_x86_feature_detected!("avx2")).then(|| SortedCols::new(coarse));
+    let sorted = avx2.filter(|_| m >= 3).map(|_| SortedCols::new(coarse));
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = avx2;
     for ((q, irow), wrow) in fine
         .iter()
         .zip(idx.chunks_exact_mut(3))
@@ -184,7 +197,9 @@ pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32
     {
         #[cfg(target_arch = "x86_64")]
         let near = match &sorted {
-            // SAFETY: `sorted` exists only when the CPU supports AVX2.
+            // SAFETY: `sorted` exists only with an `Avx2` token, the proof
+            // that the CPU supports AVX2 (`nearest3_avx2`'s only
+            // requirement; it needs at least 3 coarse points, checked too).
             Some(cols) => unsafe { nearest3_avx2(cols, q) },
             None => nearest3_body(coarse, xs, ys, zs, q),
         };
@@ -479,6 +494,37 @@ mod tests {
                 let (tidx, tw) = three_nn_weights(&coarse, &fine);
                 assert_eq!(idx, tidx, "m {m}");
                 assert_eq!(w, tw, "m {m}");
+            }
+        }
+    }
+
+    /// The AVX2 sweep (where the CPU has it) and the portable scan give the
+    /// same indices and weights, bit for bit, on random clouds of several
+    /// sizes; the portable scan also matches the tree (the AVX2 one is
+    /// checked against the tree above on AVX2 machines).
+    #[test]
+    fn avx2_sweep_equals_portable_scan() {
+        let mut rng = Rng::new(12);
+        for m in [1usize, 2, 3, 5, 8, 9, 31, 64, 128, 500, 512, 2048] {
+            let coarse: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            // Quantised copies tie in x (the sweep's sort key) and distance.
+            let quantised: Vec<[f32; 3]> = coarse
+                .iter()
+                .map(|p| p.map(|x| (x * 4.0).round() / 4.0))
+                .collect();
+            for coarse in [coarse, quantised] {
+                let mut fine: Vec<[f32; 3]> = (0..400)
+                    .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
+                    .collect();
+                fine.extend(coarse.iter().take(100));
+                let portable = three_nn_weights_scan_on(None, &coarse, &fine);
+                assert_eq!(portable, three_nn_weights(&coarse, &fine), "m {m}");
+                if let Some(avx2) = Avx2::detect() {
+                    let simd = three_nn_weights_scan_on(Some(avx2), &coarse, &fine);
+                    assert_eq!(simd, portable, "avx2, m {m}");
+                }
             }
         }
     }
