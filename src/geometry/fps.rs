@@ -158,11 +158,23 @@ fn update_and_argmax(
             lane_max[l] = if v > lane_max[l] { v } else { lane_max[l] };
         }
     }
-    let max = lane_max
+    first_slot_of(next, largest(&lane_max))
+}
+
+/// The largest of per-lane maxima (every value at least -1).
+#[inline(always)]
+fn largest(lane_max: &[f32; LANES]) -> f32 {
+    lane_max
         .iter()
-        .fold(-1.0f32, |m, &v| if v > m { v } else { m });
-    let (out, _) = next.as_chunks::<LANES>();
-    for (chunk, group) in out.iter().enumerate() {
+        .fold(-1.0f32, |m, &v| if v > m { v } else { m })
+}
+
+/// The first slot of `values` (whole lane groups) equal to `max`, testing a
+/// lane group at a time and stopping at the first hit; 0 when none is.
+#[inline(always)]
+fn first_slot_of(values: &[f32], max: f32) -> usize {
+    let (groups, _) = values.as_chunks::<LANES>();
+    for (chunk, group) in groups.iter().enumerate() {
         if group.iter().fold(false, |hit, &v| hit | (v == max)) {
             let lane = group.iter().position(|&v| v == max).unwrap_or(0);
             return chunk * LANES + lane;
@@ -485,9 +497,7 @@ fn sample_leaves(
                 };
             }
         }
-        let best = lane_max
-            .iter()
-            .fold(-1.0f32, |m, &v| if v > m { v } else { m });
+        let best = largest(&lane_max);
         let mut lane_arg = [u32::MAX; LANES];
         for (max, arg) in max.iter().zip(arg) {
             for l in 0..LANES {
@@ -531,17 +541,8 @@ fn update_in_place(
         }
         *near = v;
     }
-    let max = lane_max
-        .iter()
-        .fold(-1.0f32, |m, &v| if v > m { v } else { m });
-    let (near, _) = nearest.as_chunks::<LANES>();
-    for (chunk, group) in near.iter().enumerate() {
-        if group.iter().fold(false, |hit, &v| hit | (v == max)) {
-            let lane = group.iter().position(|&v| v == max).unwrap_or(0);
-            return (max, chunk * LANES + lane);
-        }
-    }
-    (max, 0)
+    let max = largest(&lane_max);
+    (max, first_slot_of(nearest, max))
 }
 
 #[cfg(test)]
