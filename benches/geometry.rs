@@ -13,6 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use pcseg::geometry::reference::ball_query_ref;
 use pcseg::geometry::*;
 use pcseg::rng::Rng;
 
@@ -65,26 +66,6 @@ fn pick(points: &[[f32; 3]], idx: &[usize]) -> Vec<[f32; 3]> {
     idx.iter().map(|&i| points[i]).collect()
 }
 
-/// The brute-force ball query, for comparison only.
-fn ball_query_brute(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, k: usize) -> Vec<u32> {
-    let r2 = radius * radius;
-    let mut out = Vec::with_capacity(centres.len() * k);
-    for c in centres {
-        let start = out.len();
-        for (i, p) in points.iter().enumerate() {
-            if out.len() - start == k {
-                break;
-            }
-            if dist2(p, c) <= r2 {
-                out.push(i as u32);
-            }
-        }
-        let first = out.get(start).copied().unwrap_or(0);
-        out.resize(start + k, first);
-    }
-    out
-}
-
 fn bench_fps(c: &mut Criterion) {
     let mut g = c.benchmark_group("fps");
     g.throughput(Throughput::Elements(2048));
@@ -134,7 +115,7 @@ fn bench_ball_query(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("brute_force", name), |b| {
             b.iter_batched(
                 setup,
-                |(cloud, centres)| ball_query_brute(&cloud, &centres, r, k),
+                |(cloud, centres)| ball_query_ref(&cloud, &centres, r, k),
                 BatchSize::SmallInput,
             )
         });

@@ -28,6 +28,8 @@
 //! [`render`]. The command-line interface is not part of the library: it
 //! lives in the binary (`src/main.rs`, `src/cli/`).
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod categories;
 pub mod cloud;

@@ -19,7 +19,8 @@
 
 use rayon::prelude::*;
 
-use super::PointTree;
+use super::simd::Avx2;
+use super::tree::PointTree;
 
 /// Centres per rayon task: a row costs about a microsecond, so smaller chunks
 /// would be dominated by scheduling.
@@ -89,13 +90,20 @@ pub fn ball_query_scan(
     k: usize,
     out: &mut [u32],
 ) {
-    assert_eq!(
-        out.len(),
-        centres.len() * k,
-        "ball_query_scan: out has {} slots, expected S * K = {} * {k}",
-        out.len(),
-        centres.len()
-    );
+    ball_query_scan_on(Avx2::detect(), points, centres, radius, k, out)
+}
+
+/// [`ball_query_scan`] with the AVX2 row scan when `avx2` is given, the
+/// portable one otherwise: the same result either way.
+pub(crate) fn ball_query_scan_on(
+    avx2: Option<Avx2>,
+    points: &[[f32; 3]],
+    centres: &[[f32; 3]],
+    radius: f32,
+    k: usize,
+    out: &mut [u32],
+) {
+    check_out_len("ball_query_scan", out, centres.len(), k);
     if k == 0 {
         return;
     }
@@ -112,11 +120,30 @@ pub fn ball_query_scan(
     }
     let soa = Soa { xs, ys, zs };
     let r2 = radius * radius;
-    let rows = |centres: &[[f32; 3]], out: &mut [u32]| {
+    in_row_chunks(centres, k, out, |centres, out| {
         for (c, row) in centres.iter().zip(out.chunks_exact_mut(k)) {
-            scan_row(&soa, c, r2, row);
+            scan_row(avx2, &soa, c, r2, row);
         }
-    };
+    });
+}
+
+/// Panic unless `out` holds `s * k` slots (S x K), naming the caller.
+fn check_out_len(caller: &str, out: &[u32], s: usize, k: usize) {
+    assert_eq!(
+        out.len(),
+        s * k,
+        "{caller}: out has {} slots, expected S * K = {s} * {k}",
+        out.len(),
+    );
+}
+
+/// `rows(centres, out)` over chunks of [`CENTRES_PER_TASK`] centres and
+/// their rows of `out` (S x K, `k > 0`), as rayon tasks when there is more
+/// than one chunk.
+fn in_row_chunks<F>(centres: &[[f32; 3]], k: usize, out: &mut [u32], rows: F)
+where
+    F: Fn(&[[f32; 3]], &mut [u32]) + Sync,
+{
     if centres.len() <= CENTRES_PER_TASK {
         rows(centres, out);
     } else {
@@ -135,15 +162,15 @@ struct Soa<'a> {
 }
 
 /// One scan row: the first `row.len()` indices within `r2` of `c`, padded.
-fn scan_row(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        let found = unsafe { scan_row_avx2(soa, c, r2, row) };
-        pad_row(row, found);
-        return;
-    }
-    let found = scan_row_body(soa, c, r2, row);
+/// With AVX2 intrinsics when `avx2` is given.
+fn scan_row(avx2: Option<Avx2>, soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) {
+    let found = match avx2 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` token proves the CPU supports AVX2, the only
+        // requirement of `scan_row_avx2`.
+        Some(_) => unsafe { scan_row_avx2(soa, c, r2, row) },
+        _ => scan_row_body(soa, c, r2, row),
+    };
     pad_row(row, found);
 }
 
@@ -256,31 +283,17 @@ pub fn ball_query_with_tree(
     k: usize,
     out: &mut [u32],
 ) {
-    assert_eq!(
-        out.len(),
-        centres.len() * k,
-        "ball_query_with_tree: out has {} slots, expected S * K = {} * {k}",
-        out.len(),
-        centres.len()
-    );
+    check_out_len("ball_query_with_tree", out, centres.len(), k);
     if k == 0 {
         return;
     }
     let r2 = radius * radius;
-    let rows = |centres: &[[f32; 3]], out: &mut [u32]| {
+    in_row_chunks(centres, k, out, |centres, out| {
         let mut found = Vec::with_capacity(4 * k);
         for (c, row) in centres.iter().zip(out.chunks_exact_mut(k)) {
             ball_row(tree, c, r2, row, &mut found);
         }
-    };
-    if centres.len() <= CENTRES_PER_TASK {
-        rows(centres, out);
-    } else {
-        // Race-free: each task owns a disjoint chunk of rows of `out`.
-        out.par_chunks_mut(CENTRES_PER_TASK * k)
-            .zip(centres.par_chunks(CENTRES_PER_TASK))
-            .for_each(|(out, centres)| rows(centres, out));
-    }
+    });
 }
 
 /// One row: the first `row.len()` indices within `r2` of `c`, padded.
@@ -302,44 +315,18 @@ fn ball_row(tree: &PointTree, c: &[f32; 3], r2: f32, row: &mut [u32], found: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::dist2;
+    use crate::geometry::reference::ball_query_ref;
     use crate::rng::Rng;
 
     /// The definition: first `k` indices in index order within the radius.
     fn slow(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, k: usize) -> Vec<u32> {
-        let r2 = radius * radius;
-        let mut out = Vec::new();
-        for c in centres {
-            let mut row: Vec<u32> = (0..points.len() as u32)
-                .filter(|&i| dist2(&points[i as usize], c) <= r2)
-                .take(k)
-                .collect();
-            let first = row.first().copied().unwrap_or(0);
-            row.resize(k, first);
-            out.extend(row);
-        }
-        out
+        ball_query_ref(points, centres, radius, k)
     }
 
     /// The scan without the AVX2 path.
     fn portable(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, out: &mut [u32]) {
-        let p = points.len().div_ceil(LANES) * LANES;
-        let mut cols = vec![vec![f32::NAN; p]; 3];
-        for (i, q) in points.iter().enumerate() {
-            for a in 0..3 {
-                cols[a][i] = q[a];
-            }
-        }
-        let soa = Soa {
-            xs: &cols[0],
-            ys: &cols[1],
-            zs: &cols[2],
-        };
         let k = out.len() / centres.len();
-        for (c, row) in centres.iter().zip(out.chunks_exact_mut(k)) {
-            let found = scan_row_body(&soa, c, radius * radius, row);
-            pad_row(row, found);
-        }
+        ball_query_scan_on(None, points, centres, radius, k, out);
     }
 
     #[test]
@@ -375,6 +362,7 @@ mod tests {
                     let mut got = vec![7u32; centres.len() * k];
                     ball_query_scan(&cloud, &centres, r, k, &mut got);
                     assert_eq!(got, want, "n {n} r {r} k {k}");
+                    // The dispatch above ran AVX2 where the CPU has it.
                     portable(&cloud, &centres, r, &mut got);
                     assert_eq!(got, want, "portable, n {n} r {r} k {k}");
                     assert_eq!(ball_query(&cloud, &centres, r, k), want);

@@ -19,6 +19,8 @@
 //! cannot change, see `bucketed` for why this holds bit for bit in `f32`).
 //! Late in the sampling that is a few leaves out of dozens.
 
+use super::simd::Avx2;
+
 /// Points processed per vector step (two AVX or four SSE registers).
 const LANES: usize = 8;
 
@@ -53,14 +55,22 @@ pub fn farthest_point_sample(points: &[[f32; 3]], m: usize, start: usize) -> Vec
     // The leaf pruning relies on every distance being a number: with a NaN or
     // infinite coordinate the scan's `min` semantics decide, so keep it.
     let finite = points.iter().flatten().all(|v| v.is_finite());
+    let avx2 = Avx2::detect();
     if n < BUCKETED_MIN_N || m < BUCKETED_MIN_M || !finite {
-        return full_scan(points, m, start);
+        return full_scan(avx2, points, m, start);
     }
-    bucketed(points, m, start)
+    bucketed(avx2, points, m, start)
 }
 
-/// The O(m N) scan over all points: every step updates every point.
-fn full_scan(points: &[[f32; 3]], m: usize, start: usize) -> Vec<usize> {
+/// The O(m N) scan over all points: every step updates every point. The
+/// step is compiled for AVX2 when `avx2` is given, else portable (the same
+/// picks). `m >= 1`.
+pub(crate) fn full_scan(
+    avx2: Option<Avx2>,
+    points: &[[f32; 3]],
+    m: usize,
+    start: usize,
+) -> Vec<usize> {
     let n = points.len();
     // Pad to a multiple of LANES with copies of point 0: a padded slot has
     // distance 0 to the picked set after the first step, and before that it
@@ -82,20 +92,16 @@ fn full_scan(points: &[[f32; 3]], m: usize, start: usize) -> Vec<usize> {
 
     let mut picked = Vec::with_capacity(m);
     let mut current = start % n;
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        for _ in 0..m {
-            picked.push(current);
-            let c = points[current];
-            // SAFETY: the CPU supports AVX2, checked just above.
-            current = unsafe { update_and_argmax_avx2(&xs, &ys, &zs, &nearest, &mut next, c) };
-            std::mem::swap(&mut nearest, &mut next);
-        }
-        return picked;
-    }
     for _ in 0..m {
         picked.push(current);
-        current = update_and_argmax(&xs, &ys, &zs, &nearest, &mut next, points[current]);
+        let c = points[current];
+        current = match avx2 {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx2` token proves the CPU supports AVX2, the only
+            // requirement of `update_and_argmax_avx2`.
+            Some(_) => unsafe { update_and_argmax_avx2(&xs, &ys, &zs, &nearest, &mut next, c) },
+            _ => update_and_argmax(&xs, &ys, &zs, &nearest, &mut next, c),
+        };
         std::mem::swap(&mut nearest, &mut next);
     }
     picked
@@ -152,11 +158,23 @@ fn update_and_argmax(
             lane_max[l] = if v > lane_max[l] { v } else { lane_max[l] };
         }
     }
-    let max = lane_max
+    first_slot_of(next, largest(&lane_max))
+}
+
+/// The largest of per-lane maxima (every value at least -1).
+#[inline(always)]
+fn largest(lane_max: &[f32; LANES]) -> f32 {
+    lane_max
         .iter()
-        .fold(-1.0f32, |m, &v| if v > m { v } else { m });
-    let (out, _) = next.as_chunks::<LANES>();
-    for (chunk, group) in out.iter().enumerate() {
+        .fold(-1.0f32, |m, &v| if v > m { v } else { m })
+}
+
+/// The first slot of `values` (whole lane groups) equal to `max`, testing a
+/// lane group at a time and stopping at the first hit; 0 when none is.
+#[inline(always)]
+fn first_slot_of(values: &[f32], max: f32) -> usize {
+    let (groups, _) = values.as_chunks::<LANES>();
+    for (chunk, group) in groups.iter().enumerate() {
         if group.iter().fold(false, |hit, &v| hit | (v == max)) {
             let lane = group.iter().position(|&v| v == max).unwrap_or(0);
             return chunk * LANES + lane;
@@ -373,16 +391,25 @@ fn min_max(v: &[f32]) -> (f32, f32) {
 /// monotone and symmetric), and every per-axis gap is at most the point's
 /// `|x - c|`, so `g <= d` for every point in the box, bit for bit. A leaf
 /// with `g >= max` therefore keeps all its values and is skipped.
-fn bucketed(points: &[[f32; 3]], m: usize, start: usize) -> Vec<usize> {
+///
+/// The loop is compiled for AVX2 when `avx2` is given, else portable (the
+/// same picks). Needs at least one point, all finite.
+pub(crate) fn bucketed(
+    avx2: Option<Avx2>,
+    points: &[[f32; 3]],
+    m: usize,
+    start: usize,
+) -> Vec<usize> {
     let mut leaves = Leaves::build(points);
     let mut picked = Vec::with_capacity(m);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { sample_leaves_avx2(points, &mut leaves, m, start % points.len(), &mut picked) };
-        return picked;
+    let start = start % points.len();
+    match avx2 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` token proves the CPU supports AVX2, the only
+        // requirement of `sample_leaves_avx2`.
+        Some(_) => unsafe { sample_leaves_avx2(points, &mut leaves, m, start, &mut picked) },
+        _ => sample_leaves(points, &mut leaves, m, start, &mut picked),
     }
-    sample_leaves(points, &mut leaves, m, start % points.len(), &mut picked);
     picked
 }
 
@@ -470,9 +497,7 @@ fn sample_leaves(
                 };
             }
         }
-        let best = lane_max
-            .iter()
-            .fold(-1.0f32, |m, &v| if v > m { v } else { m });
+        let best = largest(&lane_max);
         let mut lane_arg = [u32::MAX; LANES];
         for (max, arg) in max.iter().zip(arg) {
             for l in 0..LANES {
@@ -516,61 +541,38 @@ fn update_in_place(
         }
         *near = v;
     }
-    let max = lane_max
-        .iter()
-        .fold(-1.0f32, |m, &v| if v > m { v } else { m });
-    let (near, _) = nearest.as_chunks::<LANES>();
-    for (chunk, group) in near.iter().enumerate() {
-        if group.iter().fold(false, |hit, &v| hit | (v == max)) {
-            let lane = group.iter().position(|&v| v == max).unwrap_or(0);
-            return (max, chunk * LANES + lane);
-        }
-    }
-    (max, 0)
+    let max = largest(&lane_max);
+    (max, first_slot_of(nearest, max))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::reference::fps_ref;
     use crate::rng::Rng;
     use proptest::prelude::*;
-
-    /// The textbook definition, one point at a time: squared distance
-    /// `(dx dx + dy dy) + dz dz` in `f32`, `min` into the running distance,
-    /// strictly-greater maximum so ties go to the lowest index.
-    fn reference(points: &[[f32; 3]], m: usize, start: usize) -> Vec<usize> {
-        let n = points.len();
-        let mut nearest = vec![f32::INFINITY; n];
-        let mut picked = Vec::with_capacity(m);
-        let mut current = start % n.max(1);
-        for _ in 0..m {
-            picked.push(current);
-            let c = points[current];
-            let (mut best, mut best_d) = (0, -1.0f32);
-            for (i, p) in points.iter().enumerate() {
-                let (dx, dy, dz) = (p[0] - c[0], p[1] - c[1], p[2] - c[2]);
-                let d = (dx * dx + dy * dy + dz * dz).min(nearest[i]);
-                nearest[i] = d;
-                if d > best_d {
-                    best_d = d;
-                    best = i;
-                }
-            }
-            current = best;
-        }
-        picked
-    }
 
     /// Every path (public dispatch, full scan, leaves whatever the size)
     /// against the reference.
     fn check(name: &str, points: &[[f32; 3]], m: usize, start: usize) {
-        let want = reference(points, m, start);
+        let want = fps_ref(points, m, start);
         let got = farthest_point_sample(points, m, start);
         assert_eq!(got, want, "{name}: N={} m={m} start={start}", points.len());
         if m > 0 {
-            assert_eq!(full_scan(points, m, start), want, "{name}: full scan");
+            let avx2 = Avx2::detect();
+            assert_eq!(full_scan(avx2, points, m, start), want, "{name}: full scan");
+            assert_eq!(
+                full_scan(None, points, m, start),
+                want,
+                "{name}: portable full scan"
+            );
             if points.iter().flatten().all(|v| v.is_finite()) {
-                assert_eq!(bucketed(points, m, start), want, "{name}: leaves");
+                assert_eq!(bucketed(avx2, points, m, start), want, "{name}: leaves");
+                assert_eq!(
+                    bucketed(None, points, m, start),
+                    want,
+                    "{name}: portable leaves"
+                );
             }
         }
     }
@@ -685,11 +687,11 @@ mod tests {
             [1.0, 0.0, 0.0],
             [0.5, 0.0, 0.0],
         ];
-        assert_eq!(bucketed(&points, 4, 0), vec![0, 2, 3, 1]);
+        assert_eq!(bucketed(Avx2::detect(), &points, 4, 0), vec![0, 2, 3, 1]);
         // Fewer distinct positions than picks: the rest repeat index 0.
         let dup = vec![[1.0, 1.0, 1.0]; 300];
         assert_eq!(farthest_point_sample(&dup, 4, 4), vec![4, 0, 0, 0]);
-        assert_eq!(bucketed(&dup, 4, 299), vec![299, 0, 0, 0]);
+        assert_eq!(bucketed(Avx2::detect(), &dup, 4, 299), vec![299, 0, 0, 0]);
     }
 
     #[test]
@@ -737,6 +739,41 @@ mod tests {
         cloud[300][2] = f32::INFINITY;
         for start in [0, 17, 300] {
             check("non-finite", &cloud, 50, start);
+        }
+    }
+
+    /// The AVX2 and portable builds of both paths pick the same indices on
+    /// random clouds of several sizes, up to sizes the reference is too slow
+    /// for. Portable always runs (against the other path); AVX2 where the
+    /// CPU has it.
+    #[test]
+    fn avx2_and_portable_pick_the_same_indices() {
+        let mut rng = Rng::new(5);
+        for (n, m) in [
+            (1, 1),
+            (9, 9),
+            (300, 77),
+            (1024, 256),
+            (2048, 512),
+            (5000, 1000),
+            (20_000, 2048),
+        ] {
+            for (name, cloud) in [
+                ("uniform", uniform(&mut rng, n)),
+                ("surface", surface(&mut rng, n)),
+                ("lattice", lattice(&mut rng, n, 6, 0.25)),
+            ] {
+                let start = rng.below(n);
+                let scan = full_scan(None, &cloud, m, start);
+                let leaves = bucketed(None, &cloud, m, start);
+                assert_eq!(leaves, scan, "{name} N={n} m={m}: portable paths");
+                if let Some(avx2) = Avx2::detect() {
+                    let simd_scan = full_scan(Some(avx2), &cloud, m, start);
+                    assert_eq!(simd_scan, scan, "{name} N={n} m={m}: full scan");
+                    let simd_leaves = bucketed(Some(avx2), &cloud, m, start);
+                    assert_eq!(simd_leaves, scan, "{name} N={n} m={m}: leaves");
+                }
+            }
         }
     }
 

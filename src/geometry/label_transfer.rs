@@ -14,8 +14,8 @@
 //! Points are independent; they are queried in parallel, in a cache-friendly
 //! order (see `batch.rs`), with the same results as one at a time.
 
-use super::batch::knn_rows;
-use super::PointTree;
+use super::knn_batch::knn_rows;
+use super::tree::PointTree;
 use crate::error::{Error, Result};
 
 /// Label of the nearest subset point for every point of `points` [N, 3].

@@ -1,6 +1,8 @@
 //! Normalisation to the unit sphere, as PointNet++ does: subtract the
 //! centroid, divide by the largest distance to it.
 
+use super::distance::dist2;
+
 /// The transform applied by [`normalize_unit_sphere`]: `p' = (p - centroid) / scale`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Normalization {
@@ -67,7 +69,7 @@ pub fn normalize_unit_sphere(points: &[[f32; 3]]) -> (Vec<[f32; 3]>, Normalizati
     let centroid = c.map(|v| (v / n) as f32);
     let scale = points
         .iter()
-        .map(|p| super::dist2(p, &centroid))
+        .map(|p| dist2(p, &centroid))
         .fold(0f32, f32::max)
         .sqrt();
     let scale = if scale > 0.0 && scale.is_finite() {

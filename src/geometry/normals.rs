@@ -27,9 +27,9 @@
 //!
 //! Output is always unit length and finite for finite input.
 
-use super::batch::knn_rows;
 use super::eigen::{dot, sym_eigen3};
-use super::PointTree;
+use super::knn_batch::knn_rows;
+use super::tree::PointTree;
 
 /// Neighbourhood size used when the caller has no preference.
 pub const DEFAULT_NORMAL_K: usize = 16;

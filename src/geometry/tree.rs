@@ -3,19 +3,34 @@
 //! kernels.
 //!
 //! Large point sets are stored in a spatially coherent order (the leaf order
-//! of `batch.rs`: points close in space are close in memory), which makes the
-//! batched queries, that read candidates' coordinates, cache-friendly. The
-//! tree's items are positions in that order; every public method translates
-//! them back to the caller's point indices before the tie rule is applied.
-//! Distances
-//! are squared Euclidean, computed by kiddo as `dx*dx + dy*dy + dz*dz` in `f32`,
-//! the same formula and order as [`super::dist2`], so radius and k-nearest
-//! queries agree bit-for-bit with a linear scan.
+//! of `leaf_order.rs`: points close in space are close in memory), which
+//! makes the batched queries, that read candidates' coordinates,
+//! cache-friendly. The tree's items are positions in that order; every public
+//! method translates them back to the caller's point indices before the tie
+//! rule is applied. Distances are squared Euclidean, computed by kiddo as
+//! `dx*dx + dy*dy + dz*dz` in `f32`, the same formula and order as
+//! [`super::dist2`], so radius and k-nearest queries agree bit-for-bit with
+//! a linear scan.
+//!
+//! The queries, one point `q` at a time (batches of queries are in
+//! `knn_batch.rs`):
+//!
+//! | query | answers | order |
+//! | --- | --- | --- |
+//! | [`PointTree::within_unsorted`] | every point with `dist2 <= r2`, caller's indices | none |
+//! | `within_items` (crate) | the same as positions in the tree's own order | none |
+//! | [`PointTree::nearest_k`] | the `k` nearest, `(dist2, index)` | exact tie rule |
+//! | [`PointTree::nearest_k_hinted`] | the same, guided by a radius guess | exact tie rule |
+//! | `nearest_k_scan` (private) | the same by a linear scan: the fallback | exact tie rule |
+//! | [`PointTree::nearest_k_any_tie`] | the `k` nearest, indices only | ties in any order |
 
 use std::num::NonZeroUsize;
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
 use rayon::prelude::*;
+
+use super::distance::{cmp_dist_index, dist2};
+use super::leaf_order::leaf_order;
 
 type Tree = ImmutableKdTree<f32, 3>;
 type Metric = SquaredEuclidean<f32>;
@@ -82,7 +97,7 @@ impl PointTree {
             points.len()
         );
         let (sorted, index) = if points.len() >= REORDER_MIN_POINTS {
-            let index = super::batch::leaf_order(points);
+            let index = leaf_order(points);
             let sorted = index.par_iter().map(|&i| points[i as usize]).collect();
             (sorted, index)
         } else {
@@ -129,7 +144,10 @@ impl PointTree {
     pub(crate) fn original_index(&self) -> &[u32] {
         &self.index
     }
+}
 
+/// Radius queries: every point within a squared radius, in no order.
+impl PointTree {
     /// Append to `out` the items (positions in [`PointTree::sorted_points`])
     /// of all points within squared radius `r2` of `q`, in no particular
     /// order.
@@ -166,7 +184,11 @@ impl PointTree {
                 .visit(|r| out.push(self.index[r.item as usize]));
         }
     }
+}
 
+/// k-nearest queries with the exact tie rule: the first `k` of all points
+/// by `(dist2, index)`.
+impl PointTree {
     /// The `k` nearest points to `q` as `(squared distance, index)`, ascending
     /// by distance and, among equal distances, by index — exactly the first `k`
     /// of all points sorted by `(dist2, index)`. `k` is clamped to
@@ -232,7 +254,7 @@ impl PointTree {
             self.sorted
                 .iter()
                 .zip(&self.index)
-                .map(|(p, &i)| (super::dist2(p, q), i)),
+                .map(|(p, &i)| (dist2(p, q), i)),
         );
         if out.len() > k {
             out.select_nth_unstable_by(k, cmp_dist_index);
@@ -304,7 +326,10 @@ impl PointTree {
         self.nearest_k(q, k, out);
         out[k - 1].0
     }
+}
 
+/// k-nearest queries whose ties come in any order.
+impl PointTree {
     /// The `k` nearest points to `q` in kiddo's own order (ascending
     /// distance, ties in unspecified order), appended to `out` as indices.
     /// Faster than [`PointTree::nearest_k`] when the exact tie rule does not
@@ -336,15 +361,10 @@ impl PointTree {
     }
 }
 
-/// Order `(squared distance, index)` pairs by distance, then index.
-#[inline]
-pub(crate) fn cmp_dist_index(a: &(f32, u32), b: &(f32, u32)) -> std::cmp::Ordering {
-    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::reference::nearest_k_ref;
     use crate::rng::Rng;
 
     /// Clouds drawn with replacement (the resample protocol) hold many exact
@@ -397,16 +417,7 @@ mod tests {
             tree.original_index()[..100],
             (0..100).collect::<Vec<u32>>()[..]
         );
-        let brute = |q: &[f32; 3], k: usize| -> Vec<(f32, u32)> {
-            let mut all: Vec<(f32, u32)> = points
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (super::super::dist2(p, q), i as u32))
-                .collect();
-            all.sort_by(cmp_dist_index);
-            all.truncate(k);
-            all
-        };
+        let brute = |q: &[f32; 3], k: usize| nearest_k_ref(&points, q, k);
         let (mut got, mut hinted, mut any, mut within) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for qi in (0..points.len()).step_by(2_503) {
@@ -425,7 +436,7 @@ mod tests {
                     let mut at_most: Vec<u32> = points
                         .iter()
                         .enumerate()
-                        .filter(|(_, p)| super::super::dist2(p, &q) <= want[k - 1].0)
+                        .filter(|(_, p)| dist2(p, &q) <= want[k - 1].0)
                         .map(|(i, _)| i as u32)
                         .collect();
                     at_most.sort_unstable();
@@ -437,7 +448,7 @@ mod tests {
                 tree.within_unsorted(&q, r2, &mut within);
                 within.sort_unstable();
                 let want: Vec<u32> = (0..points.len() as u32)
-                    .filter(|&i| super::super::dist2(&points[i as usize], &q) <= r2)
+                    .filter(|&i| dist2(&points[i as usize], &q) <= r2)
                     .collect();
                 assert_eq!(within, want, "within: query {qi}");
             }

@@ -11,7 +11,7 @@
 use super::config::ModelConfig;
 use super::layers::neighbour_max::Groups;
 use super::timing::StageTimer;
-use crate::geometry::three_nn_scan::three_nn_weights_scan;
+use crate::geometry::three_nn::three_nn_weights_scan;
 use crate::geometry::{ball_query, farthest_point_sample, three_nn_weights};
 use crate::rng::Rng;
 use rayon::prelude::*;

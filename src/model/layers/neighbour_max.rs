@@ -92,9 +92,10 @@ impl NeighbourMax {
         // g = h + p W / r, once per input point.
         let h = h.as_standard_layout();
         let h = h.as_slice().expect("contiguous");
+        let simd = kernels::Simd::detect();
         let mut g = vec![0f32; h.len()];
         for ((grow, hrow), pj) in g.chunks_exact_mut(c).zip(h.chunks_exact(c)).zip(groups.pos) {
-            kernels::add_position(grow, hrow, *pj, wpos, 1.0);
+            kernels::add_position(simd, grow, hrow, *pj, wpos, 1.0);
         }
         let s = groups.centres.len();
         let k = groups.k;
@@ -108,9 +109,9 @@ impl NeighbourMax {
                 let i = i0 + t;
                 let nb = &groups.nbr[i * k..(i + 1) * k];
                 if track {
-                    kernels::gather_argmax(&g, c, nb, orow, &mut a[t * c..(t + 1) * c]);
+                    kernels::gather_argmax(simd, &g, c, nb, orow, &mut a[t * c..(t + 1) * c]);
                 } else {
-                    kernels::gather_max(&g, c, nb, orow);
+                    kernels::gather_max(simd, &g, c, nb, orow);
                 }
                 kernels::add_position_inplace(orow, groups.centres[i], wpos, -1.0);
             }
@@ -228,8 +229,40 @@ unsafe impl Sync for SendPtr {}
 /// The hot loops, compiled twice: for AVX2 (chosen at run time when the CPU
 /// has it) and for the baseline target. Channel loops run over fixed blocks
 /// of 32 floats so the running maxima stay in registers across neighbours.
+/// Every operation rounds as in the portable code (multiplies and adds stay
+/// separate: Rust never contracts them into FMAs), so both builds give the
+/// same bits; the tests below check that.
 mod kernels {
+    use crate::geometry::simd::{Avx2, Avx2Fma};
+
     const B: usize = 32;
+
+    /// Which builds of the kernels to run: the SIMD ones whose CPU features
+    /// are present (tokens), the portable ones for `None`.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Simd {
+        /// For [`gather_argmax`].
+        pub(super) avx2: Option<Avx2>,
+        /// For [`gather_max`] and [`add_position`].
+        pub(super) avx2_fma: Option<Avx2Fma>,
+    }
+
+    impl Simd {
+        /// The portable kernels only.
+        #[cfg(test)]
+        pub(super) const PORTABLE: Simd = Simd {
+            avx2: None,
+            avx2_fma: None,
+        };
+
+        /// Everything this CPU supports.
+        pub(super) fn detect() -> Simd {
+            Simd {
+                avx2: Avx2::detect(),
+                avx2_fma: Avx2Fma::detect(),
+            }
+        }
+    }
 
     #[inline(always)]
     fn add_position_body(out: &mut [f32], base: &[f32], p: [f32; 3], w: [&[f32]; 3], sign: f32) {
@@ -286,70 +319,47 @@ mod kernels {
             arg[c0..c0 + B].copy_from_slice(&am);
             c0 += B;
         }
-        for ch in c0..c {
-            let mut m = g[nb[0] as usize * c + ch];
-            let mut a = nb[0];
-            for &j in &nb[1..] {
-                let v = g[j as usize * c + ch];
-                if v > m {
-                    m = v;
-                    a = j;
-                }
-            }
-            out[ch] = m;
-            arg[ch] = a;
-        }
+        tail_argmax(g, c, nb, c0, out, arg);
     }
 
-    macro_rules! dispatch {
-        ($name:ident, $body:ident, $avx:ident, ($($arg:ident: $ty:ty),*)) => {
+    /// [`gather_max_body`] compiled for AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn gather_max_avx2(g: &[f32], c: usize, nb: &[u32], out: &mut [f32]) {
+        gather_max_body(g, c, nb, out)
+    }
+
+    /// Max over the neighbour rows `nb` of `g` (row width `c`), per channel.
+    pub(super) fn gather_max(simd: Simd, g: &[f32], c: usize, nb: &[u32], out: &mut [f32]) {
+        match simd.avx2_fma {
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2,fma")]
-            unsafe fn $avx($($arg: $ty),*) {
-                $body($($arg),*)
-            }
-
-            pub(super) fn $name($($arg: $ty),*) {
-                #[cfg(target_arch = "x86_64")]
-                {
-                    if std::arch::is_x86_feature_detected!("avx2")
-                        && std::arch::is_x86_feature_detected!("fma")
-                    {
-                        // SAFETY: the CPU supports the features $avx was compiled for.
-                        return unsafe { $avx($($arg),*) };
-                    }
-                }
-                $body($($arg),*)
-            }
-        };
+            // SAFETY: an `Avx2Fma` token proves the CPU supports AVX2 and
+            // FMA, the only requirement of `gather_max_avx2`.
+            Some(_) => unsafe { gather_max_avx2(g, c, nb, out) },
+            _ => gather_max_body(g, c, nb, out),
+        }
     }
 
-    dispatch!(gather_max, gather_max_body, gather_max_avx2, (g: &[f32], c: usize, nb: &[u32], out: &mut [f32]));
     /// Max and first arg-max over the neighbour rows `nb` of `g` (row width
-    /// `c`), per channel; AVX2 blends when the CPU has them.
-    pub(super) fn gather_argmax(g: &[f32], c: usize, nb: &[u32], out: &mut [f32], arg: &mut [u32]) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // Every row read below must lie inside `g` (checked once
-                // here; the intrinsics then read without bounds checks).
-                let rows = g.len() / c.max(1);
-                assert!(
-                    out.len() >= c && arg.len() >= c && nb.iter().all(|&j| (j as usize) < rows),
-                    "gather_argmax: neighbour row out of range"
-                );
-                // SAFETY: AVX2 is available; every row index is < rows, so
-                // each load `g[j * c + c0 .. j * c + c0 + 32]` with
-                // c0 + 32 <= c stays in bounds, and the stores stay within
-                // `out[..c]`, `arg[..c]`.
+    /// `c`), per channel; AVX2 blends when `simd` has AVX2.
+    pub(super) fn gather_argmax(
+        simd: Simd,
+        g: &[f32],
+        c: usize,
+        nb: &[u32],
+        out: &mut [f32],
+        arg: &mut [u32],
+    ) {
+        match simd.avx2 {
+            #[cfg(target_arch = "x86_64")]
+            Some(_) => {
+                // SAFETY: an `Avx2` token proves the CPU supports AVX2, the
+                // only requirement of `gather_argmax_blend`.
                 let done = unsafe { gather_argmax_blend(g, c, nb, out, arg) };
-                if done < c {
-                    tail_argmax(g, c, nb, done, out, arg);
-                }
-                return;
+                tail_argmax(g, c, nb, done, out, arg);
             }
+            _ => gather_argmax_body(g, c, nb, out, arg),
         }
-        gather_argmax_body(g, c, nb, out, arg)
     }
 
     /// Scalar arg-max of channels `c0..c`.
@@ -373,13 +383,13 @@ mod kernels {
     /// the loop is not latency bound); returns the first channel not done.
     /// Strict `>` keeps the first maximum, as the scalar code.
     ///
-    /// # Safety
+    /// # Panics
     ///
-    /// AVX2 must be available, every `nb[k] < g.len() / c`, `nb` non-empty,
-    /// `out.len() >= c`, `arg.len() >= c`.
+    /// If a neighbour row is outside `g`, `nb` is empty, or `out` or `arg`
+    /// holds fewer than `c` values.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn gather_argmax_blend(
+    fn gather_argmax_blend(
         g: &[f32],
         c: usize,
         nb: &[u32],
@@ -388,51 +398,145 @@ mod kernels {
     ) -> usize {
         use std::arch::x86_64::*;
         const W: usize = 32;
+        // Every row read below must lie inside `g` (checked once here; the
+        // intrinsics then read without bounds checks).
+        let rows = g.len() / c.max(1);
+        assert!(
+            out.len() >= c && arg.len() >= c && nb.iter().all(|&j| (j as usize) < rows),
+            "gather_argmax: neighbour row out of range"
+        );
         let gp = g.as_ptr();
         let mut c0 = 0;
         while c0 + W <= c {
             let j0 = nb[0];
-            let p0 = gp.add(j0 as usize * c + c0);
-            let mut a = [
-                _mm256_loadu_ps(p0),
-                _mm256_loadu_ps(p0.add(8)),
-                _mm256_loadu_ps(p0.add(16)),
-                _mm256_loadu_ps(p0.add(24)),
-            ];
             let j0v = _mm256_castsi256_ps(_mm256_set1_epi32(j0 as i32));
-            let mut m = [j0v; 4];
-            for &j in &nb[1..] {
-                let p = gp.add(j as usize * c + c0);
-                let jv = _mm256_castsi256_ps(_mm256_set1_epi32(j as i32));
-                for t in 0..4 {
-                    let r = _mm256_loadu_ps(p.add(8 * t));
-                    let gt = _mm256_cmp_ps::<_CMP_GT_OQ>(r, a[t]);
-                    a[t] = _mm256_blendv_ps(a[t], r, gt);
-                    m[t] = _mm256_blendv_ps(m[t], jv, gt);
+            // SAFETY: this covers all pointer arithmetic, loads and stores
+            // below. Every row index `j` in `nb` is < `rows` (asserted
+            // above), so `j * c + c0 + W <= rows * c <= g.len()` with
+            // `c0 + W <= c`: the 32 floats read from `j * c + c0` lie inside
+            // `g`; the 32 stored at `c0` lie inside `out[..c]` and `arg[..c]`.
+            unsafe {
+                let p0 = gp.add(j0 as usize * c + c0);
+                let mut a = [
+                    _mm256_loadu_ps(p0),
+                    _mm256_loadu_ps(p0.add(8)),
+                    _mm256_loadu_ps(p0.add(16)),
+                    _mm256_loadu_ps(p0.add(24)),
+                ];
+                let mut m = [j0v; 4];
+                for &j in &nb[1..] {
+                    let p = gp.add(j as usize * c + c0);
+                    let jv = _mm256_castsi256_ps(_mm256_set1_epi32(j as i32));
+                    for t in 0..4 {
+                        let r = _mm256_loadu_ps(p.add(8 * t));
+                        let gt = _mm256_cmp_ps::<_CMP_GT_OQ>(r, a[t]);
+                        a[t] = _mm256_blendv_ps(a[t], r, gt);
+                        m[t] = _mm256_blendv_ps(m[t], jv, gt);
+                    }
                 }
-            }
-            let op = out.as_mut_ptr().add(c0);
-            let ap = arg.as_mut_ptr().add(c0) as *mut f32;
-            for t in 0..4 {
-                _mm256_storeu_ps(op.add(8 * t), a[t]);
-                _mm256_storeu_ps(ap.add(8 * t), m[t]);
+                let op = out.as_mut_ptr().add(c0);
+                let ap = arg.as_mut_ptr().add(c0) as *mut f32;
+                for t in 0..4 {
+                    _mm256_storeu_ps(op.add(8 * t), a[t]);
+                    _mm256_storeu_ps(ap.add(8 * t), m[t]);
+                }
             }
             c0 += W;
         }
         c0
     }
-    dispatch!(
-        add_position,
-        add_position_body,
-        add_position_avx2,
-        (out: &mut [f32], base: &[f32], p: [f32; 3], w: [&[f32]; 3], sign: f32)
-    );
+
+    /// [`add_position_body`] compiled for AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn add_position_avx2(out: &mut [f32], base: &[f32], p: [f32; 3], w: [&[f32]; 3], sign: f32) {
+        add_position_body(out, base, p, w, sign)
+    }
+
+    /// `out = base + sign * p . w`, per channel.
+    pub(super) fn add_position(
+        simd: Simd,
+        out: &mut [f32],
+        base: &[f32],
+        p: [f32; 3],
+        w: [&[f32]; 3],
+        sign: f32,
+    ) {
+        match simd.avx2_fma {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx2Fma` token proves the CPU supports AVX2 and
+            // FMA, the only requirement of `add_position_avx2`.
+            Some(_) => unsafe { add_position_avx2(out, base, p, w, sign) },
+            _ => add_position_body(out, base, p, w, sign),
+        }
+    }
 
     /// `row = row + sign * p . w` in place.
     pub(super) fn add_position_inplace(row: &mut [f32], p: [f32; 3], w: [&[f32]; 3], sign: f32) {
         let (px, py, pz) = (p[0] * sign, p[1] * sign, p[2] * sign);
         for (((o, &x), &y), &z) in row.iter_mut().zip(w[0]).zip(w[1]).zip(w[2]) {
             *o += px * x + py * y + pz * z;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kernels::{self, Simd};
+    use crate::rng::Rng;
+
+    /// Random features with ties (quantised values), infinities and a
+    /// neighbour list with repeats, as ball query pads them.
+    fn case(rng: &mut Rng, rows: usize, c: usize, k: usize) -> (Vec<f32>, Vec<u32>) {
+        let g: Vec<f32> = (0..rows * c)
+            .map(|i| match i % 97 {
+                0 => f32::NEG_INFINITY,
+                1 => f32::INFINITY,
+                _ => (rng.normal() * 4.0).round() / 4.0,
+            })
+            .collect();
+        let mut nb: Vec<u32> = (0..k).map(|_| rng.below(rows) as u32).collect();
+        if k > 2 {
+            nb[k - 1] = nb[0];
+        }
+        (g, nb)
+    }
+
+    /// The SIMD builds (where the CPU has them) and the portable ones give
+    /// the same bits, for channel counts around the 32-float blocks.
+    #[test]
+    fn simd_kernels_equal_portable() {
+        let simd = Simd::detect();
+        let portable = Simd::PORTABLE;
+        let mut rng = Rng::new(17);
+        for c in [1usize, 7, 31, 32, 33, 64, 95, 128, 200] {
+            for k in [1usize, 2, 3, 16, 33] {
+                let rows = 50;
+                let (g, nb) = case(&mut rng, rows, c, k);
+                let (mut a, mut b) = (vec![0f32; c], vec![1f32; c]);
+                kernels::gather_max(simd, &g, c, &nb, &mut a);
+                kernels::gather_max(portable, &g, c, &nb, &mut b);
+                assert_eq!(a, b, "gather_max c {c} k {k}");
+                let (mut ai, mut bi) = (vec![0u32; c], vec![1u32; c]);
+                kernels::gather_argmax(simd, &g, c, &nb, &mut a, &mut ai);
+                kernels::gather_argmax(portable, &g, c, &nb, &mut b, &mut bi);
+                assert_eq!(a, b, "gather_argmax max c {c} k {k}");
+                assert_eq!(ai, bi, "gather_argmax arg c {c} k {k}");
+                let w: Vec<Vec<f32>> = (0..3)
+                    .map(|_| (0..c).map(|_| rng.normal()).collect())
+                    .collect();
+                let w = [&w[0][..], &w[1][..], &w[2][..]];
+                let p = [rng.normal(), rng.normal(), rng.normal()];
+                for sign in [1.0, -1.0] {
+                    kernels::add_position(simd, &mut a, &g[..c], p, w, sign);
+                    kernels::add_position(portable, &mut b, &g[..c], p, w, sign);
+                    assert_eq!(
+                        a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                        "add_position c {c}"
+                    );
+                }
+            }
         }
     }
 }

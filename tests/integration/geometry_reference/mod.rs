@@ -1,83 +1,10 @@
-//! Slow, obviously-correct reference kernels and test clouds shared by the
-//! geometry tests (`tests/geometry_*.rs`). The references are the original
-//! brute-force definitions the fast kernels must reproduce exactly.
+//! Test clouds shared by the geometry tests (`tests/integration/geometry_*.rs`),
+//! and the slow, obviously-correct reference kernels they check the fast ones
+//! against (`pcseg::geometry::reference`, re-exported here).
 #![allow(dead_code)]
 
-use pcseg::geometry::dist2;
+pub use pcseg::geometry::reference::*;
 use pcseg::rng::Rng;
-
-/// Reference FPS: O(m N) scan, ties to the lowest index.
-pub fn fps_ref(points: &[[f32; 3]], m: usize, start: usize) -> Vec<usize> {
-    let n = points.len();
-    assert!(m <= n);
-    if m == 0 {
-        return Vec::new();
-    }
-    let mut picked = Vec::with_capacity(m);
-    let mut nearest = vec![f32::INFINITY; n];
-    let mut current = start % n;
-    for _ in 0..m {
-        picked.push(current);
-        let c = points[current];
-        let mut best = 0;
-        let mut best_d = -1.0;
-        for (i, p) in points.iter().enumerate() {
-            let d = dist2(p, &c).min(nearest[i]);
-            nearest[i] = d;
-            if d > best_d {
-                best_d = d;
-                best = i;
-            }
-        }
-        current = best;
-    }
-    picked
-}
-
-/// Reference ball query: first `k` in index order within `radius`, padded.
-pub fn ball_query_ref(
-    points: &[[f32; 3]],
-    centres: &[[f32; 3]],
-    radius: f32,
-    k: usize,
-) -> Vec<u32> {
-    let r2 = radius * radius;
-    let mut out = Vec::with_capacity(centres.len() * k);
-    for c in centres {
-        let start = out.len();
-        for (i, p) in points.iter().enumerate() {
-            if out.len() - start == k {
-                break;
-            }
-            if dist2(p, c) <= r2 {
-                out.push(i as u32);
-            }
-        }
-        let first = out.get(start).copied().unwrap_or(0);
-        out.resize(start + k, first);
-    }
-    out
-}
-
-/// Reference kNN: full sort by (distance, index).
-pub fn knn_ref(points: &[[f32; 3]], queries: &[[f32; 3]], k: usize) -> (Vec<u32>, Vec<f32>) {
-    let k = k.min(points.len());
-    let mut idx = Vec::with_capacity(queries.len() * k);
-    let mut d2 = Vec::with_capacity(queries.len() * k);
-    for q in queries {
-        let mut all: Vec<(f32, u32)> = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (dist2(p, q), i as u32))
-            .collect();
-        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for &(d, i) in &all[..k] {
-            idx.push(i);
-            d2.push(d);
-        }
-    }
-    (idx, d2)
-}
 
 /// The first `min(k, n)` entries of every row of a row-major [S, n] array.
 pub fn prefix_rows<T: Copy>(rows: &[T], n: usize, k: usize) -> Vec<T> {
@@ -88,27 +15,6 @@ pub fn prefix_rows<T: Copy>(rows: &[T], n: usize, k: usize) -> Vec<T> {
     rows.chunks(n)
         .flat_map(|r| r[..k].iter().copied())
         .collect()
-}
-
-/// Reference 3-NN interpolation weights.
-pub fn three_nn_weights_ref(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
-    let k = coarse.len().min(3);
-    let (idx, d2) = knn_ref(coarse, fine, k);
-    let mut out_idx = Vec::with_capacity(fine.len() * 3);
-    let mut out_w = Vec::with_capacity(fine.len() * 3);
-    for q in 0..fine.len() {
-        let mut w = [0f32; 3];
-        let mut ids = [0u32; 3];
-        for j in 0..3 {
-            let src = q * k + j % k;
-            ids[j] = idx[src];
-            w[j] = 1.0 / (d2[src] + 1e-8);
-        }
-        let s: f32 = w.iter().sum();
-        out_idx.extend_from_slice(&ids);
-        out_w.extend(w.iter().map(|x| x / s));
-    }
-    (out_idx, out_w)
 }
 
 /// Uniform noise in the cube [-1, 1]^3.

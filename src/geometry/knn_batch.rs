@@ -1,10 +1,13 @@
-//! Exact k-nearest queries for many query points at once (all points of a
-//! 1,000,000-point cloud, or a large cloud against a small labelled subset).
+//! Batched exact k-nearest search: the exact `k` nearest points (the tie
+//! rule of [`PointTree::nearest_k`]) for many query points at once (all
+//! points of a 1,000,000-point cloud, or a large cloud against a small
+//! labelled subset). The engine behind [`super::knn`], the tree 3-NN weights,
+//! normals and label transfer.
 //!
 //! Four things make a batch fast, none of which changes a result:
-//! - the queries are split like a KD-tree (median of the widest axis) into
-//!   compact *leaves* of [`LEAF`] queries, and run leaf after leaf, so
-//!   consecutive leaves are close too;
+//! - the queries are put in leaf order (`leaf_order.rs`: split like a
+//!   KD-tree, median of the widest axis, into compact *leaves* of [`LEAF`]
+//!   queries), and run leaf after leaf, so consecutive leaves are close too;
 //! - a leaf asks the tree ONE radius query around its centre, wide enough
 //!   for most members' neighbourhoods (the leaf's own extent plus the
 //!   previous leaf's largest `k`-th distance, with slack). Each member then
@@ -26,11 +29,9 @@
 
 use rayon::prelude::*;
 
-use super::tree::cmp_dist_index;
-use super::PointTree;
-
-/// Queries per leaf, the unit answered from one radius query.
-const LEAF: usize = 16;
+use super::distance::cmp_dist_index;
+use super::leaf_order::{leaf_order, LEAF};
+use super::tree::PointTree;
 
 /// Queries per rayon task (a whole number of leaves).
 const QUERIES_PER_TASK: usize = 64 * LEAF;
@@ -53,9 +54,6 @@ const BLOCK_MAX_K: usize = 64;
 /// A radius query finding more candidates than this per member (a far too
 /// wide ball) is abandoned for one query at a time.
 const MAX_CANDIDATES_PER_QUERY: usize = 256;
-
-/// Leaves with more queries than this are split with two rayon tasks.
-const PARALLEL_SPLIT: usize = 1 << 15;
 
 /// Buffer rows of `width` values in leaf order of the queries: row `j`
 /// belongs to query `order[j]`.
@@ -568,67 +566,16 @@ fn query_order(tree: &PointTree, queries: &[[f32; 3]]) -> Vec<u32> {
     }
 }
 
-/// Query indices in leaf order: split like a KD-tree (at the median of the
-/// widest axis of the bounding box) until pieces hold at most [`LEAF`]
-/// queries. Splits fall on multiples of [`LEAF`], so every `LEAF`-long chunk
-/// of the order is one leaf (the last may be shorter).
-pub(crate) fn leaf_order(points: &[[f32; 3]]) -> Vec<u32> {
-    let mut items: Vec<([f32; 3], u32)> = points
-        .par_iter()
-        .enumerate()
-        .map(|(i, &p)| (p, i as u32))
-        .collect();
-    split_leaves(&mut items);
-    items.into_par_iter().map(|(_, i)| i).collect()
-}
-
-/// Recursive step of [`leaf_order`].
-fn split_leaves(items: &mut [([f32; 3], u32)]) {
-    let n = items.len();
-    if n <= LEAF {
-        return;
-    }
-    let mut lo = [f32::INFINITY; 3];
-    let mut hi = [f32::NEG_INFINITY; 3];
-    for (p, _) in items.iter() {
-        for a in 0..3 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
-    }
-    let axis = (0..3)
-        .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
-        .unwrap_or(0);
-    let left = n.div_ceil(LEAF) / 2 * LEAF;
-    items.select_nth_unstable_by(left, |a, b| a.0[axis].total_cmp(&b.0[axis]));
-    let (a, b) = items.split_at_mut(left);
-    if n > PARALLEL_SPLIT {
-        rayon::join(|| split_leaves(a), || split_leaves(b));
-    } else {
-        split_leaves(a);
-        split_leaves(b);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::dist2;
+    use crate::geometry::reference::nearest_k_ref;
 
     /// All `(dist2, index)` rows of the k nearest by a full sort.
     fn brute(points: &[[f32; 3]], queries: &[[f32; 3]], k: usize) -> Vec<Vec<(f32, u32)>> {
         queries
             .iter()
-            .map(|q| {
-                let mut all: Vec<(f32, u32)> = points
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (dist2(p, q), i as u32))
-                    .collect();
-                all.sort_by(cmp_dist_index);
-                all.truncate(k);
-                all
-            })
+            .map(|q| nearest_k_ref(points, q, k))
             .collect()
     }
 
@@ -753,31 +700,5 @@ mod tests {
         // Exactly touching the boundary is not trusted (rounding margin).
         assert!(!ball.covers(&[0.5, 0.0, 0.0], 0.25));
         assert!(!ball.covers(&[0.0, 0.9, 0.0], 0.02));
-    }
-
-    #[test]
-    fn leaf_order_is_a_permutation_of_compact_leaves() {
-        use crate::rng::Rng;
-        // Points on a line in shuffled order: every leaf must be LEAF
-        // consecutive points of the line (the median splits keep ranges).
-        let mut rng = Rng::new(5);
-        let n = 1000;
-        let mut xs: Vec<u32> = (0..n).collect();
-        for i in (1..xs.len()).rev() {
-            xs.swap(i, rng.below(i + 1));
-        }
-        let pts: Vec<[f32; 3]> = xs.iter().map(|&x| [0.0, x as f32, 0.0]).collect();
-        let order = leaf_order(&pts);
-        let mut sorted = order.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, (0..n).collect::<Vec<u32>>());
-        for leaf in order.chunks(LEAF) {
-            let mut ranks: Vec<u32> = leaf.iter().map(|&i| xs[i as usize]).collect();
-            ranks.sort_unstable();
-            assert_eq!(ranks[0] % LEAF as u32, 0, "{ranks:?}");
-            assert!(ranks.windows(2).all(|w| w[1] == w[0] + 1), "{ranks:?}");
-        }
-        assert!(leaf_order(&[]).is_empty());
-        assert_eq!(leaf_order(&[[1.0; 3]; 3]), vec![0, 1, 2]);
     }
 }

@@ -1,23 +1,145 @@
-//! The PointNet++ 3-NN interpolation weights without a KD-tree, for the small
-//! coarse sets of the network's levels (512 points and fewer).
+//! The PointNet++ 3-NN interpolation weights (feature propagation): for each
+//! fine point, its 3 nearest coarse points by `(dist2, index)` (repeated
+//! cyclically when there are fewer than 3), with weights `1 / (d^2 + 1e-8)`
+//! normalised to sum 1.
 //!
 //! Input `coarse` [M, 3] and `fine` [N, 3]; output [N, 3] coarse indices and
-//! weights, exactly as [`super::three_nn_weights`] (the 3 nearest by
-//! `(dist2, index)`, repeated cyclically when M < 3, weights
-//! `1 / (d^2 + 1e-8)` normalised to sum 1), without a tree. With AVX2 the
-//! coarse points are sorted by x once, and each fine point sweeps outwards
-//! from its own x, eight points per step, until the x gap exceeds its
-//! third-best distance (about eight steps at M = 512); only lanes within that
-//! distance reach the scalar insertion. Without AVX2 a plain scan in index
-//! order does the same. At M = 512 this is about three times faster than a
-//! tree query per point.
+//! weights, row-major. Two implementations, the same values:
+//!
+//! - on a KD-tree ([`three_nn_weights`], [`three_nn_weights_with_tree`],
+//!   [`three_nn_weights_into`]), through the batched exact k-nearest search
+//!   of `knn_batch.rs`: for large coarse sets;
+//! - without a tree ([`three_nn_weights_scan`]), for the small coarse sets of
+//!   the network's levels (512 points and fewer). With AVX2 the coarse points
+//!   are sorted by x once, and each fine point sweeps outwards from its own
+//!   x, eight points per step, until the x gap exceeds its third-best
+//!   distance (about eight steps at M = 512); only lanes within that distance
+//!   reach the scalar insertion. Without AVX2 a plain scan in index order
+//!   does the same. At M = 512 this is about three times faster than a tree
+//!   query per point.
+
+use super::distance::dist2;
+use super::knn_batch::knn_rows;
+use super::simd::Avx2;
+use super::tree::PointTree;
+
+/// PointNet++ feature-propagation weights: for each fine point, its 3 nearest
+/// coarse points with weights `1 / (d^2 + 1e-8)` normalised to sum 1. When
+/// there are fewer than 3 coarse points, the available ones are repeated
+/// (the weights still sum to 1). Returns `(indices, weights)`, `fine.len() * 3`.
+///
+/// # Panics
+///
+/// If `coarse` is empty (there is nothing to interpolate from).
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::three_nn_weights;
+///
+/// let coarse = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [5.0, 5.0, 5.0]];
+/// let (idx, w) = three_nn_weights(&coarse, &[[0.0, 0.0, 0.0], [0.5, 0.0, 0.0]]);
+/// assert_eq!(&idx[..3], &[0, 1, 2]);
+/// assert!(w[0] > 0.999_999 && w[1] < 1e-6);
+/// // At (0.5, 0, 0): squared distances 0.25, 0.25, 4.25.
+/// assert_eq!(&idx[3..], &[0, 1, 2]);
+/// let expect = [4.0, 4.0, 1.0 / 4.25].map(|x| x / (8.0 + 1.0 / 4.25));
+/// assert!(w[3..].iter().zip(expect).all(|(a, b)| (a - b).abs() < 1e-6));
+/// ```
+pub fn three_nn_weights(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
+    let tree = PointTree::new(coarse);
+    three_nn_weights_with_tree(&tree, fine)
+}
+
+/// [`three_nn_weights`] on a prebuilt tree over the coarse points.
+///
+/// # Panics
+///
+/// If the tree is empty.
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{three_nn_weights_with_tree, PointTree};
+///
+/// let tree = PointTree::new(&[[0.0, 0.0, 0.0], [2.0, 0.0, 0.0]]);
+/// let (idx, w) = three_nn_weights_with_tree(&tree, &[[1.0, 0.0, 0.0]]);
+/// // Two coarse points: the nearest is repeated in the third slot.
+/// assert_eq!(idx, vec![0, 1, 0]);
+/// assert!(w.iter().all(|&x| (x - 1.0 / 3.0).abs() < 1e-6));
+/// ```
+pub fn three_nn_weights_with_tree(tree: &PointTree, fine: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
+    let mut idx = vec![0u32; fine.len() * 3];
+    let mut w = vec![0f32; fine.len() * 3];
+    three_nn_weights_into(tree, fine, &mut idx, &mut w);
+    (idx, w)
+}
+
+/// [`three_nn_weights`] on a prebuilt tree into caller buffers of
+/// `fine.len() * 3` each.
+///
+/// # Panics
+///
+/// If the tree is empty or a buffer has the wrong length.
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{three_nn_weights_into, PointTree};
+///
+/// let tree = PointTree::new(&[[0.0, 0.0, 0.0]]);
+/// let (mut idx, mut w) = (vec![9u32; 3], vec![0f32; 3]);
+/// three_nn_weights_into(&tree, &[[1.0, 2.0, 3.0]], &mut idx, &mut w);
+/// assert_eq!(idx, vec![0, 0, 0]);
+/// assert!(w.iter().all(|&x| (x - 1.0 / 3.0).abs() < 1e-6));
+/// ```
+pub fn three_nn_weights_into(tree: &PointTree, fine: &[[f32; 3]], idx: &mut [u32], w: &mut [f32]) {
+    assert!(
+        !tree.is_empty(),
+        "three_nn_weights: no coarse points to interpolate from"
+    );
+    assert!(
+        idx.len() == fine.len() * 3 && w.len() == fine.len() * 3,
+        "three_nn_weights_into: buffers hold {} and {} slots, expected N * 3 = {}",
+        idx.len(),
+        w.len(),
+        fine.len() * 3
+    );
+    let rows = knn_rows(tree, fine, 3, 3, (0f32, 0u32), |_, near, row| {
+        for (j, r) in row.iter_mut().enumerate() {
+            *r = near[j % near.len()];
+        }
+    });
+    rows.gather(idx, 3, |row, out| {
+        for (o, r) in out.iter_mut().zip(row) {
+            *o = r.1;
+        }
+    });
+    rows.gather(w, 3, |row, out| {
+        inverse_distance_weights(row.iter().map(|r| r.0), out)
+    });
+}
+
+/// `out[j] = 1 / (d2[j] + 1e-8)`, normalised to sum 1 (summed left to
+/// right): the PointNet++ weights of both implementations.
+#[inline]
+fn inverse_distance_weights(d2: impl IntoIterator<Item = f32>, out: &mut [f32]) {
+    for (o, d) in out.iter_mut().zip(d2) {
+        *o = 1.0 / (d + 1e-8);
+    }
+    let s: f32 = out.iter().sum();
+    for o in out.iter_mut() {
+        *o /= s;
+    }
+}
 
 /// Coarse points per vector step.
 const LANES: usize = 8;
 
 /// For each fine point, its 3 nearest coarse points (ascending `(dist2,
-/// index)`) and the PointNet++ weights. Returns `(indices, weights)`, each
-/// `fine.len() * 3`; the same values as [`super::three_nn_weights`].
+/// index)`) and the PointNet++ weights, by a scan without a tree. Returns
+/// `(indices, weights)`, each `fine.len() * 3`; the same values as
+/// [`three_nn_weights`].
 ///
 /// # Panics
 ///
@@ -26,7 +148,7 @@ const LANES: usize = 8;
 /// # Examples
 ///
 /// ```
-/// use pcseg::geometry::three_nn_scan::three_nn_weights_scan;
+/// use pcseg::geometry::three_nn::three_nn_weights_scan;
 ///
 /// let coarse = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [5.0, 5.0, 5.0]];
 /// let (idx, w) = three_nn_weights_scan(&coarse, &[[0.5, 0.0, 0.0]]);
@@ -36,6 +158,17 @@ const LANES: usize = 8;
 /// assert!(w.iter().zip(expect).all(|(a, b)| (a - b).abs() < 1e-6));
 /// ```
 pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
+    three_nn_weights_scan_on(Avx2::detect(), coarse, fine)
+}
+
+/// [`three_nn_weights_scan`] with the AVX2 sweep when `avx2` is given (and
+/// there are at least 3 coarse points), the portable scan otherwise: the
+/// same values either way.
+pub(crate) fn three_nn_weights_scan_on(
+    avx2: Option<Avx2>,
+    coarse: &[[f32; 3]],
+    fine: &[[f32; 3]],
+) -> (Vec<u32>, Vec<f32>) {
     assert!(
         !coarse.is_empty(),
         "three_nn_weights: no coarse points to interpolate from"
@@ -54,8 +187,9 @@ pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32
     let mut w = vec![0f32; fine.len() * 3];
     let m = coarse.len();
     #[cfg(target_arch = "x86_64")]
-    let sorted =
-        (m >= 3 && std::arch::is_x86_feature_detected!("avx2")).then(|| SortedCols::new(coarse));
+    let sorted = avx2.filter(|_| m >= 3).map(|_| SortedCols::new(coarse));
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = avx2;
     for ((q, irow), wrow) in fine
         .iter()
         .zip(idx.chunks_exact_mut(3))
@@ -63,7 +197,9 @@ pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32
     {
         #[cfg(target_arch = "x86_64")]
         let near = match &sorted {
-            // SAFETY: `sorted` exists only when the CPU supports AVX2.
+            // SAFETY: `sorted` exists only with an `Avx2` token, the proof
+            // that the CPU supports AVX2 (`nearest3_avx2`'s only
+            // requirement; it needs at least 3 coarse points, checked too).
             Some(cols) => unsafe { nearest3_avx2(cols, q) },
             None => nearest3_body(coarse, xs, ys, zs, q),
         };
@@ -77,13 +213,7 @@ pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32
             irow[j] = ij;
         }
         // The formula and summation order of `three_nn_weights`.
-        for (o, dj) in wrow.iter_mut().zip(d) {
-            *o = 1.0 / (dj + 1e-8);
-        }
-        let s: f32 = wrow.iter().sum();
-        for o in wrow.iter_mut() {
-            *o /= s;
-        }
+        inverse_distance_weights(d, wrow);
     }
     (idx, w)
 }
@@ -125,7 +255,7 @@ impl SortedCols {
 /// third-best distance go to an exact `(d, index)` insertion. Multiplies and
 /// adds are separate (no FMA), in the order of [`super::dist2`], so every
 /// distance is bit-identical to the portable version. Needs at least 3
-/// coarse points.
+/// coarse points (with fewer, `best` keeps an unfilled slot).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn nearest3_avx2(cols: &SortedCols, q: &[f32; 3]) -> [(f32, u32); 3] {
@@ -250,7 +380,7 @@ fn nearest3_body(
     // infinite); later points in index order only when strictly closer than
     // the third best, since an equal distance loses to the lower index.
     for (i, p) in coarse.iter().enumerate().take(3) {
-        insert(&mut best, i, (super::dist2(p, q), i as u32));
+        insert(&mut best, i, (dist2(p, q), i as u32));
     }
     if coarse.len() <= 3 {
         return best;
@@ -303,19 +433,12 @@ fn insert(best: &mut [(f32, u32); 3], filled: usize, item: (f32, u32)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::{dist2, three_nn_weights};
+    use crate::geometry::reference::nearest_k_ref;
     use crate::rng::Rng;
 
     /// The definition: sort every coarse point by (distance, index).
     fn slow(coarse: &[[f32; 3]], q: &[f32; 3]) -> Vec<(f32, u32)> {
-        let mut all: Vec<(f32, u32)> = coarse
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (dist2(p, q), i as u32))
-            .collect();
-        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        all.truncate(3);
-        all
+        nearest_k_ref(coarse, q, 3)
     }
 
     #[test]
@@ -371,6 +494,37 @@ mod tests {
                 let (tidx, tw) = three_nn_weights(&coarse, &fine);
                 assert_eq!(idx, tidx, "m {m}");
                 assert_eq!(w, tw, "m {m}");
+            }
+        }
+    }
+
+    /// The AVX2 sweep (where the CPU has it) and the portable scan give the
+    /// same indices and weights, bit for bit, on random clouds of several
+    /// sizes; the portable scan also matches the tree (the AVX2 one is
+    /// checked against the tree above on AVX2 machines).
+    #[test]
+    fn avx2_sweep_equals_portable_scan() {
+        let mut rng = Rng::new(12);
+        for m in [1usize, 2, 3, 5, 8, 9, 31, 64, 128, 500, 512, 2048] {
+            let coarse: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            // Quantised copies tie in x (the sweep's sort key) and distance.
+            let quantised: Vec<[f32; 3]> = coarse
+                .iter()
+                .map(|p| p.map(|x| (x * 4.0).round() / 4.0))
+                .collect();
+            for coarse in [coarse, quantised] {
+                let mut fine: Vec<[f32; 3]> = (0..400)
+                    .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
+                    .collect();
+                fine.extend(coarse.iter().take(100));
+                let portable = three_nn_weights_scan_on(None, &coarse, &fine);
+                assert_eq!(portable, three_nn_weights(&coarse, &fine), "m {m}");
+                if let Some(avx2) = Avx2::detect() {
+                    let simd = three_nn_weights_scan_on(Some(avx2), &coarse, &fine);
+                    assert_eq!(simd, portable, "avx2, m {m}");
+                }
             }
         }
     }
