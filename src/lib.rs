@@ -6,20 +6,22 @@
 //! standard mIoU evaluation and training with hand-written backward passes.
 //!
 //! Layers point one way, down; a module uses only modules of its own layer
-//! or below (`scripts/check_layers.sh` checks it in CI):
+//! or below (`scripts/check_layers.py` checks it, and that no two files import each other in a cycle, in CI):
 //!
 //! ```text
-//!   cli (the pcseg binary, src/main.rs)
+//!   cli                the pcseg binary (src/main.rs, src/cli/), not the library
 //!    |
-//!   eval   train   render            scoring, training, pictures
-//!    |       |       |
-//!   predict ---------+               from a cloud to labels
+//!   train              training, self-training, checkpoints
 //!    |
-//!   model                            layers, network, weights
+//!   eval               the ShapeNetPart mIoU protocol
 //!    |
-//!   io   geometry   synth            formats, neighbours, shapes
-//!    |       |        |
-//!   categories  cloud  error  rng    shared vocabulary
+//!   predict  synth     from a cloud to labels; procedural labelled shapes
+//!    |        |
+//!   model    render    layers, network, weights; pictures
+//!    |        |
+//!   io     geometry    formats; sampling, neighbours, normals
+//!    |        |
+//!   categories  cloud  error  rng      shared vocabulary
 //! ```
 //!
 //! [`io`] (formats), [`geometry`] (sampling, neighbours, normals), [`synth`]

@@ -15,8 +15,9 @@ use crate::model::{Model, ModelConfig};
 use crate::train::data_spec::DataSpec;
 use crate::train::log::EpochRecord;
 use crate::train::optim::Adam;
+use crate::train::options::TrainOptions;
+use crate::train::run_state::{EpochSums, RunState};
 use crate::train::tensors::{parse_tensors, write_tensors, NamedTensor};
-use crate::train::trainer::{RunState, TrainOptions};
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,24 +30,6 @@ pub const META_KEY: &str = "pcseg_checkpoint";
 pub const FORMAT_VERSION: u32 = 1;
 /// Value of the safetensors metadata key `format` in a checkpoint.
 pub const FORMAT: &str = "pcseg-checkpoint";
-
-/// Running sums of the batches done in the current epoch.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EpochSums {
-    /// Sum of batch loss x clouds in the batch.
-    #[serde(with = "crate::train::bits")]
-    pub loss: f64,
-    /// Sum of correctly labelled points.
-    #[serde(with = "crate::train::bits")]
-    pub correct: f64,
-    /// Clouds trained on.
-    pub shapes: usize,
-    /// Points trained on.
-    pub points: usize,
-    /// Wall time spent training in this epoch.
-    #[serde(with = "crate::train::bits")]
-    pub train_seconds: f64,
-}
 
 /// The JSON part of a checkpoint.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -10,9 +10,9 @@ use crate::categories::{Category, CATEGORIES};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
 use crate::model::loss::UNLABELLED;
+use crate::predict::sample::prepare_cloud;
 use crate::rng::Rng;
 use crate::train::augment::Augment;
-use crate::train::sample::prepare_cloud;
 use rayon::prelude::*;
 use std::path::PathBuf;
 

@@ -18,8 +18,7 @@ use crate::eval::MiouAccumulator;
 use crate::model::{Model, Network, Params, TrainCloud};
 use crate::predict::{CategoryChoice, PredictOptions};
 use crate::rng::Rng;
-use crate::train::augment::Augment;
-use crate::train::checkpoint::{self, CheckpointMeta, EpochSums};
+use crate::train::checkpoint::{self, CheckpointMeta};
 use crate::train::clip::{clip_factor, global_norm};
 use crate::train::data::{
     build_batch, epoch_order, stream_seed, validation_shapes, Batch, LabelledShape, ShapeSource,
@@ -27,103 +26,14 @@ use crate::train::data::{
 };
 use crate::train::data_spec::DataSpec;
 use crate::train::log::{write_csv, EpochRecord};
-use crate::train::optim::{Adam, AdamConfig, DecayMode};
-use crate::train::schedule::LrSchedule;
+use crate::train::optim::Adam;
+pub use crate::train::options::{ScheduleKind, TrainOptions};
+use crate::train::run_state::EpochSums;
+pub use crate::train::run_state::RunState;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-
-/// Which learning-rate decay to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScheduleKind {
-    /// Halve every 20 epochs (the reference recipe).
-    Step,
-    /// Cosine to 1 % of the base rate.
-    Cosine,
-}
-
-/// Hyper-parameters of a run (stored in checkpoints).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TrainOptions {
-    /// Number of epochs.
-    pub epochs: usize,
-    /// Clouds per batch B.
-    pub batch: usize,
-    /// Points per cloud N.
-    pub points: usize,
-    /// Peak learning rate.
-    pub lr: f32,
-    /// Weight decay (not applied to biases and BatchNorm parameters).
-    pub weight_decay: f32,
-    /// Adam (L2) or AdamW (decoupled).
-    pub optimizer: DecayMode,
-    /// Learning-rate decay.
-    pub schedule: ScheduleKind,
-    /// Epochs of linear warm-up.
-    pub warmup: f32,
-    /// Global gradient-norm clip (0 disables).
-    pub clip_norm: f32,
-    /// Seed of the run (data, augmentation, batch seeds).
-    pub seed: u64,
-    /// Augmentation of training clouds.
-    pub augment: Augment,
-}
-
-impl Default for TrainOptions {
-    fn default() -> Self {
-        TrainOptions {
-            epochs: 200,
-            batch: 16,
-            points: 2048,
-            lr: 1e-3,
-            weight_decay: 1e-4,
-            optimizer: DecayMode::AdamW,
-            schedule: ScheduleKind::Step,
-            warmup: 1.0,
-            clip_norm: 10.0,
-            seed: 1,
-            augment: Augment::default(),
-        }
-    }
-}
-
-impl TrainOptions {
-    /// The learning-rate schedule these options describe.
-    pub fn lr_schedule(&self) -> LrSchedule {
-        match self.schedule {
-            ScheduleKind::Step => LrSchedule::step(self.lr, self.epochs, self.warmup),
-            ScheduleKind::Cosine => LrSchedule::cosine(self.lr, self.epochs, self.warmup),
-        }
-    }
-
-    /// The optimiser hyper-parameters.
-    pub fn adam(&self) -> AdamConfig {
-        AdamConfig {
-            weight_decay: self.weight_decay,
-            mode: self.optimizer,
-            ..AdamConfig::default()
-        }
-    }
-
-    /// Check that the options can run.
-    pub fn validate(&self) -> Result<()> {
-        if self.batch == 0 || self.points == 0 {
-            return Err(Error::usage("--batch and --points must be at least 1"));
-        }
-        if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return Err(Error::usage(format!("--lr {} must be positive", self.lr)));
-        }
-        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return Err(Error::usage("--weight-decay must be >= 0"));
-        }
-        if !(self.warmup >= 0.0 && self.warmup.is_finite()) {
-            return Err(Error::usage("--warmup must be >= 0"));
-        }
-        Ok(())
-    }
-}
 
 /// Where a run writes its files (none of them is required).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -196,23 +106,6 @@ pub struct Trainer {
     train: Box<dyn ShapeSource>,
     val: Vec<LabelledShape>,
     grads: Params,
-}
-
-/// The state that makes a run resumable.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunState {
-    /// Epochs completed.
-    pub epoch: usize,
-    /// Batches completed in the current epoch.
-    pub batch: usize,
-    /// Sums over the batches done in the current epoch.
-    pub sums: EpochSums,
-    /// Source of the per-batch forward seeds.
-    pub rng: Rng,
-    /// One record per completed epoch.
-    pub records: Vec<EpochRecord>,
-    /// Best validation instance mIoU so far and its (1-based) epoch.
-    pub best: Option<(usize, f64)>,
 }
 
 impl Trainer {

@@ -332,9 +332,9 @@ fn small_view(whole_max: usize, seed: u64) -> pcseg::predict::PredictOptions {
 #[test]
 fn clouds_up_to_whole_max_are_seen_whole() {
     use pcseg::cloud::PointCloud;
+    use pcseg::predict::sample::prepare_cloud;
     use pcseg::predict::{points_seen, predict, CategoryChoice, PredictOptions};
     use pcseg::rng::Rng;
-    use pcseg::train::sample::prepare_cloud;
 
     let c = cloud(300, 4, 77);
     let category = &pcseg::categories::CATEGORIES[c.category];

@@ -2,7 +2,7 @@
 //! shared by `pcseg run` and `pcseg eval`.
 //!
 //! 1. normalise to the unit sphere and sample N points exactly as training
-//!    does ([`crate::train::sample::prepare_cloud`]);
+//!    does ([`crate::predict::sample::prepare_cloud`]);
 //! 2. normals: the source's when it has them, otherwise PCA normals of the
 //!    N sampled points from their 16 nearest sampled neighbours, oriented
 //!    outward from the centroid (exactly as training estimates them, so the
@@ -13,13 +13,15 @@
 //! 5. every input point gets the inverse-distance-weighted logits of its 3
 //!    nearest sampled points; its label is the argmax over the category's parts.
 
+pub mod sample;
+
 use crate::categories::{Category, CATEGORIES, NUM_CATEGORIES};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
 use crate::geometry::{estimate_normals, transfer_logits_idw, PointTree, DEFAULT_NORMAL_K};
 use crate::model::{CloudInput, Network};
+use crate::predict::sample::prepare_cloud;
 use crate::rng::Rng;
-use crate::train::sample::prepare_cloud;
 use ndarray::{Array2, Axis};
 
 /// How to run the pipeline.

@@ -23,7 +23,7 @@ pub const PRESAMPLE_FACTOR: usize = 8;
 ///
 /// ```
 /// use pcseg::rng::Rng;
-/// use pcseg::train::sample::sample_indices;
+/// use pcseg::predict::sample::sample_indices;
 /// let pts: Vec<[f32; 3]> = (0..10).map(|i| [i as f32, 0.0, 0.0]).collect();
 /// let idx = sample_indices(&pts, 16, &mut Rng::new(1));
 /// assert_eq!(idx.len(), 16);
