@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => cli::synth::execute(args),
         Command::Render(args) => cli::render::execute(args),
         Command::Train(args) => cli::train::execute(*args),
+        Command::Export(args) => cli::export::execute(args),
         Command::PseudoLabel(args) => cli::pseudo_label::execute(args),
     };
     match result {

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod eval;
+pub mod export;
 pub mod info;
 pub mod model_file;
 pub mod pseudo_label;
@@ -39,6 +40,8 @@ pub enum Command {
     Render(render::Args),
     /// Train or fine-tune the network (dataset or --synthetic).
     Train(Box<train::Args>),
+    /// Write the model inside a training checkpoint as a model file.
+    Export(export::Args),
     /// Sample real unlabelled meshes and label them with a model, for self-training.
     PseudoLabel(pseudo_label::Args),
 }

@@ -139,4 +139,33 @@ fn checkpoint_serves_as_a_model(ckpt: &std::path::Path, dir: &std::path::Path) {
     let a = labels(ckpt, "a.ply");
     assert!(!a.is_empty());
     assert_eq!(a, labels(&as_file, "b.ply"));
+
+    // `pcseg export` writes the same model, marked trained, with its note.
+    let exported = dir.join("exported.safetensors");
+    let o = pcseg()
+        .arg("export")
+        .arg(ckpt)
+        .arg("-o")
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = Model::load(&exported).unwrap();
+    assert!(m.trained);
+    assert!(m.note.contains("after epoch 2 of 2"), "{}", m.note);
+    assert_eq!(a, labels(&exported, "c.ply"));
+    // A model file is not a checkpoint: one line, nothing written.
+    let again = dir.join("again.safetensors");
+    let o = pcseg()
+        .arg("export")
+        .arg(&exported)
+        .arg("-o")
+        .arg(&again)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("not a training checkpoint"), "{err}");
+    assert!(!again.exists());
 }
