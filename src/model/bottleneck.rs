@@ -38,7 +38,7 @@ pub struct Bottleneck {
 }
 
 /// Activations a training forward keeps for the backward.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BottleneckCache {
     /// Expanded features after ReLU6, `[Rin, tC]`.
     pub e: Array2<f32>,

@@ -30,7 +30,7 @@ pub struct FeaturePropagation {
 }
 
 /// Training cache of an FP level.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FpCache {
     /// The concatenated input `[Rf, Cc + skips]`.
     pub inp: Array2<f32>,

@@ -1,15 +1,20 @@
 //! The segmentation network: PointNet++ SSG part segmentation whose feature
-//! layers are MobileNetV2 inverted-residual bottlenecks (see
-//! `docs/model.md`), on ndarray + rayon, with hand-written backward passes.
+//! layers are MobileNetV2 inverted-residual bottlenecks (the README and
+//! MODEL_CARD describe the design and its budget), on ndarray + rayon, with
+//! hand-written backward passes.
 //!
 //! - [`config`]: the architecture ([`ModelConfig`], default `ssg-mbv2`).
 //! - [`layers`]: one layer per file, forward and backward side by side.
 //! - [`bottleneck`], [`set_abstraction`], [`feature_propagation`],
-//!   [`network`]: the network built from them; [`plan`]: sampling and
-//!   neighbour indices.
-//! - [`Network`]: inference (BN folded, batched over clouds, encode/decode
-//!   split for `--category auto`).
-//! - [`Model`]: training (`forward_train`, `backward`, [`Params`] store).
+//!   [`linear_bn`], [`classifier`]: the blocks built from them; [`plan`]:
+//!   sampling and neighbour indices.
+//! - [`network`]: the network in one place: layer structure ([`network::Arch`]),
+//!   forward, the [`network::Activations`] a training forward keeps, and the
+//!   network-level backward.
+//! - [`inference`]: [`Network`], inference (BN folded, batched over clouds,
+//!   encode/decode split for `--category auto`).
+//! - [`trainable`]: [`Model`], training (`forward_train`, `backward`,
+//!   [`Params`] store).
 //! - [`weights`]: safetensors model files; [`cost`]: parameters and FLOPs.
 
 pub mod alloc;
@@ -19,6 +24,7 @@ pub mod config;
 pub mod cost;
 pub mod exec;
 pub mod feature_propagation;
+pub mod inference;
 pub mod layers;
 pub mod linear_bn;
 pub mod loss;
@@ -31,8 +37,8 @@ pub mod trainable;
 pub mod weights;
 
 pub use config::{GlobalConfig, ModelConfig, SaLevelConfig};
+pub use inference::{CloudInput, Encoded, Network};
 pub use loss::predict_parts;
-pub use network::{CloudInput, Encoded, Network};
 pub use params::{Params, TensorId, TensorKind};
 pub use timing::StageTimer;
 pub use trainable::{Model, TrainCache, TrainCloud, TrainStep};

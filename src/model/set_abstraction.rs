@@ -18,11 +18,12 @@ pub struct SetAbstraction {
     pub blocks: Vec<Bottleneck>,
 }
 
-/// Training caches of a level: each block's output and cache.
-#[derive(Debug, Clone)]
+/// Training caches of a level: each block's cache and the input of each
+/// stride-1 block (the level's output is the caller's, not kept here).
+#[derive(Debug, Clone, Default)]
 pub struct SaCache {
-    /// Output of each block; the last one is the level's output.
-    pub outs: Vec<Array2<f32>>,
+    /// `inps[i]`: input of block `i + 1` (the output of block `i`).
+    pub inps: Vec<Array2<f32>>,
     /// Cache of each block.
     pub blocks: Vec<BottleneckCache>,
 }
@@ -73,19 +74,16 @@ impl SetAbstraction {
     ) -> (Array2<f32>, Option<SaCache>) {
         let (mut y, c0) = self.blocks[0].forward(ctx, x, down);
         let mut cache = c0.map(|c| SaCache {
-            outs: Vec::new(),
+            inps: Vec::new(),
             blocks: vec![c],
         });
         for b in &self.blocks[1..] {
             let (y2, c) = b.forward(ctx, y.view(), same);
             let prev = std::mem::replace(&mut y, y2);
             if let (Some(cache), Some(c)) = (cache.as_mut(), c) {
-                cache.outs.push(prev);
+                cache.inps.push(prev);
                 cache.blocks.push(c);
             }
-        }
-        if let Some(cache) = cache.as_mut() {
-            cache.outs.push(y.clone());
         }
         (y, cache)
     }
@@ -106,7 +104,7 @@ impl SetAbstraction {
     ) {
         let mut d = dout;
         for i in (1..self.blocks.len()).rev() {
-            let inp = cache.outs[i - 1].view();
+            let inp = cache.inps[i - 1].view();
             let mut dinp = Array2::zeros(inp.raw_dim());
             self.blocks[i].backward(
                 p,

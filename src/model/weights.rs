@@ -20,7 +20,7 @@
 
 use super::config::ModelConfig;
 use super::cost::{flops, param_count};
-use super::network::{Arch, Network};
+use super::network::Arch;
 use super::trainable::Model;
 use crate::categories::{CATEGORIES, NUM_PARTS};
 use crate::error::{Error, Result};
@@ -231,18 +231,6 @@ impl Model {
     /// Read a model file.
     pub fn load(path: &Path) -> Result<Model> {
         from_bytes(&read(path)?, &path.display().to_string())
-    }
-}
-
-impl Network {
-    /// Read a model file and fold it for inference.
-    pub fn load(path: &Path) -> Result<Network> {
-        Ok(Model::load(path)?.to_network())
-    }
-
-    /// Parse model bytes (e.g. embedded in the binary) and fold them.
-    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Network> {
-        Ok(from_bytes(bytes, origin)?.to_network())
     }
 }
 
