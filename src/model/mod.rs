@@ -15,7 +15,8 @@
 //!   encode/decode split for `--category auto`).
 //! - [`trainable`]: [`Model`], training (`forward_train`, `backward`,
 //!   [`Params`] store).
-//! - [`weights`]: safetensors model files; [`cost`]: parameters and FLOPs.
+//! - [`weights`]: model files; [`safetensors`]: the safetensors reader and
+//!   writer behind model files and checkpoints; [`cost`]: parameters and FLOPs.
 
 pub mod alloc;
 pub mod bottleneck;
@@ -31,6 +32,7 @@ pub mod loss;
 pub mod network;
 pub mod params;
 pub mod plan;
+pub mod safetensors;
 pub mod set_abstraction;
 pub mod timing;
 pub mod trainable;

@@ -1,4 +1,4 @@
-//! Model files: safetensors with one little-endian f32 tensor per parameter
+//! Model files: safetensors (read and written by [`super::safetensors`]) with one little-endian f32 tensor per parameter
 //! and BN running statistic (names as in [`Params`], e.g.
 //! `sa1.0.expand.linear.weight` `[Cout, Cin]`), and string metadata that makes
 //! the file self-describing:
@@ -21,12 +21,13 @@
 use super::config::ModelConfig;
 use super::cost::{flops, param_count};
 use super::network::Arch;
+use super::safetensors::{self, NamedTensor, TensorReader};
 use super::trainable::Model;
 use crate::categories::{CATEGORIES, NUM_PARTS};
 use crate::error::{Error, Result};
-use ndarray::{ArrayD, IxDyn};
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use crate::io::atomic::write_atomic;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 /// Value of the `format` metadata key.
@@ -62,20 +63,10 @@ fn part_names() -> Vec<String> {
 /// Serialise a model to safetensors bytes.
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     let p = &model.params;
-    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = p
+    let tensors: Vec<NamedTensor> = p
         .ids()
-        .map(|id| {
-            let t = p.get(id);
-            let data: Vec<u8> = t.iter().flat_map(|v| v.to_le_bytes()).collect();
-            (p.name(id).to_string(), t.shape().to_vec(), data)
-        })
+        .map(|id| NamedTensor::from_array(p.name(id).to_string(), p.get(id)))
         .collect();
-    let mut views = Vec::with_capacity(bytes.len());
-    for (name, shape, data) in &bytes {
-        let v = TensorView::new(Dtype::F32, shape.clone(), data)
-            .map_err(|e| Error::usage(format!("tensor `{name}`: {e}")))?;
-        views.push((name.clone(), v));
-    }
     let mut meta = HashMap::new();
     meta.insert("format".to_string(), FORMAT.to_string());
     meta.insert("format_version".to_string(), "1".to_string());
@@ -88,88 +79,19 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     );
     meta.insert("trained".to_string(), model.trained.to_string());
     meta.insert("note".to_string(), model.note.clone());
-    safetensors::serialize(views, Some(meta)).map_err(|e| Error::usage(format!("safetensors: {e}")))
-}
-
-/// VarBuilder-style reader: `get(shape, name)` returns the tensor or an error
-/// naming the file, the tensor, and the expected and actual shapes.
-pub struct TensorReader<'a> {
-    origin: String,
-    st: SafeTensors<'a>,
-}
-
-impl<'a> TensorReader<'a> {
-    /// Parse safetensors `bytes`; `origin` (a path) names them in errors.
-    pub fn new(bytes: &'a [u8], origin: &str) -> Result<Self> {
-        let st = SafeTensors::deserialize(bytes).map_err(|e| {
-            Error::data(
-                Path::new(origin),
-                None,
-                format!("not a safetensors file: {e}"),
-            )
-        })?;
-        Ok(TensorReader {
-            origin: origin.to_string(),
-            st,
-        })
-    }
-
-    /// The f32 tensor `name`, which must have `shape`.
-    pub fn get(&self, shape: &[usize], name: &str) -> Result<ArrayD<f32>> {
-        let err = |m: String| Error::data(Path::new(&self.origin), None, m);
-        let t = self.st.tensor(name).map_err(|_| {
-            err(format!(
-                "missing tensor `{name}` (expected shape {shape:?})"
-            ))
-        })?;
-        if t.dtype() != Dtype::F32 {
-            return Err(err(format!(
-                "tensor `{name}`: expected F32, found {:?}",
-                t.dtype()
-            )));
-        }
-        if t.shape() != shape {
-            return Err(err(format!(
-                "tensor `{name}`: expected shape {shape:?}, found {:?}",
-                t.shape()
-            )));
-        }
-        let data: Vec<f32> = t
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| err(format!("tensor `{name}`: {e}")))
-    }
-
-    /// Names of all tensors in the file.
-    pub fn names(&self) -> Vec<String> {
-        self.st.names().into_iter().map(str::to_string).collect()
-    }
-}
-
-/// The metadata header of safetensors `bytes`.
-fn metadata(bytes: &[u8], origin: &str) -> Result<HashMap<String, String>> {
-    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| {
-        Error::data(
-            Path::new(origin),
-            None,
-            format!("not a safetensors file: {e}"),
-        )
-    })?;
-    Ok(meta.metadata().clone().unwrap_or_default())
+    safetensors::to_bytes(&tensors, meta)
 }
 
 /// The metadata value `format` of safetensors `bytes` (`pcseg-model` for a
 /// model file), or `None` when the file has none.
 pub fn file_format(bytes: &[u8], origin: &str) -> Result<Option<String>> {
-    Ok(metadata(bytes, origin)?.remove("format"))
+    Ok(safetensors::metadata(bytes, Path::new(origin))?.remove("format"))
 }
 
 /// Parse a model from safetensors bytes; `origin` names them in errors.
 pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     let err = |m: String| Error::data(Path::new(origin), None, m);
-    let meta = metadata(bytes, origin)?;
+    let meta = safetensors::metadata(bytes, Path::new(origin))?;
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
         return Err(err(format!(
             "not a pcseg model (metadata `format` is not `{FORMAT}`)"
@@ -189,7 +111,7 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
         }
     }
     let (arch, mut params) = Arch::build(&cfg).map_err(|e| err(e.to_string()))?;
-    let reader = TensorReader::new(bytes, origin)?;
+    let reader = TensorReader::new(bytes, Path::new(origin))?;
     let ids: Vec<_> = params.ids().collect();
     for id in ids {
         let name = params.name(id).to_string();
@@ -217,20 +139,17 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     })
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
-}
-
 impl Model {
-    /// Write the model to `path` (safetensors).
+    /// Write the model to `path` (safetensors), atomically: a temporary file
+    /// in the same folder, synced, then renamed over `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
         let bytes = to_bytes(self)?;
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        write_atomic(path, |w| w.write_all(&bytes))
     }
 
     /// Read a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        from_bytes(&read(path)?, &path.display().to_string())
+        from_bytes(&safetensors::read_file(path)?, &path.display().to_string())
     }
 }
 

@@ -15,5 +15,4 @@ pub mod optim;
 pub mod sample;
 pub mod schedule;
 pub mod synthetic;
-pub mod tensors;
 pub mod trainer;
