@@ -71,10 +71,9 @@ pub struct Network {
 impl Network {
     /// The inference form of trained or loaded parameters (folds BN).
     pub fn from_parts(arch: &Arch, params: &Params, trained: bool, note: &str) -> Network {
-        let (arch, params) = arch.fold(params);
         Network {
-            arch,
-            params,
+            arch: arch.clone(),
+            params: arch.fold(params),
             trained,
             note: note.to_string(),
         }

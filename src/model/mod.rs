@@ -17,6 +17,23 @@
 //!   [`Params`] store).
 //! - [`weights`]: model files; [`safetensors`]: the safetensors reader and
 //!   writer behind model files and checkpoints; [`cost`]: parameters and FLOPs.
+//!
+//! # Adding a layer type
+//!
+//! 1. Its own file (under `layers/` for a primitive, here for a block):
+//!    struct, `new` (registers its tensors in [`Params`]), forward, backward
+//!    (accumulating `+=`) and its cache; for a stage of the network also
+//!    `impl` [`unit::Unit`] (init, fold, BatchNorms, FLOPs, its `pcseg info`
+//!    line). Declare it in this file (or `layers/mod.rs`).
+//! 2. [`network`]: a field of [`network::Arch`] built in `Arch::build`, an
+//!    entry in `Arch::stages` (the one walk behind init, folding, BatchNorm
+//!    statistics, cost and `pcseg info`), its call in `encode` / `decode`,
+//!    what its backward reads in [`network::Activations`] (plus
+//!    `Activations::bn_caches` if it has a BatchNorm), and its call in
+//!    `Arch::backward`.
+//!
+//! Nothing else: model files, checkpoints, FLOP counts and `pcseg info`
+//! follow from the tensors it registers and the walk.
 
 pub mod alloc;
 pub mod bottleneck;
@@ -25,6 +42,7 @@ pub mod config;
 pub mod cost;
 pub mod exec;
 pub mod feature_propagation;
+pub mod head;
 pub mod inference;
 pub mod layers;
 pub mod linear_bn;
@@ -36,6 +54,7 @@ pub mod safetensors;
 pub mod set_abstraction;
 pub mod timing;
 pub mod trainable;
+pub mod unit;
 pub mod weights;
 
 pub use config::{GlobalConfig, ModelConfig, SaLevelConfig};

@@ -25,12 +25,14 @@ use super::classifier::{Classifier, ClassifierCache};
 use super::config::ModelConfig;
 use super::exec::Ctx;
 use super::feature_propagation::{FeaturePropagation, FpCache};
-use super::layers::{BatchNorm1d, BnCache, CategoryBias, Dropout, Linear, Par, Relu6};
+use super::head::Head;
+use super::layers::{BatchNorm1d, BnCache, CategoryBias, Par, Relu6};
 use super::linear_bn::LinearBn;
 use super::params::Params;
 use super::plan::{fp_stage_name, Plan};
-use super::set_abstraction::{SaCache, SetAbstraction};
+use super::set_abstraction::{GlobalAbstraction, SaCache, SetAbstraction};
 use super::timing::StageTimer;
+use super::unit::Unit;
 use crate::categories::NUM_CATEGORIES;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -45,16 +47,12 @@ pub struct Arch {
     pub stem: LinearBn,
     /// SA levels, finest first.
     pub sa: Vec<SetAbstraction>,
-    /// Global bottleneck.
-    pub global: Bottleneck,
+    /// Global level.
+    pub global: GlobalAbstraction,
     /// FP levels, coarsest first; the last one is FP1 (with the category bias).
     pub fp: Vec<FeaturePropagation>,
-    /// Head layer F1 -> H (+BN), ReLU6.
-    pub head: LinearBn,
-    /// Dropout before the last layer.
-    pub dropout: Dropout,
-    /// Last layer H -> 50 logits.
-    pub out: Linear,
+    /// Head: F1 -> H (+BN), ReLU6, dropout, H -> 50 logits.
+    pub head: Head,
     /// Category classifier on the global feature (None when the config has
     /// `classifier_width` 0).
     pub classifier: Option<Classifier>,
@@ -96,6 +94,38 @@ pub struct Activations {
     pub dropout: Option<(Array2<f32>, Array2<f32>)>,
 }
 
+impl Activations {
+    /// The BatchNorm caches in forward order (the order of
+    /// [`Arch::batch_norms`]).
+    pub fn bn_caches(&self) -> Vec<&BnCache> {
+        let mut v = vec![&self.stem_bn];
+        for c in &self.sa {
+            for b in &c.blocks {
+                v.extend([&b.e_bn, &b.a_bn, &b.p_bn]);
+            }
+        }
+        v.extend([&self.global.e_bn, &self.global.a_bn, &self.global.p_bn]);
+        v.extend(self.fp.iter().map(|c| &c.bn));
+        v.extend([&self.fp1_bn, &self.head_bn]);
+        v.extend(self.classifier.iter().map(|c| &c.bn));
+        v
+    }
+}
+
+/// One stage of the architecture, from [`Arch::stages`].
+pub struct Stage<'a> {
+    /// Name in `pcseg info` (`stem`, `SA1`, `SA3 global`, `FP2`, `head`..).
+    pub name: String,
+    /// The timing / FLOP stage it counts towards (FP1 and the head are
+    /// timed together as `FP1+head`).
+    pub timed_as: String,
+    /// (input level, output level) of [`Plan`] (0 = the input points,
+    /// L + 1 = the global level), which fix its rows.
+    pub levels: (usize, usize),
+    /// The stage itself.
+    pub unit: &'a dyn Unit,
+}
+
 /// The cache of a layer run by a training forward (which always keeps one).
 fn kept<T>(cache: Option<T>) -> T {
     cache.expect("a training forward keeps caches")
@@ -113,16 +143,18 @@ impl Arch {
             .collect();
         let n = cfg.levels.len();
         let last = cfg.levels[n - 1].width;
-        let global = Bottleneck::new(
-            &mut p,
-            &format!("sa{}", n + 1),
-            last,
-            cfg.global.expansion * last,
-            cfg.global.width,
-            1.0,
-            false,
-            (cfg.bn_eps, cfg.bn_momentum),
-        );
+        let global = GlobalAbstraction {
+            block: Bottleneck::new(
+                &mut p,
+                &format!("sa{}", n + 1),
+                last,
+                cfg.global.expansion * last,
+                cfg.global.width,
+                1.0,
+                false,
+                (cfg.bn_eps, cfg.bn_momentum),
+            ),
+        };
         let mut fp = Vec::new();
         let mut coarse = cfg.global.width;
         for (i, &w) in cfg.fp_widths.iter().enumerate() {
@@ -145,8 +177,14 @@ impl Arch {
             });
             coarse = w;
         }
-        let head = LinearBn::new(&mut p, "head", coarse, cfg.head_width, bn);
-        let out = Linear::new(&mut p, "out", cfg.head_width, cfg.num_parts);
+        let head = Head::new(
+            &mut p,
+            coarse,
+            cfg.head_width,
+            cfg.num_parts,
+            cfg.dropout,
+            (cfg.bn_eps, cfg.bn_momentum),
+        );
         let classifier = (cfg.classifier_width > 0).then(|| {
             Classifier::new(
                 &mut p,
@@ -164,88 +202,101 @@ impl Arch {
             global,
             fp,
             head,
-            dropout: Dropout { p: cfg.dropout },
-            out,
             classifier,
         };
         Ok((arch, p))
     }
 
+    /// THE walk over the architecture: every stage in forward order (stem,
+    /// SA levels, global, FP levels coarsest first, head, classifier), each
+    /// with its [`Unit`]. It serves initialisation ([`Arch::init`]), folding
+    /// ([`Arch::fold`]), the BatchNorm running statistics
+    /// ([`Arch::batch_norms`]), the FLOP count ([`super::cost::flops`]) and
+    /// `pcseg info` ([`super::weights::describe`]).
+    pub fn stages(&self) -> Vec<Stage<'_>> {
+        let n = self.sa.len();
+        let mut v = vec![Stage {
+            name: "stem".into(),
+            timed_as: "stem".into(),
+            levels: (0, 0),
+            unit: &self.stem,
+        }];
+        for (l, sa) in self.sa.iter().enumerate() {
+            v.push(Stage {
+                name: format!("SA{}", l + 1),
+                timed_as: format!("SA{}", l + 1),
+                levels: (l, l + 1),
+                unit: sa,
+            });
+        }
+        v.push(Stage {
+            name: format!("SA{} global", n + 1),
+            timed_as: format!("SA{}", n + 1),
+            levels: (n, n + 1),
+            unit: &self.global,
+        });
+        for (i, fp) in self.fp.iter().enumerate() {
+            let l = n - i;
+            v.push(Stage {
+                name: format!("FP{}", l + 1),
+                timed_as: fp_stage_name(&self.cfg, l),
+                levels: (l + 1, l),
+                unit: fp,
+            });
+        }
+        v.push(Stage {
+            name: "head".into(),
+            timed_as: fp_stage_name(&self.cfg, 0),
+            levels: (0, 0),
+            unit: &self.head,
+        });
+        if let Some(c) = &self.classifier {
+            v.push(Stage {
+                name: "classifier".into(),
+                timed_as: "classifier".into(),
+                levels: (n + 1, n + 1),
+                unit: c,
+            });
+        }
+        v
+    }
+
     /// Kaiming-style initialisation of every learnable tensor from `seed`
-    /// (BN: scale 1, shift 0, running mean 0, running var 1).
+    /// (BN: scale 1, shift 0, running mean 0, running var 1), stage by stage.
     pub fn init(&self, p: &mut Params, seed: u64) {
         let mut rng = Rng::new(seed);
-        self.stem.linear.init(p, &mut rng);
-        for sa in &self.sa {
-            for b in &sa.blocks {
-                b.init(p, &mut rng);
-            }
-        }
-        self.global.init(p, &mut rng);
-        for f in &self.fp {
-            f.unit.linear.init(p, &mut rng);
-            if let Some(cb) = &f.cat_bias {
-                cb.init(p, &mut rng, f.unit.linear.cin + NUM_CATEGORIES);
-            }
-        }
-        self.head.linear.init(p, &mut rng);
-        self.out.init(p, &mut rng);
-        if let Some(c) = &self.classifier {
-            c.init(p, &mut rng);
+        for st in self.stages() {
+            st.unit.init(p, &mut rng);
         }
     }
 
-    /// The inference form: every BN that follows a linear layer folded into
-    /// it (and FP1's category bias scaled by FP1's BN scale). Aggregation BNs
-    /// stay, applied with running statistics.
-    pub fn fold(&self, p: &Params) -> (Arch, Params) {
-        let mut a = self.clone();
+    /// The inference parameters: every BN that follows a linear layer folded
+    /// into it (and FP1's category bias scaled by FP1's BN scale); forwards
+    /// with them run in [`super::exec::BnMode::Folded`]. Aggregation BNs stay,
+    /// applied with running statistics.
+    pub fn fold(&self, p: &Params) -> Params {
         let mut q = p.clone();
-        a.stem.fold(&mut q);
-        for sa in &mut a.sa {
-            for b in &mut sa.blocks {
-                b.expand.fold(&mut q);
-                b.project.fold(&mut q);
-            }
+        for st in self.stages() {
+            st.unit.fold(&mut q);
         }
-        a.global.expand.fold(&mut q);
-        a.global.project.fold(&mut q);
-        for f in &mut a.fp {
-            if let Some(scale) = f.unit.fold(&mut q) {
-                if let Some(cb) = &f.cat_bias {
-                    for mut row in q.view2_mut(cb.table).rows_mut() {
-                        row *= &scale;
-                    }
-                }
-            }
-        }
-        a.head.fold(&mut q);
-        if let Some(c) = &mut a.classifier {
-            c.fold(&mut q);
-        }
-        (a, q)
+        q
+    }
+
+    /// Every BN layer in forward order (the order of
+    /// [`Activations::bn_caches`]).
+    pub fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.stages()
+            .into_iter()
+            .flat_map(|st| st.unit.batch_norms())
+            .collect()
     }
 
     /// Every BN layer with its cache from a training forward, in forward order.
     pub fn bn_caches<'a>(&'a self, a: &'a Activations) -> Vec<(&'a BatchNorm1d, &'a BnCache)> {
-        let n = |u: &'a LinearBn| u.norm.as_ref().expect("unfolded");
-        let mut v = vec![(n(&self.stem), &a.stem_bn)];
-        for (sa, c) in self.sa.iter().zip(&a.sa) {
-            for (b, bc) in sa.blocks.iter().zip(&c.blocks) {
-                v.extend(b.bn_caches(bc));
-            }
-        }
-        v.extend(self.global.bn_caches(&a.global));
-        let k = self.fp.len() - 1;
-        for (f, c) in self.fp[..k].iter().zip(&a.fp) {
-            v.push((n(&f.unit), &c.bn));
-        }
-        v.push((n(&self.fp[k].unit), &a.fp1_bn));
-        v.push((n(&self.head), &a.head_bn));
-        if let (Some(c), Some(cc)) = (&self.classifier, &a.classifier) {
-            v.push((n(&c.hidden), &cc.bn));
-        }
-        v
+        let bns = self.batch_norms();
+        let caches = a.bn_caches();
+        assert_eq!(bns.len(), caches.len(), "one cache per BatchNorm");
+        bns.into_iter().zip(caches).collect()
     }
 
     /// Everything that does not depend on the category: up to FP1's linear
@@ -280,6 +331,7 @@ impl Arch {
         let n = self.sa.len();
         let (g, gc) = self
             .global
+            .block
             .forward(ctx, feats[n].view(), plan.global_groups());
         let category_logits = self.classifier.as_ref().map(|c| {
             let (logits, cache) = c.forward(ctx, g.view());
@@ -343,18 +395,18 @@ impl Arch {
         let fp1 = self.fp.last().expect("FP1");
         let mut f1 = z;
         let fp1_bn = fp1.decode(ctx, &mut f1, offsets, cats);
-        let (mut h, head_bn) = self.head.forward(ctx, f1.view());
+        let (mut h, head_bn) = self.head.hidden.forward(ctx, f1.view());
         Relu6.forward(h.view_mut());
         let dropout = match rngs {
-            Some(rngs) if self.dropout.p > 0.0 => {
+            Some(rngs) if self.head.dropout.p > 0.0 => {
                 let mut hd = h.clone();
-                let mask = self.dropout.forward(hd.view_mut(), offsets, rngs);
+                let mask = self.head.dropout.forward(hd.view_mut(), offsets, rngs);
                 Some((mask, hd))
             }
             _ => None,
         };
         let last_inp = dropout.as_ref().map_or(h.view(), |(_, hd)| hd.view());
-        let logits = self.out.forward(ctx.p, last_inp, ctx.par);
+        let logits = self.head.out.forward(ctx.p, last_inp, ctx.par);
         timer.lap("FP1+head");
         if let Some(a) = acts {
             a.fp1_bn = kept(fp1_bn);
@@ -391,13 +443,15 @@ impl Arch {
             None => (&a.h, None),
         };
         let mut dhd = Array2::zeros(hd.raw_dim());
-        self.out
+        self.head
+            .out
             .backward(p, grads, hd.view(), dlogits, Some(dhd.view_mut()), par);
         // hd = dropout(h)
         let dh = match mask {
             Some(mask) => {
                 let mut dh = Array2::zeros(dhd.raw_dim());
-                self.dropout
+                self.head
+                    .dropout
                     .backward(mask.view(), dhd.view(), dh.view_mut());
                 dh
             }
@@ -407,7 +461,7 @@ impl Arch {
         let mut dh_pre = Array2::zeros(dh.raw_dim());
         Relu6.backward(a.h.view(), dh.view(), dh_pre.view_mut());
         let mut df1 = Array2::zeros(a.f1.raw_dim());
-        self.head.backward(
+        self.head.hidden.backward(
             p,
             grads,
             a.f1.view(),
@@ -474,7 +528,7 @@ impl Arch {
             cls.backward(p, grads, a.g.view(), cc, dl, dcoarse.view_mut());
         }
         // Global: g = bottleneck(f_n)
-        self.global.backward(
+        self.global.block.backward(
             p,
             grads,
             a.feats[n].view(),

@@ -19,7 +19,7 @@
 //! unfolded; inference folds it when the file is loaded.
 
 use super::config::ModelConfig;
-use super::cost::{flops, param_count};
+use super::cost::{arch_flops, param_count};
 use super::network::Arch;
 use super::safetensors::{self, NamedTensor, TensorReader};
 use super::trainable::Model;
@@ -162,7 +162,7 @@ pub const INFO_POINTS: usize = 2048;
 pub fn describe(model: &Model, origin: &str, json: bool) -> String {
     let cfg = model.config();
     let (params, buffers) = param_count(cfg);
-    let cost = flops(cfg, INFO_POINTS);
+    let cost = arch_flops(&model.arch, INFO_POINTS);
     let mut layers: Vec<(String, String)> = Vec::new();
     let inputs = if cfg.in_channels >= 6 {
         "xyz + normals"
@@ -173,65 +173,8 @@ pub fn describe(model: &Model, origin: &str, json: bool) -> String {
         "input".into(),
         format!("{} channels ({inputs})", cfg.in_channels),
     ));
-    layers.push((
-        "stem".into(),
-        format!("{} -> {}", cfg.in_channels, cfg.stem_width),
-    ));
-    let mut cin = cfg.stem_width;
-    for (l, lv) in cfg.levels.iter().enumerate() {
-        let (h2, h1) = cfg.level_hidden(l);
-        let mut s = format!(
-            "{} centres, r {}, K {}: bottleneck {} -> {} -> {}",
-            lv.centres, lv.radius, lv.neighbours, cin, h2, lv.width
-        );
-        if lv.blocks > 0 {
-            s += &format!(
-                ", + {} stride-1 block(s) {} -> {} -> {}",
-                lv.blocks, lv.width, h1, lv.width
-            );
-        }
-        layers.push((format!("SA{}", l + 1), s));
-        cin = lv.width;
-    }
-    let n = cfg.levels.len();
-    layers.push((
-        format!("SA{} global", n + 1),
-        format!(
-            "max over all points: {} -> {} -> {}",
-            cin,
-            cfg.global.expansion * cin,
-            cfg.global.width
-        ),
-    ));
-    let mut coarse = cfg.global.width;
-    for (i, &w) in cfg.fp_widths.iter().enumerate() {
-        let l = n - i;
-        let s = if l == 0 {
-            format!(
-                "{coarse} + {} + {} (+ {} categories) -> {w}",
-                cfg.stem_width, cfg.in_channels, cfg.num_categories
-            )
-        } else {
-            format!("{coarse} + {} -> {w}", cfg.levels[l - 1].width)
-        };
-        layers.push((format!("FP{}", l + 1), s));
-        coarse = w;
-    }
-    layers.push((
-        "head".into(),
-        format!(
-            "{coarse} -> {} -> {} (dropout {})",
-            cfg.head_width, cfg.num_parts, cfg.dropout
-        ),
-    ));
-    if cfg.classifier_width > 0 {
-        layers.push((
-            "classifier".into(),
-            format!(
-                "global {} -> {} -> {} categories",
-                cfg.global.width, cfg.classifier_width, cfg.num_categories
-            ),
-        ));
+    for st in model.arch.stages() {
+        layers.push((st.name, st.unit.shape()));
     }
     if json {
         let v = serde_json::json!({
