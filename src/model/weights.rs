@@ -1,7 +1,7 @@
-//! Model files: safetensors (read and written by [`super::safetensors`]) with one little-endian f32 tensor per parameter
-//! and BN running statistic (names as in [`Params`], e.g.
-//! `sa1.0.expand.linear.weight` `[Cout, Cin]`), and string metadata that makes
-//! the file self-describing:
+//! Model files: safetensors (read and written by [`super::safetensors`])
+//! with one little-endian f32 tensor per parameter and BN running statistic
+//! (names as in [`Params`](super::Params), e.g. `sa1.0.expand.linear.weight`
+//! `[Cout, Cin]`), and string metadata that makes the file self-describing:
 //!
 //! | key | value |
 //! |---|---|
