@@ -1,6 +1,8 @@
-//! Atomic file output: write to a temporary file in the target folder, then
-//! rename it over the target, so a failed or interrupted write never leaves a
-//! partial file behind.
+//! Atomic file output, the one path every file pcseg writes goes through
+//! (model files, checkpoints, PNGs, reports, clouds): write to a temporary
+//! file in the target folder, flush and fsync it, then rename it over the
+//! target, so a failed or interrupted write never leaves a partial file
+//! behind. On any error the temporary file is removed.
 
 use crate::error::{Error, Result};
 use std::fs::File;
@@ -9,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A file being written; it appears at its final path only on [`commit`].
-/// Dropping it uncommitted removes the temporary file.
+/// Dropping it uncommitted (or a failed commit) removes the temporary file.
 ///
 /// [`commit`]: AtomicFile::commit
 #[derive(Debug)]
@@ -17,6 +19,7 @@ pub struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
+    committed: bool,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -42,6 +45,7 @@ impl AtomicFile {
             target: target.to_path_buf(),
             temp,
             writer: Some(BufWriter::with_capacity(1 << 16, file)),
+            committed: false,
         })
     }
 
@@ -52,7 +56,8 @@ impl AtomicFile {
             .expect("AtomicFile writer used after commit")
     }
 
-    /// Flush, sync and move the file to its final path.
+    /// Flush, sync and move the file to its final path. On error the
+    /// temporary file is removed and nothing appears at the target.
     pub fn commit(mut self) -> Result<()> {
         let target = self.target.clone();
         let io = |e| Error::io(&target, e);
@@ -61,13 +66,14 @@ impl AtomicFile {
             file.sync_all().map_err(io)?;
         }
         std::fs::rename(&self.temp, &self.target).map_err(io)?;
+        self.committed = true;
         Ok(())
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.committed {
             self.writer = None;
             let _ = std::fs::remove_file(&self.temp);
         }
@@ -110,5 +116,21 @@ mod tests {
 
         let missing = dir.path().join("no/such/dir/out.txt");
         assert!(write_atomic(&missing, |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn a_failed_rename_removes_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A non-empty folder at the target: the rename over it fails.
+        let target = dir.path().join("taken");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), b"x").unwrap();
+        let err = write_atomic(&target, |w| w.write_all(b"data")).unwrap_err();
+        assert!(err.to_string().contains("taken"), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("taken")]);
     }
 }

@@ -19,6 +19,7 @@ use super::layers::neighbour_max::Groups;
 use super::layers::{BatchNorm1d, BnCache, NeighbourMax, Par, Relu6, Residual};
 use super::linear_bn::LinearBn;
 use super::params::Params;
+use super::unit::linear_flops;
 use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
@@ -38,7 +39,7 @@ pub struct Bottleneck {
 }
 
 /// Activations a training forward keeps for the backward.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BottleneckCache {
     /// Expanded features after ReLU6, `[Rin, tC]`.
     pub e: Array2<f32>,
@@ -184,12 +185,42 @@ impl Bottleneck {
             .backward(p, grads, x, &cache.e_bn, de_bn.view(), Some(dx), par);
     }
 
-    /// Each BN of the block with its cache (for running-stat updates).
-    pub fn bn_caches<'a>(&'a self, c: &'a BottleneckCache) -> [(&'a BatchNorm1d, &'a BnCache); 3] {
+    /// Fold the expansion and projection BNs into their linear layers (the
+    /// aggregation BN stays, applied with running statistics).
+    pub fn fold(&self, p: &mut Params) {
+        self.expand.fold(p);
+        self.project.fold(p);
+    }
+
+    /// The block's BNs in forward order.
+    pub fn batch_norms(&self) -> [&BatchNorm1d; 3] {
         [
-            (self.expand.norm.as_ref().expect("unfolded"), &c.e_bn),
-            (&self.agg_bn, &c.a_bn),
-            (self.project.norm.as_ref().expect("unfolded"), &c.p_bn),
+            self.expand.norm.as_ref().expect("expansion BN"),
+            &self.agg_bn,
+            self.project.norm.as_ref().expect("projection BN"),
         ]
+    }
+
+    /// FLOPs of the block from `rin` input points to `s` centres with `k`
+    /// neighbours each (see [`super::cost`] for the counting rules).
+    pub fn flops(&self, rin: usize, s: usize, k: usize) -> u64 {
+        let (cin, hidden) = (self.expand.linear.cin, self.expand.linear.cout);
+        let cout = self.project.linear.cout;
+        let mut f = linear_flops(rin, cin, hidden) + (rin * hidden) as u64; // expand + ReLU6
+        f += (6 * rin * hidden + s * k.saturating_sub(1) * hidden + 6 * s * hidden) as u64; // aggregation
+        f += (3 * s * hidden) as u64; // BN affine + ReLU6
+        f += linear_flops(s, hidden, cout);
+        if self.residual {
+            f += (s * cout) as u64;
+        }
+        f
+    }
+
+    /// `cin -> hidden -> cout`.
+    pub fn shape(&self) -> String {
+        format!(
+            "{} -> {} -> {}",
+            self.expand.linear.cin, self.expand.linear.cout, self.project.linear.cout
+        )
     }
 }

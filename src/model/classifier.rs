@@ -15,9 +15,10 @@
 //! `dz_k = weight * (softmax(z)_k - [k == c]) / B`.
 
 use super::exec::Ctx;
-use super::layers::{BnCache, Linear, Par, Relu6};
+use super::layers::{BatchNorm1d, BnCache, Linear, Par, Relu6};
 use super::linear_bn::LinearBn;
 use super::params::Params;
+use super::unit::{linear_flops, Rows, Unit};
 use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
@@ -58,17 +59,6 @@ impl Classifier {
         }
     }
 
-    /// Kaiming-style initialisation.
-    pub fn init(&self, p: &mut Params, rng: &mut Rng) {
-        self.hidden.linear.init(p, rng);
-        self.out.init(p, rng);
-    }
-
-    /// Fold the hidden BN into its linear layer (inference form).
-    pub fn fold(&mut self, p: &mut Params) {
-        self.hidden.fold(p);
-    }
-
     /// Category logits `[B, num_categories]` of global features `g [B, Cg]`;
     /// the cache is kept in training mode.
     pub fn forward(&self, ctx: &Ctx, g: ArrayView2<f32>) -> (Array2<f32>, Option<ClassifierCache>) {
@@ -102,6 +92,35 @@ impl Classifier {
         Relu6.backward(cache.h.view(), dh.view(), dpre.view_mut());
         self.hidden
             .backward(p, grads, g, &cache.bn, dpre.view(), Some(dg), Par::Serial);
+    }
+}
+
+impl Unit for Classifier {
+    fn init(&self, p: &mut Params, rng: &mut Rng) {
+        self.hidden.linear.init(p, rng);
+        self.out.init(p, rng);
+    }
+
+    fn fold(&self, p: &mut Params) {
+        self.hidden.fold(p);
+    }
+
+    fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.hidden.norm.iter().collect()
+    }
+
+    fn flops(&self, rows: Rows) -> u64 {
+        let (r, w) = (rows.out, self.hidden.linear.cout);
+        linear_flops(r, self.hidden.linear.cin, w)
+            + (r * w) as u64
+            + linear_flops(r, w, self.out.cout)
+    }
+
+    fn shape(&self) -> String {
+        format!(
+            "global {} -> {} -> {} categories",
+            self.hidden.linear.cin, self.hidden.linear.cout, self.out.cout
+        )
     }
 }
 

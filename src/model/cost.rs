@@ -10,6 +10,7 @@
 
 use super::config::ModelConfig;
 use super::network::Arch;
+use super::unit::Rows;
 
 /// FLOPs per stage of one forward.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,93 +26,44 @@ impl Cost {
     }
 }
 
-fn linear(r: usize, cin: usize, cout: usize) -> u64 {
-    (2 * r * cin * cout + r * cout) as u64
-}
-
-fn bottleneck(
-    rin: usize,
-    s: usize,
-    k: usize,
-    cin: usize,
-    hidden: usize,
-    cout: usize,
-    residual: bool,
-) -> u64 {
-    let mut f = linear(rin, cin, hidden) + (rin * hidden) as u64; // expand + ReLU6
-    f += (6 * rin * hidden + s * k.saturating_sub(1) * hidden + 6 * s * hidden) as u64; // aggregation
-    f += (3 * s * hidden) as u64; // BN affine + ReLU6
-    f += linear(s, hidden, cout);
-    if residual {
-        f += (s * cout) as u64;
-    }
-    f
-}
-
-/// FLOPs of one inference forward of a cloud of `n` points.
-pub fn flops(cfg: &ModelConfig, n: usize) -> Cost {
-    let mut stages = Vec::new();
-    stages.push((
-        "stem".to_string(),
-        linear(n, cfg.in_channels, cfg.stem_width) + (n * cfg.stem_width) as u64,
-    ));
+/// Points per cloud at each level of a forward of a cloud of `n` points:
+/// the input, each SA level (`min(centres, previous)`), the global level.
+pub fn level_points(cfg: &ModelConfig, n: usize) -> Vec<usize> {
     let mut counts = vec![n];
-    let mut cin = cfg.stem_width;
-    for (l, lv) in cfg.levels.iter().enumerate() {
-        let prev = counts[l];
-        let s = lv.centres.min(prev);
-        let (h2, h1) = cfg.level_hidden(l);
-        let mut f = bottleneck(prev, s, lv.neighbours, cin, h2, lv.width, false);
-        for _ in 0..lv.blocks {
-            f += bottleneck(s, s, lv.neighbours, lv.width, h1, lv.width, true);
+    for lv in &cfg.levels {
+        counts.push(lv.centres.min(counts[counts.len() - 1]));
+    }
+    counts.push(1);
+    counts
+}
+
+/// FLOPs of one inference forward of a cloud of `n` points through `arch`,
+/// per timing stage (the stages of [`Arch::stages`], FP1 and the head
+/// together as `FP1+head`).
+pub fn arch_flops(arch: &Arch, n: usize) -> Cost {
+    let counts = level_points(&arch.cfg, n);
+    let mut stages: Vec<(String, u64)> = Vec::new();
+    for st in arch.stages() {
+        let rows = Rows {
+            inp: counts[st.levels.0],
+            out: counts[st.levels.1],
+        };
+        let f = st.unit.flops(rows);
+        match stages.last_mut() {
+            Some((name, total)) if *name == st.timed_as => *total += f,
+            _ => stages.push((st.timed_as, f)),
         }
-        stages.push((format!("SA{}", l + 1), f));
-        counts.push(s);
-        cin = lv.width;
-    }
-    let n_sa = cfg.levels.len();
-    let last = counts[n_sa];
-    stages.push((
-        format!("SA{}", n_sa + 1),
-        bottleneck(
-            last,
-            1,
-            last,
-            cin,
-            cfg.global.expansion * cin,
-            cfg.global.width,
-            false,
-        ),
-    ));
-    let mut coarse = cfg.global.width;
-    for (i, &w) in cfg.fp_widths.iter().enumerate() {
-        let l = n_sa - i;
-        let r = counts[l];
-        let skip = if l == 0 {
-            cfg.stem_width + cfg.in_channels
-        } else {
-            cfg.levels[l - 1].width
-        };
-        let mut f = (6 * r * coarse) as u64 + linear(r, coarse + skip, w) + (r * w) as u64;
-        let name = if l == 0 {
-            f += (r * w) as u64; // category bias
-            f += linear(r, w, cfg.head_width) + (r * cfg.head_width) as u64;
-            f += linear(r, cfg.head_width, cfg.num_parts);
-            "FP1+head".to_string()
-        } else {
-            format!("FP{}", l + 1)
-        };
-        stages.push((name, f));
-        coarse = w;
-    }
-    if cfg.classifier_width > 0 {
-        let w = cfg.classifier_width;
-        stages.push((
-            "classifier".to_string(),
-            linear(1, cfg.global.width, w) + w as u64 + linear(1, w, cfg.num_categories),
-        ));
     }
     Cost { stages }
+}
+
+/// FLOPs of one inference forward of a cloud of `n` points (no stages for
+/// an invalid config).
+pub fn flops(cfg: &ModelConfig, n: usize) -> Cost {
+    match Arch::build(cfg) {
+        Ok((arch, _)) => arch_flops(&arch, n),
+        Err(_) => Cost { stages: Vec::new() },
+    }
 }
 
 /// Learnable parameters of `cfg` (BN scale/shift included, running

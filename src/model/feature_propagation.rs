@@ -10,10 +10,12 @@
 //! lets `--category auto` run the category-independent part once.
 
 use super::exec::Ctx;
-use super::layers::{BnCache, CategoryBias, Concat, Par, Relu6, ThreeNnInterpolate};
+use super::layers::{BatchNorm1d, BnCache, CategoryBias, Concat, Par, Relu6, ThreeNnInterpolate};
 use super::linear_bn::LinearBn;
 use super::params::Params;
 use super::plan::Interp;
+use super::unit::{linear_flops, Rows, Unit};
+use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 /// One FP level.
@@ -30,7 +32,7 @@ pub struct FeaturePropagation {
 }
 
 /// Training cache of an FP level.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FpCache {
     /// The concatenated input `[Rf, Cc + skips]`.
     pub inp: Array2<f32>,
@@ -112,5 +114,53 @@ impl FeaturePropagation {
         Concat.backward(dinp.view(), &widths, &mut targets);
         drop(targets);
         ThreeNnInterpolate.backward(&interp.idx, &interp.w, dup.view(), dcoarse, par);
+    }
+}
+
+impl Unit for FeaturePropagation {
+    /// The category bias starts as the one-hot block of a linear layer over
+    /// the concatenation and the one-hot.
+    fn init(&self, p: &mut Params, rng: &mut Rng) {
+        self.unit.linear.init(p, rng);
+        if let Some(cb) = &self.cat_bias {
+            cb.init(p, rng, self.unit.linear.cin + cb.categories);
+        }
+    }
+
+    /// The BN scale also scales the category bias, which sits before the BN.
+    fn fold(&self, p: &mut Params) {
+        if let Some(scale) = self.unit.fold(p) {
+            if let Some(cb) = &self.cat_bias {
+                for mut row in p.view2_mut(cb.table).rows_mut() {
+                    row *= &scale;
+                }
+            }
+        }
+    }
+
+    fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.unit.norm.iter().collect()
+    }
+
+    fn flops(&self, rows: Rows) -> u64 {
+        let (r, w) = (rows.out, self.unit.linear.cout);
+        let mut f = (6 * r * self.coarse_width) as u64
+            + linear_flops(r, self.unit.linear.cin, w)
+            + (r * w) as u64;
+        if self.cat_bias.is_some() {
+            f += (r * w) as u64;
+        }
+        f
+    }
+
+    fn shape(&self) -> String {
+        let mut s = self.coarse_width.to_string();
+        for w in &self.skip_widths {
+            s += &format!(" + {w}");
+        }
+        if let Some(cb) = &self.cat_bias {
+            s += &format!(" (+ {} categories)", cb.categories);
+        }
+        format!("{s} -> {}", self.unit.linear.cout)
     }
 }

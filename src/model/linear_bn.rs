@@ -1,10 +1,13 @@
 //! Linear + BatchNorm, the unit every pointwise layer of the network is made
-//! of: `out = BN(inp . W^T + b)`. In a folded (inference) network the BN is
-//! gone (`norm == None`) because it was folded into `W`, `b` at load time.
+//! of: `out = BN(inp . W^T + b)`. In a folded (inference) network
+//! ([`BnMode::Folded`]) the BN is skipped because it was folded into `W`, `b`
+//! at load time ([`LinearBn::fold`]).
 
 use super::exec::{BnMode, Ctx};
 use super::layers::{BatchNorm1d, BnCache, Linear, Par};
 use super::params::Params;
+use super::unit::{linear_flops, Rows, Unit};
+use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 /// A linear layer with an optional BatchNorm after it.
@@ -12,7 +15,7 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 pub struct LinearBn {
     /// The linear layer.
     pub linear: Linear,
-    /// The BatchNorm (None once folded).
+    /// The BatchNorm (None: a plain linear layer).
     pub norm: Option<BatchNorm1d>,
 }
 
@@ -35,15 +38,17 @@ impl LinearBn {
         self.linear.forward(ctx.p, inp, ctx.par)
     }
 
-    /// The BN part, in place; returns the cache in training mode.
+    /// The BN part, in place (nothing when folded); returns the cache in
+    /// training mode.
     pub fn forward_norm(&self, ctx: &Ctx, x: &mut Array2<f32>) -> Option<BnCache> {
         let bn = self.norm.as_ref()?;
         match ctx.bn {
             BnMode::Batch => Some(bn.forward_train(ctx.p, x, ctx.par)),
-            BnMode::Running | BnMode::Folded => {
+            BnMode::Running => {
                 bn.forward_eval(ctx.p, x.view_mut());
                 None
             }
+            BnMode::Folded => None,
         }
     }
 
@@ -87,10 +92,11 @@ impl LinearBn {
         self.linear.backward(p, grads, inp, dz.view(), dinp, par);
     }
 
-    /// Fold the BN into the linear layer in `p` (inference statistics);
+    /// Fold the BN into the linear layer's tensors in `p` (inference
+    /// statistics; a forward with `p` must then run in [`BnMode::Folded`]);
     /// returns the per-channel BN scale, for folding later additive terms.
-    pub fn fold(&mut self, p: &mut Params) -> Option<ndarray::Array1<f32>> {
-        let bn = self.norm.take()?;
+    pub fn fold(&self, p: &mut Params) -> Option<ndarray::Array1<f32>> {
+        let bn = self.norm.as_ref()?;
         let (scale, _) = bn.affine(p);
         let mut w = p
             .get(self.linear.weight)
@@ -106,5 +112,29 @@ impl LinearBn {
         *p.get_mut(self.linear.weight) = w.into_dyn();
         *p.get_mut(self.linear.bias) = b.into_dyn();
         Some(scale)
+    }
+}
+
+/// As a stage of its own (the stem): linear + BN + ReLU6.
+impl Unit for LinearBn {
+    fn init(&self, p: &mut Params, rng: &mut Rng) {
+        self.linear.init(p, rng);
+    }
+
+    fn fold(&self, p: &mut Params) {
+        LinearBn::fold(self, p);
+    }
+
+    fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.norm.iter().collect()
+    }
+
+    fn flops(&self, rows: Rows) -> u64 {
+        linear_flops(rows.out, self.linear.cin, self.linear.cout)
+            + (rows.out * self.linear.cout) as u64
+    }
+
+    fn shape(&self) -> String {
+        format!("{} -> {}", self.linear.cin, self.linear.cout)
     }
 }

@@ -1,16 +1,39 @@
 //! The segmentation network: PointNet++ SSG part segmentation whose feature
-//! layers are MobileNetV2 inverted-residual bottlenecks (see
-//! `docs/model.md`), on ndarray + rayon, with hand-written backward passes.
+//! layers are MobileNetV2 inverted-residual bottlenecks (the README and
+//! MODEL_CARD describe the design and its budget), on ndarray + rayon, with
+//! hand-written backward passes.
 //!
 //! - [`config`]: the architecture ([`ModelConfig`], default `ssg-mbv2`).
 //! - [`layers`]: one layer per file, forward and backward side by side.
 //! - [`bottleneck`], [`set_abstraction`], [`feature_propagation`],
-//!   [`network`]: the network built from them; [`plan`]: sampling and
-//!   neighbour indices.
-//! - [`Network`]: inference (BN folded, batched over clouds, encode/decode
-//!   split for `--category auto`).
-//! - [`Model`]: training (`forward_train`, `backward`, [`Params`] store).
-//! - [`weights`]: safetensors model files; [`cost`]: parameters and FLOPs.
+//!   [`linear_bn`], [`classifier`]: the blocks built from them; [`plan`]:
+//!   sampling and neighbour indices.
+//! - [`network`]: the network in one place: layer structure ([`network::Arch`]),
+//!   forward, the [`network::Activations`] a training forward keeps, and the
+//!   network-level backward.
+//! - [`inference`]: [`Network`], inference (BN folded, batched over clouds,
+//!   encode/decode split for `--category auto`).
+//! - [`trainable`]: [`Model`], training (`forward_train`, `backward`,
+//!   [`Params`] store).
+//! - [`weights`]: model files; [`safetensors`]: the safetensors reader and
+//!   writer behind model files and checkpoints; [`cost`]: parameters and FLOPs.
+//!
+//! # Adding a layer type
+//!
+//! 1. Its own file (under `layers/` for a primitive, here for a block):
+//!    struct, `new` (registers its tensors in [`Params`]), forward, backward
+//!    (accumulating `+=`) and its cache; for a stage of the network also
+//!    `impl` [`unit::Unit`] (init, fold, BatchNorms, FLOPs, its `pcseg info`
+//!    line). Declare it in this file (or `layers/mod.rs`).
+//! 2. [`network`]: a field of [`network::Arch`] built in `Arch::build`, an
+//!    entry in `Arch::stages` (the one walk behind init, folding, BatchNorm
+//!    statistics, cost and `pcseg info`), its call in `encode` / `decode`,
+//!    what its backward reads in [`network::Activations`] (plus
+//!    `Activations::bn_caches` if it has a BatchNorm), and its call in
+//!    `Arch::backward`.
+//!
+//! Nothing else: model files, checkpoints, FLOP counts and `pcseg info`
+//! follow from the tensors it registers and the walk.
 
 pub mod alloc;
 pub mod bottleneck;
@@ -19,20 +42,24 @@ pub mod config;
 pub mod cost;
 pub mod exec;
 pub mod feature_propagation;
+pub mod head;
+pub mod inference;
 pub mod layers;
 pub mod linear_bn;
 pub mod loss;
 pub mod network;
 pub mod params;
 pub mod plan;
+pub mod safetensors;
 pub mod set_abstraction;
 pub mod timing;
 pub mod trainable;
+pub mod unit;
 pub mod weights;
 
 pub use config::{GlobalConfig, ModelConfig, SaLevelConfig};
+pub use inference::{CloudInput, Encoded, Network};
 pub use loss::predict_parts;
-pub use network::{CloudInput, Encoded, Network};
 pub use params::{Params, TensorId, TensorKind};
 pub use timing::StageTimer;
 pub use trainable::{Model, TrainCache, TrainCloud, TrainStep};

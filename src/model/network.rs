@@ -1,5 +1,7 @@
-//! The segmentation network: architecture, shared forward, and the batched
-//! inference API.
+//! The segmentation network in one place: the layer structure ([`Arch`]),
+//! the activations a training forward keeps ([`Activations`]), the forward
+//! (split into [`Arch::encode`] and [`Arch::decode`]) and, beside it, the
+//! network-level backward ([`Arch::backward`]).
 //!
 //! Data flow for one cloud of N points (widths from [`ModelConfig`]):
 //!
@@ -14,25 +16,27 @@
 //! classifier (optional): g -> linear+BN+ReLU6 [1, W] -> linear -> [1, 16]
 //! ```
 //!
-//! The same functions ([`Arch::encode`], [`Arch::decode`]) run inference (BN
-//! folded, no caches) and training (batch statistics, caches kept).
+//! The same forward functions run inference (BN folded, no activations kept,
+//! see [`super::inference`]) and training (batch statistics, activations kept
+//! for the backward, see [`super::trainable`]).
 
 use super::bottleneck::{Bottleneck, BottleneckCache};
-use super::classifier::{softmax, Classifier, ClassifierCache};
+use super::classifier::{Classifier, ClassifierCache};
 use super::config::ModelConfig;
-use super::exec::{BnMode, Ctx};
+use super::exec::Ctx;
 use super::feature_propagation::{FeaturePropagation, FpCache};
-use super::layers::{BnCache, CategoryBias, Dropout, Linear, Par, Relu6};
+use super::head::Head;
+use super::layers::{BatchNorm1d, BnCache, CategoryBias, Par, Relu6};
 use super::linear_bn::LinearBn;
 use super::params::Params;
 use super::plan::{fp_stage_name, Plan};
-use super::set_abstraction::{SaCache, SetAbstraction};
+use super::set_abstraction::{GlobalAbstraction, SaCache, SetAbstraction};
 use super::timing::StageTimer;
+use super::unit::Unit;
 use crate::categories::NUM_CATEGORIES;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2};
-use rayon::prelude::*;
 
 /// The layer structure of a network (tensor ids into a [`Params`] store).
 #[derive(Debug, Clone)]
@@ -43,61 +47,88 @@ pub struct Arch {
     pub stem: LinearBn,
     /// SA levels, finest first.
     pub sa: Vec<SetAbstraction>,
-    /// Global bottleneck.
-    pub global: Bottleneck,
+    /// Global level.
+    pub global: GlobalAbstraction,
     /// FP levels, coarsest first; the last one is FP1 (with the category bias).
     pub fp: Vec<FeaturePropagation>,
-    /// Head layer F1 -> H (+BN), ReLU6.
-    pub head: LinearBn,
-    /// Dropout before the last layer.
-    pub dropout: Dropout,
-    /// Last layer H -> 50 logits.
-    pub out: Linear,
+    /// Head: F1 -> H (+BN), ReLU6, dropout, H -> 50 logits.
+    pub head: Head,
     /// Category classifier on the global feature (None when the config has
     /// `classifier_width` 0).
     pub classifier: Option<Classifier>,
 }
 
-/// Training caches of the category-independent part.
-#[derive(Debug, Clone)]
-pub struct EncodeCache {
-    /// Input features `[R0, in_channels]`.
+/// Everything [`Arch::backward`] reads, kept by a training forward and
+/// nothing more (the logits are the forward's result, not kept here).
+#[derive(Debug, Clone, Default)]
+pub struct Activations {
+    /// Input features `[R0, in_channels]` (stem input).
     pub x0: Array2<f32>,
-    /// Level outputs: `feats[0]` the stem output, `feats[l]` SA level l.
+    /// Level outputs: `feats[0]` the stem output (after ReLU6), `feats[l]`
+    /// SA level l's.
     pub feats: Vec<Array2<f32>>,
     /// Stem BN cache.
     pub stem_bn: BnCache,
     /// SA level caches.
     pub sa: Vec<SaCache>,
     /// Global feature `[B, Cg]`.
-    pub global_out: Array2<f32>,
+    pub g: Array2<f32>,
     /// Global block cache.
     pub global: BottleneckCache,
-    /// FP caches for the levels above FP1, coarsest first.
+    /// Category classifier cache (when the model has one).
+    pub classifier: Option<ClassifierCache>,
+    /// FP caches of the levels above FP1, coarsest first.
     pub fp: Vec<FpCache>,
     /// FP1's concatenated input.
     pub fp1_inp: Array2<f32>,
-    /// Category classifier cache (when the model has one).
-    pub classifier: Option<ClassifierCache>,
-}
-
-/// Training caches of the category-dependent part.
-#[derive(Debug, Clone)]
-pub struct DecodeCache {
     /// FP1 BN cache.
     pub fp1_bn: BnCache,
-    /// FP1 output `[R0, F1]`.
+    /// FP1 output `[R0, F1]` (after ReLU6; the head's input).
     pub f1: Array2<f32>,
     /// Head BN cache.
     pub head_bn: BnCache,
     /// Head output after ReLU6 `[R0, H]`.
     pub h: Array2<f32>,
-    /// Dropout mask (None when no dropout ran).
-    pub mask: Option<Array2<f32>>,
-    /// Input of the last layer (head output after dropout).
-    pub hd: Array2<f32>,
-    /// Logits `[R0, P]`.
-    pub logits: Array2<f32>,
+    /// When dropout ran: its mask and the head output after dropout (the
+    /// last layer's input). Without dropout the last layer's input is `h`.
+    pub dropout: Option<(Array2<f32>, Array2<f32>)>,
+}
+
+impl Activations {
+    /// The BatchNorm caches in forward order (the order of
+    /// [`Arch::batch_norms`]).
+    pub fn bn_caches(&self) -> Vec<&BnCache> {
+        let mut v = vec![&self.stem_bn];
+        for c in &self.sa {
+            for b in &c.blocks {
+                v.extend([&b.e_bn, &b.a_bn, &b.p_bn]);
+            }
+        }
+        v.extend([&self.global.e_bn, &self.global.a_bn, &self.global.p_bn]);
+        v.extend(self.fp.iter().map(|c| &c.bn));
+        v.extend([&self.fp1_bn, &self.head_bn]);
+        v.extend(self.classifier.iter().map(|c| &c.bn));
+        v
+    }
+}
+
+/// One stage of the architecture, from [`Arch::stages`].
+pub struct Stage<'a> {
+    /// Name in `pcseg info` (`stem`, `SA1`, `SA3 global`, `FP2`, `head`..).
+    pub name: String,
+    /// The timing / FLOP stage it counts towards (FP1 and the head are
+    /// timed together as `FP1+head`).
+    pub timed_as: String,
+    /// (input level, output level) of [`Plan`] (0 = the input points,
+    /// L + 1 = the global level), which fix its rows.
+    pub levels: (usize, usize),
+    /// The stage itself.
+    pub unit: &'a dyn Unit,
+}
+
+/// The cache of a layer run by a training forward (which always keeps one).
+fn kept<T>(cache: Option<T>) -> T {
+    cache.expect("a training forward keeps caches")
 }
 
 impl Arch {
@@ -112,16 +143,18 @@ impl Arch {
             .collect();
         let n = cfg.levels.len();
         let last = cfg.levels[n - 1].width;
-        let global = Bottleneck::new(
-            &mut p,
-            &format!("sa{}", n + 1),
-            last,
-            cfg.global.expansion * last,
-            cfg.global.width,
-            1.0,
-            false,
-            (cfg.bn_eps, cfg.bn_momentum),
-        );
+        let global = GlobalAbstraction {
+            block: Bottleneck::new(
+                &mut p,
+                &format!("sa{}", n + 1),
+                last,
+                cfg.global.expansion * last,
+                cfg.global.width,
+                1.0,
+                false,
+                (cfg.bn_eps, cfg.bn_momentum),
+            ),
+        };
         let mut fp = Vec::new();
         let mut coarse = cfg.global.width;
         for (i, &w) in cfg.fp_widths.iter().enumerate() {
@@ -144,8 +177,14 @@ impl Arch {
             });
             coarse = w;
         }
-        let head = LinearBn::new(&mut p, "head", coarse, cfg.head_width, bn);
-        let out = Linear::new(&mut p, "out", cfg.head_width, cfg.num_parts);
+        let head = Head::new(
+            &mut p,
+            coarse,
+            cfg.head_width,
+            cfg.num_parts,
+            cfg.dropout,
+            (cfg.bn_eps, cfg.bn_momentum),
+        );
         let classifier = (cfg.classifier_width > 0).then(|| {
             Classifier::new(
                 &mut p,
@@ -163,109 +202,119 @@ impl Arch {
             global,
             fp,
             head,
-            dropout: Dropout { p: cfg.dropout },
-            out,
             classifier,
         };
         Ok((arch, p))
     }
 
-    /// Kaiming-style initialisation of every learnable tensor from `seed`
-    /// (BN: scale 1, shift 0, running mean 0, running var 1).
-    pub fn init(&self, p: &mut Params, seed: u64) {
-        let mut rng = Rng::new(seed);
-        self.stem.linear.init(p, &mut rng);
-        for sa in &self.sa {
-            for b in &sa.blocks {
-                b.init(p, &mut rng);
-            }
+    /// THE walk over the architecture: every stage in forward order (stem,
+    /// SA levels, global, FP levels coarsest first, head, classifier), each
+    /// with its [`Unit`]. It serves initialisation ([`Arch::init`]), folding
+    /// ([`Arch::fold`]), the BatchNorm running statistics
+    /// ([`Arch::batch_norms`]), the FLOP count ([`super::cost::flops`]) and
+    /// `pcseg info` ([`super::weights::describe`]).
+    pub fn stages(&self) -> Vec<Stage<'_>> {
+        let n = self.sa.len();
+        let mut v = vec![Stage {
+            name: "stem".into(),
+            timed_as: "stem".into(),
+            levels: (0, 0),
+            unit: &self.stem,
+        }];
+        for (l, sa) in self.sa.iter().enumerate() {
+            v.push(Stage {
+                name: format!("SA{}", l + 1),
+                timed_as: format!("SA{}", l + 1),
+                levels: (l, l + 1),
+                unit: sa,
+            });
         }
-        self.global.init(p, &mut rng);
-        for f in &self.fp {
-            f.unit.linear.init(p, &mut rng);
-            if let Some(cb) = &f.cat_bias {
-                cb.init(p, &mut rng, f.unit.linear.cin + NUM_CATEGORIES);
-            }
+        v.push(Stage {
+            name: format!("SA{} global", n + 1),
+            timed_as: format!("SA{}", n + 1),
+            levels: (n, n + 1),
+            unit: &self.global,
+        });
+        for (i, fp) in self.fp.iter().enumerate() {
+            let l = n - i;
+            v.push(Stage {
+                name: format!("FP{}", l + 1),
+                timed_as: fp_stage_name(&self.cfg, l),
+                levels: (l + 1, l),
+                unit: fp,
+            });
         }
-        self.head.linear.init(p, &mut rng);
-        self.out.init(p, &mut rng);
+        v.push(Stage {
+            name: "head".into(),
+            timed_as: fp_stage_name(&self.cfg, 0),
+            levels: (0, 0),
+            unit: &self.head,
+        });
         if let Some(c) = &self.classifier {
-            c.init(p, &mut rng);
-        }
-    }
-
-    /// The inference form: every BN that follows a linear layer folded into
-    /// it (and FP1's category bias scaled by FP1's BN scale). Aggregation BNs
-    /// stay, applied with running statistics.
-    pub fn fold(&self, p: &Params) -> (Arch, Params) {
-        let mut a = self.clone();
-        let mut q = p.clone();
-        a.stem.fold(&mut q);
-        for sa in &mut a.sa {
-            for b in &mut sa.blocks {
-                b.expand.fold(&mut q);
-                b.project.fold(&mut q);
-            }
-        }
-        a.global.expand.fold(&mut q);
-        a.global.project.fold(&mut q);
-        for f in &mut a.fp {
-            if let Some(scale) = f.unit.fold(&mut q) {
-                if let Some(cb) = &f.cat_bias {
-                    for mut row in q.view2_mut(cb.table).rows_mut() {
-                        row *= &scale;
-                    }
-                }
-            }
-        }
-        a.head.fold(&mut q);
-        if let Some(c) = &mut a.classifier {
-            c.fold(&mut q);
-        }
-        (a, q)
-    }
-
-    /// Every BN layer with its cache from a training forward, in forward order.
-    pub fn bn_caches<'a>(
-        &'a self,
-        e: &'a EncodeCache,
-        d: &'a DecodeCache,
-    ) -> Vec<(&'a super::layers::BatchNorm1d, &'a BnCache)> {
-        let n = |u: &'a LinearBn| u.norm.as_ref().expect("unfolded");
-        let mut v = vec![(n(&self.stem), &e.stem_bn)];
-        for (sa, c) in self.sa.iter().zip(&e.sa) {
-            for (b, bc) in sa.blocks.iter().zip(&c.blocks) {
-                v.extend(b.bn_caches(bc));
-            }
-        }
-        v.extend(self.global.bn_caches(&e.global));
-        let k = self.fp.len() - 1;
-        for (f, c) in self.fp[..k].iter().zip(&e.fp) {
-            v.push((n(&f.unit), &c.bn));
-        }
-        v.push((n(&self.fp[k].unit), &d.fp1_bn));
-        v.push((n(&self.head), &d.head_bn));
-        if let (Some(c), Some(cc)) = (&self.classifier, &e.classifier) {
-            v.push((n(&c.hidden), &cc.bn));
+            v.push(Stage {
+                name: "classifier".into(),
+                timed_as: "classifier".into(),
+                levels: (n + 1, n + 1),
+                unit: c,
+            });
         }
         v
     }
 
+    /// Kaiming-style initialisation of every learnable tensor from `seed`
+    /// (BN: scale 1, shift 0, running mean 0, running var 1), stage by stage.
+    pub fn init(&self, p: &mut Params, seed: u64) {
+        let mut rng = Rng::new(seed);
+        for st in self.stages() {
+            st.unit.init(p, &mut rng);
+        }
+    }
+
+    /// The inference parameters: every BN that follows a linear layer folded
+    /// into it (and FP1's category bias scaled by FP1's BN scale); forwards
+    /// with them run in [`super::exec::BnMode::Folded`]. Aggregation BNs stay,
+    /// applied with running statistics.
+    pub fn fold(&self, p: &Params) -> Params {
+        let mut q = p.clone();
+        for st in self.stages() {
+            st.unit.fold(&mut q);
+        }
+        q
+    }
+
+    /// Every BN layer in forward order (the order of
+    /// [`Activations::bn_caches`]).
+    pub fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.stages()
+            .into_iter()
+            .flat_map(|st| st.unit.batch_norms())
+            .collect()
+    }
+
+    /// Every BN layer with its cache from a training forward, in forward order.
+    pub fn bn_caches<'a>(&'a self, a: &'a Activations) -> Vec<(&'a BatchNorm1d, &'a BnCache)> {
+        let bns = self.batch_norms();
+        let caches = a.bn_caches();
+        assert_eq!(bns.len(), caches.len(), "one cache per BatchNorm");
+        bns.into_iter().zip(caches).collect()
+    }
+
     /// Everything that does not depend on the category: up to FP1's linear
     /// output `z [R0, F1]` (before the category bias), and the classifier's
-    /// category logits `[B, 16]` when the model has a classifier.
+    /// category logits `[B, 16]` when the model has a classifier. A training
+    /// forward (`acts` given, batch statistics) keeps its activations there.
     pub fn encode(
         &self,
         ctx: &Ctx,
         plan: &Plan,
         x0: Array2<f32>,
+        mut acts: Option<&mut Activations>,
         timer: &mut StageTimer,
-    ) -> (Array2<f32>, Option<Array2<f32>>, Option<EncodeCache>) {
+    ) -> (Array2<f32>, Option<Array2<f32>>) {
         let (mut s, stem_bn) = self.stem.forward(ctx, x0.view());
         Relu6.forward(s.view_mut());
         timer.lap("stem");
         let mut feats = vec![s];
-        let mut sa_caches = Vec::new();
         for (l, sa) in self.sa.iter().enumerate() {
             let (y, c) = sa.forward(
                 ctx,
@@ -274,65 +323,65 @@ impl Arch {
                 plan.same_groups(l),
             );
             feats.push(y);
-            sa_caches.extend(c);
+            if let Some(a) = acts.as_deref_mut() {
+                a.sa.push(kept(c));
+            }
             timer.lap(&format!("SA{}", l + 1));
         }
         let n = self.sa.len();
         let (g, gc) = self
             .global
+            .block
             .forward(ctx, feats[n].view(), plan.global_groups());
-        let (category_logits, classifier) = match &self.classifier {
-            Some(c) => {
-                let (logits, cache) = c.forward(ctx, g.view());
-                (Some(logits), cache)
+        let category_logits = self.classifier.as_ref().map(|c| {
+            let (logits, cache) = c.forward(ctx, g.view());
+            if let Some(a) = acts.as_deref_mut() {
+                a.classifier = Some(kept(cache));
             }
-            None => (None, None),
-        };
+            logits
+        });
         timer.lap(&format!("SA{}", n + 1));
-        let mut fp_caches = Vec::new();
-        let mut coarse = g.clone();
+        // The coarse input of the next FP level: `g`, then each FP output.
+        let mut coarse: Option<Array2<f32>> = None;
         for (i, fp) in self.fp[..n].iter().enumerate() {
             let l = n - i;
             let offsets = &plan.levels[l].offsets;
-            let (mut z, inp) = fp.encode(ctx, coarse.view(), &plan.up[l], &[feats[l].view()]);
+            let up = coarse.as_ref().unwrap_or(&g).view();
+            let (mut z, inp) = fp.encode(ctx, up, &plan.up[l], &[feats[l].view()]);
             let bn = fp.decode(ctx, &mut z, offsets, &[]);
-            if let Some(bn) = bn {
-                fp_caches.push(FpCache {
+            if let Some(a) = acts.as_deref_mut() {
+                a.fp.push(FpCache {
                     inp,
-                    bn,
+                    bn: kept(bn),
                     out: z.clone(),
                 });
             }
-            coarse = z;
+            coarse = Some(z);
             timer.lap(&fp_stage_name(&self.cfg, l));
         }
         let (z, fp1_inp) = self.fp[n].encode(
             ctx,
-            coarse.view(),
+            coarse.as_ref().unwrap_or(&g).view(),
             &plan.up[0],
             &[feats[0].view(), x0.view()],
         );
         timer.lap("FP1+head");
-        let cache = match (stem_bn, gc) {
-            (Some(stem_bn), Some(global)) if ctx.train() => Some(EncodeCache {
-                x0,
-                feats,
-                stem_bn,
-                sa: sa_caches,
-                global_out: g,
-                global,
-                fp: fp_caches,
-                fp1_inp,
-                classifier,
-            }),
-            _ => None,
-        };
-        (z, category_logits, cache)
+        if let Some(a) = acts {
+            a.x0 = x0;
+            a.feats = feats;
+            a.stem_bn = kept(stem_bn);
+            a.g = g;
+            a.global = kept(gc);
+            a.fp1_inp = fp1_inp;
+        }
+        (z, category_logits)
     }
 
     /// The category-dependent part: category bias, FP1's BN and ReLU6, the
     /// head and the logits `[R0, P]`. Dropout runs only when `rngs` is given
-    /// (one generator per cloud).
+    /// (one generator per cloud). A training forward (`acts` given) keeps its
+    /// activations there.
+    #[allow(clippy::too_many_arguments)]
     pub fn decode(
         &self,
         ctx: &Ctx,
@@ -340,42 +389,175 @@ impl Arch {
         offsets: &[usize],
         cats: &[usize],
         rngs: Option<&mut [Rng]>,
+        acts: Option<&mut Activations>,
         timer: &mut StageTimer,
-    ) -> (Array2<f32>, Option<DecodeCache>) {
+    ) -> Array2<f32> {
         let fp1 = self.fp.last().expect("FP1");
         let mut f1 = z;
         let fp1_bn = fp1.decode(ctx, &mut f1, offsets, cats);
-        let (mut h, head_bn) = self.head.forward(ctx, f1.view());
+        let (mut h, head_bn) = self.head.hidden.forward(ctx, f1.view());
         Relu6.forward(h.view_mut());
-        let (logits, mask, hd) = match rngs {
-            Some(rngs) if self.dropout.p > 0.0 => {
+        let dropout = match rngs {
+            Some(rngs) if self.head.dropout.p > 0.0 => {
                 let mut hd = h.clone();
-                let mask = self.dropout.forward(hd.view_mut(), offsets, rngs);
-                (
-                    self.out.forward(ctx.p, hd.view(), ctx.par),
-                    Some(mask),
-                    Some(hd),
-                )
-            }
-            _ => (self.out.forward(ctx.p, h.view(), ctx.par), None, None),
-        };
-        timer.lap("FP1+head");
-        let cache = match (fp1_bn, head_bn) {
-            (Some(fp1_bn), Some(head_bn)) => {
-                let hd = hd.unwrap_or_else(|| h.clone());
-                Some(DecodeCache {
-                    fp1_bn,
-                    f1,
-                    head_bn,
-                    h,
-                    mask,
-                    hd,
-                    logits: logits.clone(),
-                })
+                let mask = self.head.dropout.forward(hd.view_mut(), offsets, rngs);
+                Some((mask, hd))
             }
             _ => None,
         };
-        (logits, cache)
+        let last_inp = dropout.as_ref().map_or(h.view(), |(_, hd)| hd.view());
+        let logits = self.head.out.forward(ctx.p, last_inp, ctx.par);
+        timer.lap("FP1+head");
+        if let Some(a) = acts {
+            a.fp1_bn = kept(fp1_bn);
+            a.f1 = f1;
+            a.head_bn = kept(head_bn);
+            a.h = h;
+            a.dropout = dropout;
+        }
+        logits
+    }
+
+    /// The backward of [`Arch::encode`] + [`Arch::decode`]: parameter
+    /// gradients `+=` into `grads`, from the gradients at the network's
+    /// outputs, `dlogits [R0, P]` and (with a classifier) `dcategory [B, 16]`.
+    /// `acts`, `plan` and `cats` are the training forward's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        p: &Params,
+        grads: &mut Params,
+        plan: &Plan,
+        cats: &[usize],
+        acts: &Activations,
+        dlogits: ArrayView2<f32>,
+        dcategory: Option<ArrayView2<f32>>,
+    ) {
+        let par = Par::Rayon;
+        let a = acts;
+        let offsets = &plan.levels[0].offsets;
+        let n = self.sa.len();
+        // logits = hd W^T + b
+        let (hd, mask) = match &a.dropout {
+            Some((mask, hd)) => (hd, Some(mask)),
+            None => (&a.h, None),
+        };
+        let mut dhd = Array2::zeros(hd.raw_dim());
+        self.head
+            .out
+            .backward(p, grads, hd.view(), dlogits, Some(dhd.view_mut()), par);
+        // hd = dropout(h)
+        let dh = match mask {
+            Some(mask) => {
+                let mut dh = Array2::zeros(dhd.raw_dim());
+                self.head
+                    .dropout
+                    .backward(mask.view(), dhd.view(), dh.view_mut());
+                dh
+            }
+            None => dhd,
+        };
+        // h = ReLU6(BN(f1 W^T + b))
+        let mut dh_pre = Array2::zeros(dh.raw_dim());
+        Relu6.backward(a.h.view(), dh.view(), dh_pre.view_mut());
+        let mut df1 = Array2::zeros(a.f1.raw_dim());
+        self.head.hidden.backward(
+            p,
+            grads,
+            a.f1.view(),
+            &a.head_bn,
+            dh_pre.view(),
+            Some(df1.view_mut()),
+            par,
+        );
+        // Gradients at each level's output (feats) and at each FP output.
+        let mut dfeats: Vec<Array2<f32>> =
+            a.feats.iter().map(|f| Array2::zeros(f.raw_dim())).collect();
+        let coarse_dim = |i: usize| {
+            if i == 0 {
+                a.g.raw_dim()
+            } else {
+                a.fp[i - 1].out.raw_dim()
+            }
+        };
+        // FP1: f1 = ReLU6(BN([up(fp2), f0, x0] W^T + b + cat_bias))
+        let mut dcoarse = Array2::zeros(coarse_dim(n));
+        {
+            let (dfirst, _) = dfeats.split_at_mut(1);
+            let mut dskips = [Some(dfirst[0].view_mut()), None];
+            self.fp[n].backward(
+                p,
+                grads,
+                a.fp1_inp.view(),
+                &a.fp1_bn,
+                a.f1.view(),
+                &plan.up[0],
+                df1.view(),
+                offsets,
+                cats,
+                dcoarse.view_mut(),
+                &mut dskips,
+                par,
+            );
+        }
+        // FP levels above FP1, finest first.
+        for i in (0..n).rev() {
+            let l = n - i;
+            let fc = &a.fp[i];
+            let mut dnext = Array2::zeros(coarse_dim(i));
+            let mut dskips = [Some(dfeats[l].view_mut())];
+            self.fp[i].backward(
+                p,
+                grads,
+                fc.inp.view(),
+                &fc.bn,
+                fc.out.view(),
+                &plan.up[l],
+                dcoarse.view(),
+                &plan.levels[l].offsets,
+                &[],
+                dnext.view_mut(),
+                &mut dskips,
+                par,
+            );
+            dcoarse = dnext;
+        }
+        // Classifier: category logits = classifier(g); its gradient joins
+        // the one FP3 sent back to g.
+        if let (Some(cls), Some(cc), Some(dl)) = (&self.classifier, &a.classifier, dcategory) {
+            cls.backward(p, grads, a.g.view(), cc, dl, dcoarse.view_mut());
+        }
+        // Global: g = bottleneck(f_n)
+        self.global.block.backward(
+            p,
+            grads,
+            a.feats[n].view(),
+            plan.global_groups(),
+            &a.global,
+            dcoarse.view(),
+            dfeats[n].view_mut(),
+            par,
+        );
+        // SA levels, coarsest first.
+        for l in (0..n).rev() {
+            let dout = std::mem::replace(&mut dfeats[l + 1], Array2::zeros((0, 0)));
+            self.sa[l].backward(
+                p,
+                grads,
+                a.feats[l].view(),
+                plan.down_groups(l),
+                plan.same_groups(l),
+                &a.sa[l],
+                dout,
+                dfeats[l].view_mut(),
+                par,
+            );
+        }
+        // f0 = ReLU6(BN(x0 W^T + b))
+        let mut ds = Array2::zeros(dfeats[0].raw_dim());
+        Relu6.backward(a.feats[0].view(), dfeats[0].view(), ds.view_mut());
+        self.stem
+            .backward(p, grads, a.x0.view(), &a.stem_bn, ds.view(), None, par);
     }
 }
 
@@ -420,197 +602,4 @@ pub fn input_features(
         }
     }
     Ok(x)
-}
-
-/// One cloud to segment: normalised points (unit sphere), normals, the
-/// category index (0..16, see [`crate::categories::CATEGORIES`]) and the seed
-/// from which the FPS start points are drawn (the forward is deterministic
-/// for a seed).
-#[derive(Debug, Clone, Copy)]
-pub struct CloudInput<'a> {
-    /// Normalised positions, N x 3.
-    pub points: &'a [[f32; 3]],
-    /// Unit normals, N x 3 (required by 6-channel models).
-    pub normals: Option<&'a [[f32; 3]]>,
-    /// Category index.
-    pub category: usize,
-    /// FPS seed.
-    pub seed: u64,
-}
-
-/// The category-independent part of a forward pass, from [`Network::encode`].
-#[derive(Debug, Clone)]
-pub struct Encoded {
-    z: Array2<f32>,
-    category_logits: Option<Vec<f32>>,
-}
-
-impl Encoded {
-    /// The classifier's category probabilities (softmax over the 16
-    /// categories), when the model has a classifier.
-    pub fn category_probabilities(&self) -> Option<Vec<f32>> {
-        self.category_logits.as_deref().map(softmax)
-    }
-
-    /// Number of points.
-    pub fn len(&self) -> usize {
-        self.z.nrows()
-    }
-
-    /// Whether there are no points.
-    pub fn is_empty(&self) -> bool {
-        self.z.nrows() == 0
-    }
-}
-
-/// An inference network: BatchNorm folded, ready to segment clouds.
-#[derive(Debug, Clone)]
-pub struct Network {
-    arch: Arch,
-    params: Params,
-    trained: bool,
-    note: String,
-}
-
-impl Network {
-    /// The inference form of trained or loaded parameters (folds BN).
-    pub fn from_parts(arch: &Arch, params: &Params, trained: bool, note: &str) -> Network {
-        let (arch, params) = arch.fold(params);
-        Network {
-            arch,
-            params,
-            trained,
-            note: note.to_string(),
-        }
-    }
-
-    /// A freshly initialised (untrained) network.
-    pub fn init(config: ModelConfig, seed: u64) -> Result<Network> {
-        let (arch, mut p) = Arch::build(&config)?;
-        arch.init(&mut p, seed);
-        Ok(Network::from_parts(&arch, &p, false, "freshly initialised"))
-    }
-
-    /// The architecture config.
-    pub fn config(&self) -> &ModelConfig {
-        &self.arch.cfg
-    }
-
-    /// Whether the weights come from training.
-    pub fn is_trained(&self) -> bool {
-        self.trained
-    }
-
-    /// Whether the network has a category classifier.
-    pub fn has_classifier(&self) -> bool {
-        self.arch.classifier.is_some()
-    }
-
-    /// The training note stored with the weights.
-    pub fn note(&self) -> &str {
-        &self.note
-    }
-
-    /// The folded parameters.
-    pub fn params(&self) -> &Params {
-        &self.params
-    }
-
-    fn ctx(&self) -> Ctx<'_> {
-        Ctx {
-            p: &self.params,
-            bn: BnMode::Folded,
-            par: Par::Serial,
-        }
-    }
-
-    fn check(&self, input: &CloudInput, what: &str) -> Result<Array2<f32>> {
-        if input.category >= NUM_CATEGORIES {
-            return Err(Error::usage(format!(
-                "{what}: category index {} out of range 0..{NUM_CATEGORIES}",
-                input.category
-            )));
-        }
-        input_features(&self.arch.cfg, input.points, input.normals, what)
-    }
-
-    fn encode_timed(&self, input: &CloudInput, timer: &mut StageTimer) -> Result<Encoded> {
-        super::alloc::retain_freed_memory();
-        let x0 = input_features(&self.arch.cfg, input.points, input.normals, "cloud")?;
-        let plan = Plan::new(&self.arch.cfg, &[input.points], &[input.seed], false, timer);
-        let (z, logits, _) = self.arch.encode(&self.ctx(), &plan, x0, timer);
-        Ok(Encoded {
-            z,
-            category_logits: logits.map(|l| l.row(0).to_vec()),
-        })
-    }
-
-    /// The category-independent part of the forward for one cloud (the
-    /// input's category is ignored).
-    pub fn encode(&self, input: &CloudInput) -> Result<Encoded> {
-        self.encode_timed(input, &mut StageTimer::off())
-    }
-
-    /// Logits `[N, P]` of an encoded cloud under `category`.
-    pub fn decode(&self, enc: &Encoded, category: usize) -> Result<Array2<f32>> {
-        if category >= NUM_CATEGORIES {
-            return Err(Error::usage(format!(
-                "category index {category} out of range 0..{NUM_CATEGORIES}"
-            )));
-        }
-        let offsets = [0, enc.z.nrows()];
-        let (logits, _) = self.arch.decode(
-            &self.ctx(),
-            enc.z.clone(),
-            &offsets,
-            &[category],
-            None,
-            &mut StageTimer::off(),
-        );
-        Ok(logits)
-    }
-
-    /// Logits `[N, P]` of one cloud, recording time per stage into `timer`
-    /// (`input`, `SAl geometry`, `FPl geometry`, then `stem`, `SA1`.., `FP3`..,
-    /// `FP1+head` for the layers).
-    pub fn forward_timed(&self, input: &CloudInput, timer: &mut StageTimer) -> Result<Array2<f32>> {
-        self.check(input, "cloud")?;
-        let enc = self.encode_timed(input, timer)?;
-        let offsets = [0, enc.z.nrows()];
-        let (logits, _) =
-            self.arch
-                .decode(&self.ctx(), enc.z, &offsets, &[input.category], None, timer);
-        Ok(logits)
-    }
-
-    /// Logits `[N, P]` of one cloud, on the calling thread.
-    pub fn forward_one(&self, input: &CloudInput) -> Result<Array2<f32>> {
-        self.check(input, "cloud")?;
-        let enc = self.encode(input)?;
-        let offsets = [0, enc.z.nrows()];
-        let (logits, _) = self.arch.decode(
-            &self.ctx(),
-            enc.z,
-            &offsets,
-            &[input.category],
-            None,
-            &mut StageTimer::off(),
-        );
-        Ok(logits)
-    }
-
-    /// Logits `[N_b, P]` for each cloud, clouds in parallel on the rayon pool
-    /// (each cloud's forward is independent and single-threaded, so the result
-    /// does not depend on the pool size).
-    pub fn forward(&self, inputs: &[CloudInput]) -> Result<Vec<Array2<f32>>> {
-        for (i, input) in inputs.iter().enumerate() {
-            self.check(input, &format!("cloud {i}"))?;
-        }
-        inputs.par_iter().map(|c| self.forward_one(c)).collect()
-    }
-
-    /// Predicted global part id per point: argmax over `category`'s parts.
-    pub fn predict(logits: ArrayView2<f32>, category: usize) -> Vec<u32> {
-        super::loss::predict_parts(logits, category)
-    }
 }

@@ -7,8 +7,10 @@ use super::bottleneck::{Bottleneck, BottleneckCache};
 use super::config::ModelConfig;
 use super::exec::Ctx;
 use super::layers::neighbour_max::Groups;
-use super::layers::Par;
+use super::layers::{BatchNorm1d, Par};
 use super::params::Params;
+use super::unit::{Rows, Unit};
+use crate::rng::Rng;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 /// One SA level.
@@ -16,13 +18,26 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 pub struct SetAbstraction {
     /// `blocks[0]` is the stride-2 block, the rest are stride-1.
     pub blocks: Vec<Bottleneck>,
+    /// FPS centres per cloud (fewer when the cloud is smaller).
+    pub centres: usize,
+    /// Ball-query neighbours K per centre.
+    pub neighbours: usize,
 }
 
-/// Training caches of a level: each block's output and cache.
+/// The global level: one bottleneck whose single centre per cloud (at the
+/// origin, r = 1) has every point of the last SA level as a neighbour.
 #[derive(Debug, Clone)]
+pub struct GlobalAbstraction {
+    /// The block (no residual).
+    pub block: Bottleneck,
+}
+
+/// Training caches of a level: each block's cache and the input of each
+/// stride-1 block (the level's output is the caller's, not kept here).
+#[derive(Debug, Clone, Default)]
 pub struct SaCache {
-    /// Output of each block; the last one is the level's output.
-    pub outs: Vec<Array2<f32>>,
+    /// `inps[i]`: input of block `i + 1` (the output of block `i`).
+    pub inps: Vec<Array2<f32>>,
     /// Cache of each block.
     pub blocks: Vec<BottleneckCache>,
 }
@@ -60,7 +75,11 @@ impl SetAbstraction {
                 bn,
             ));
         }
-        SetAbstraction { blocks }
+        SetAbstraction {
+            blocks,
+            centres: lv.centres,
+            neighbours: lv.neighbours,
+        }
     }
 
     /// Output `[S, C]` of the level from the previous level's features.
@@ -73,19 +92,16 @@ impl SetAbstraction {
     ) -> (Array2<f32>, Option<SaCache>) {
         let (mut y, c0) = self.blocks[0].forward(ctx, x, down);
         let mut cache = c0.map(|c| SaCache {
-            outs: Vec::new(),
+            inps: Vec::new(),
             blocks: vec![c],
         });
         for b in &self.blocks[1..] {
             let (y2, c) = b.forward(ctx, y.view(), same);
             let prev = std::mem::replace(&mut y, y2);
             if let (Some(cache), Some(c)) = (cache.as_mut(), c) {
-                cache.outs.push(prev);
+                cache.inps.push(prev);
                 cache.blocks.push(c);
             }
-        }
-        if let Some(cache) = cache.as_mut() {
-            cache.outs.push(y.clone());
         }
         (y, cache)
     }
@@ -106,7 +122,7 @@ impl SetAbstraction {
     ) {
         let mut d = dout;
         for i in (1..self.blocks.len()).rev() {
-            let inp = cache.outs[i - 1].view();
+            let inp = cache.inps[i - 1].view();
             let mut dinp = Array2::zeros(inp.raw_dim());
             self.blocks[i].backward(
                 p,
@@ -121,5 +137,73 @@ impl SetAbstraction {
             d = dinp;
         }
         self.blocks[0].backward(p, grads, x, down, &cache.blocks[0], d.view(), dx, par);
+    }
+}
+
+impl Unit for SetAbstraction {
+    fn init(&self, p: &mut Params, rng: &mut Rng) {
+        for b in &self.blocks {
+            b.init(p, rng);
+        }
+    }
+
+    fn fold(&self, p: &mut Params) {
+        for b in &self.blocks {
+            b.fold(p);
+        }
+    }
+
+    fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.blocks.iter().flat_map(|b| b.batch_norms()).collect()
+    }
+
+    fn flops(&self, rows: Rows) -> u64 {
+        let k = self.neighbours;
+        let mut f = self.blocks[0].flops(rows.inp, rows.out, k);
+        for b in &self.blocks[1..] {
+            f += b.flops(rows.out, rows.out, k);
+        }
+        f
+    }
+
+    fn shape(&self) -> String {
+        let b0 = &self.blocks[0];
+        let mut s = format!(
+            "{} centres, r {}, K {}: bottleneck {}",
+            self.centres,
+            b0.agg.radius,
+            self.neighbours,
+            b0.shape()
+        );
+        if let Some(b1) = self.blocks.get(1) {
+            s += &format!(
+                ", + {} stride-1 block(s) {}",
+                self.blocks.len() - 1,
+                b1.shape()
+            );
+        }
+        s
+    }
+}
+
+impl Unit for GlobalAbstraction {
+    fn init(&self, p: &mut Params, rng: &mut Rng) {
+        self.block.init(p, rng);
+    }
+
+    fn fold(&self, p: &mut Params) {
+        self.block.fold(p);
+    }
+
+    fn batch_norms(&self) -> Vec<&BatchNorm1d> {
+        self.block.batch_norms().to_vec()
+    }
+
+    fn flops(&self, rows: Rows) -> u64 {
+        self.block.flops(rows.inp, rows.out, rows.inp)
+    }
+
+    fn shape(&self) -> String {
+        format!("max over all points: {}", self.block.shape())
     }
 }

@@ -1,5 +1,7 @@
 //! The trainable model: unfolded parameters (with BatchNorm running
-//! statistics), the training forward with caches, and the explicit backward.
+//! statistics), the training forward that keeps its activations, the loss,
+//! and the backward (the loss gradient here, the network's in
+//! [`super::network::Arch::backward`]).
 //!
 //! A training step, for the trainer built on top of this:
 //!
@@ -26,9 +28,10 @@ use super::classifier::{
 };
 use super::config::ModelConfig;
 use super::exec::{BnMode, Ctx};
-use super::layers::{Par, Relu6};
+use super::inference::Network;
+use super::layers::Par;
 use super::loss::{part_cross_entropy, part_cross_entropy_backward};
-use super::network::{input_features, Arch, DecodeCache, EncodeCache, Network};
+use super::network::{input_features, Activations, Arch};
 use super::params::Params;
 use super::plan::Plan;
 use super::timing::StageTimer;
@@ -49,15 +52,14 @@ pub struct TrainCloud<'a> {
     pub category: usize,
 }
 
-/// Everything the backward pass needs from [`Model::forward_train`].
+/// Everything the backward pass needs from [`Model::forward_train`] besides
+/// the step's logits.
 #[derive(Debug, Clone)]
 pub struct TrainCache {
     plan: Plan,
     cats: Vec<usize>,
     labels: Vec<u32>,
-    enc: EncodeCache,
-    dec: DecodeCache,
-    category_logits: Option<Array2<f32>>,
+    acts: Activations,
 }
 
 /// Result of a training forward.
@@ -213,16 +215,18 @@ impl Model {
             par: Par::Rayon,
         };
         let mut timer = StageTimer::off();
-        let (z, category_logits, enc) = self.arch.encode(&ctx, &plan, x0, &mut timer);
+        let mut acts = training.then(Activations::default);
+        let (z, category_logits) = self.arch.encode(&ctx, &plan, x0, acts.as_mut(), &mut timer);
         let mut rngs: Vec<Rng> = (0..batch.len())
             .map(|b| Rng::for_item(seed ^ DROPOUT_STREAM, b as u64))
             .collect();
-        let (logits, dec) = self.arch.decode(
+        let logits = self.arch.decode(
             &ctx,
             z,
             &offsets,
             &cats,
             training.then_some(&mut rngs[..]),
+            acts.as_mut(),
             &mut timer,
         );
         let (part_loss, correct) = part_cross_entropy(logits.view(), &labels, &offsets, &cats)?;
@@ -230,26 +234,22 @@ impl Model {
             .as_ref()
             .map(|l| category_cross_entropy(l.view(), &cats));
         let loss = part_loss + category.map_or(0.0, |(l, _)| CATEGORY_LOSS_WEIGHT as f64 * l);
-        let cache = match (enc, dec) {
-            (Some(enc), Some(dec)) => {
-                for (bn, c) in self.arch.bn_caches(&enc, &dec) {
-                    bn.update_running(&mut self.params, c);
-                }
-                Some(TrainCache {
-                    plan,
-                    cats,
-                    labels: labels.clone(),
-                    enc,
-                    dec,
-                    category_logits: category_logits.clone(),
-                })
+        let accuracy = correct as f32 / labels.len() as f32;
+        let cache = acts.map(|acts| {
+            for (bn, c) in self.arch.bn_caches(&acts) {
+                bn.update_running(&mut self.params, c);
             }
-            _ => None,
-        };
+            TrainCache {
+                plan,
+                cats,
+                labels,
+                acts,
+            }
+        });
         Ok(TrainStep {
             loss: loss as f32,
             part_loss: part_loss as f32,
-            accuracy: correct as f32 / labels.len() as f32,
+            accuracy,
             category_accuracy: category.map(|(_, k)| k as f32 / batch.len() as f32),
             category_logits,
             cache,
@@ -269,113 +269,17 @@ impl Model {
                 "backward: gradient store does not match the model",
             ));
         }
-        let p = &self.params;
-        let a = &self.arch;
-        let par = Par::Rayon;
-        let (enc, dec, plan) = (&c.enc, &c.dec, &c.plan);
-        let offsets = &plan.levels[0].offsets;
-        let n = a.sa.len();
-        // loss = mean CE(logits)
-        let mut dlogits = Array2::zeros(dec.logits.raw_dim());
+        let offsets = &c.plan.levels[0].offsets;
+        // loss = mean CE(logits) (+ weight * mean CE(category logits))
+        let mut dlogits = Array2::zeros(step.logits.raw_dim());
         part_cross_entropy_backward(
-            dec.logits.view(),
+            step.logits.view(),
             &c.labels,
             offsets,
             &c.cats,
             dlogits.view_mut(),
         );
-        // logits = hd W^T + b
-        let mut dhd = Array2::zeros(dec.hd.raw_dim());
-        a.out.backward(
-            p,
-            grads,
-            dec.hd.view(),
-            dlogits.view(),
-            Some(dhd.view_mut()),
-            par,
-        );
-        // hd = dropout(h)
-        let dh = match &dec.mask {
-            Some(mask) => {
-                let mut dh = Array2::zeros(dhd.raw_dim());
-                a.dropout.backward(mask.view(), dhd.view(), dh.view_mut());
-                dh
-            }
-            None => dhd,
-        };
-        // h = ReLU6(BN(f1 W^T + b))
-        let mut dh_pre = Array2::zeros(dh.raw_dim());
-        Relu6.backward(dec.h.view(), dh.view(), dh_pre.view_mut());
-        let mut df1 = Array2::zeros(dec.f1.raw_dim());
-        a.head.backward(
-            p,
-            grads,
-            dec.f1.view(),
-            &dec.head_bn,
-            dh_pre.view(),
-            Some(df1.view_mut()),
-            par,
-        );
-        // Gradients at each level's output (feats) and at each FP output.
-        let mut dfeats: Vec<Array2<f32>> = enc
-            .feats
-            .iter()
-            .map(|f| Array2::zeros(f.raw_dim()))
-            .collect();
-        let coarse_dim = |i: usize| {
-            if i == 0 {
-                enc.global_out.raw_dim()
-            } else {
-                enc.fp[i - 1].out.raw_dim()
-            }
-        };
-        // FP1: f1 = ReLU6(BN([up(fp2), f0, x0] W^T + b + cat_bias))
-        let mut dcoarse = Array2::zeros(coarse_dim(n));
-        {
-            let (dfirst, _) = dfeats.split_at_mut(1);
-            let mut dskips = [Some(dfirst[0].view_mut()), None];
-            a.fp[n].backward(
-                p,
-                grads,
-                enc.fp1_inp.view(),
-                &dec.fp1_bn,
-                dec.f1.view(),
-                &plan.up[0],
-                df1.view(),
-                offsets,
-                &c.cats,
-                dcoarse.view_mut(),
-                &mut dskips,
-                par,
-            );
-        }
-        // FP levels above FP1, finest first.
-        for i in (0..n).rev() {
-            let l = n - i;
-            let fc = &enc.fp[i];
-            let mut dnext = Array2::zeros(coarse_dim(i));
-            let mut dskips = [Some(dfeats[l].view_mut())];
-            a.fp[i].backward(
-                p,
-                grads,
-                fc.inp.view(),
-                &fc.bn,
-                fc.out.view(),
-                &plan.up[l],
-                dcoarse.view(),
-                &plan.levels[l].offsets,
-                &[],
-                dnext.view_mut(),
-                &mut dskips,
-                par,
-            );
-            dcoarse = dnext;
-        }
-        // Classifier: category logits = classifier(g); its gradient joins
-        // the one FP3 sent back to g.
-        if let (Some(cls), Some(cc), Some(cl)) =
-            (&a.classifier, &enc.classifier, &c.category_logits)
-        {
+        let dcategory = step.category_logits.as_ref().map(|cl| {
             let mut dl = Array2::zeros(cl.raw_dim());
             category_cross_entropy_backward(
                 cl.view(),
@@ -383,46 +287,17 @@ impl Model {
                 CATEGORY_LOSS_WEIGHT,
                 dl.view_mut(),
             );
-            cls.backward(
-                p,
-                grads,
-                enc.global_out.view(),
-                cc,
-                dl.view(),
-                dcoarse.view_mut(),
-            );
-        }
-        // Global: g = bottleneck(f_n)
-        a.global.backward(
-            p,
+            dl
+        });
+        self.arch.backward(
+            &self.params,
             grads,
-            enc.feats[n].view(),
-            plan.global_groups(),
-            &enc.global,
-            dcoarse.view(),
-            dfeats[n].view_mut(),
-            par,
+            &c.plan,
+            &c.cats,
+            &c.acts,
+            dlogits.view(),
+            dcategory.as_ref().map(|d| d.view()),
         );
-        // SA levels, coarsest first.
-        for l in (0..n).rev() {
-            let dout = std::mem::replace(&mut dfeats[l + 1], Array2::zeros((0, 0)));
-            a.sa[l].backward(
-                p,
-                grads,
-                enc.feats[l].view(),
-                plan.down_groups(l),
-                plan.same_groups(l),
-                &enc.sa[l],
-                dout,
-                dfeats[l].view_mut(),
-                par,
-            );
-        }
-        // f0 = ReLU6(BN(x0 W^T + b))
-        let mut ds = Array2::zeros(dfeats[0].raw_dim());
-        Relu6.backward(enc.feats[0].view(), dfeats[0].view(), ds.view_mut());
-        a.stem
-            .backward(p, grads, enc.x0.view(), &enc.stem_bn, ds.view(), None, par);
         Ok(())
     }
 }

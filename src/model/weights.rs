@@ -1,7 +1,7 @@
-//! Model files: safetensors with one little-endian f32 tensor per parameter
-//! and BN running statistic (names as in [`Params`], e.g.
-//! `sa1.0.expand.linear.weight` `[Cout, Cin]`), and string metadata that makes
-//! the file self-describing:
+//! Model files: safetensors (read and written by [`super::safetensors`])
+//! with one little-endian f32 tensor per parameter and BN running statistic
+//! (names as in [`Params`](super::Params), e.g. `sa1.0.expand.linear.weight`
+//! `[Cout, Cin]`), and string metadata that makes the file self-describing:
 //!
 //! | key | value |
 //! |---|---|
@@ -19,14 +19,15 @@
 //! unfolded; inference folds it when the file is loaded.
 
 use super::config::ModelConfig;
-use super::cost::{flops, param_count};
-use super::network::{Arch, Network};
+use super::cost::{arch_flops, param_count};
+use super::network::Arch;
+use super::safetensors::{self, NamedTensor, TensorReader};
 use super::trainable::Model;
 use crate::categories::{CATEGORIES, NUM_PARTS};
 use crate::error::{Error, Result};
-use ndarray::{ArrayD, IxDyn};
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use crate::io::atomic::write_atomic;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 /// Value of the `format` metadata key.
@@ -62,20 +63,10 @@ fn part_names() -> Vec<String> {
 /// Serialise a model to safetensors bytes.
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     let p = &model.params;
-    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = p
+    let tensors: Vec<NamedTensor> = p
         .ids()
-        .map(|id| {
-            let t = p.get(id);
-            let data: Vec<u8> = t.iter().flat_map(|v| v.to_le_bytes()).collect();
-            (p.name(id).to_string(), t.shape().to_vec(), data)
-        })
+        .map(|id| NamedTensor::from_array(p.name(id).to_string(), p.get(id)))
         .collect();
-    let mut views = Vec::with_capacity(bytes.len());
-    for (name, shape, data) in &bytes {
-        let v = TensorView::new(Dtype::F32, shape.clone(), data)
-            .map_err(|e| Error::usage(format!("tensor `{name}`: {e}")))?;
-        views.push((name.clone(), v));
-    }
     let mut meta = HashMap::new();
     meta.insert("format".to_string(), FORMAT.to_string());
     meta.insert("format_version".to_string(), "1".to_string());
@@ -88,88 +79,19 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     );
     meta.insert("trained".to_string(), model.trained.to_string());
     meta.insert("note".to_string(), model.note.clone());
-    safetensors::serialize(views, Some(meta)).map_err(|e| Error::usage(format!("safetensors: {e}")))
-}
-
-/// VarBuilder-style reader: `get(shape, name)` returns the tensor or an error
-/// naming the file, the tensor, and the expected and actual shapes.
-pub struct TensorReader<'a> {
-    origin: String,
-    st: SafeTensors<'a>,
-}
-
-impl<'a> TensorReader<'a> {
-    /// Parse safetensors `bytes`; `origin` (a path) names them in errors.
-    pub fn new(bytes: &'a [u8], origin: &str) -> Result<Self> {
-        let st = SafeTensors::deserialize(bytes).map_err(|e| {
-            Error::data(
-                Path::new(origin),
-                None,
-                format!("not a safetensors file: {e}"),
-            )
-        })?;
-        Ok(TensorReader {
-            origin: origin.to_string(),
-            st,
-        })
-    }
-
-    /// The f32 tensor `name`, which must have `shape`.
-    pub fn get(&self, shape: &[usize], name: &str) -> Result<ArrayD<f32>> {
-        let err = |m: String| Error::data(Path::new(&self.origin), None, m);
-        let t = self.st.tensor(name).map_err(|_| {
-            err(format!(
-                "missing tensor `{name}` (expected shape {shape:?})"
-            ))
-        })?;
-        if t.dtype() != Dtype::F32 {
-            return Err(err(format!(
-                "tensor `{name}`: expected F32, found {:?}",
-                t.dtype()
-            )));
-        }
-        if t.shape() != shape {
-            return Err(err(format!(
-                "tensor `{name}`: expected shape {shape:?}, found {:?}",
-                t.shape()
-            )));
-        }
-        let data: Vec<f32> = t
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|e| err(format!("tensor `{name}`: {e}")))
-    }
-
-    /// Names of all tensors in the file.
-    pub fn names(&self) -> Vec<String> {
-        self.st.names().into_iter().map(str::to_string).collect()
-    }
-}
-
-/// The metadata header of safetensors `bytes`.
-fn metadata(bytes: &[u8], origin: &str) -> Result<HashMap<String, String>> {
-    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| {
-        Error::data(
-            Path::new(origin),
-            None,
-            format!("not a safetensors file: {e}"),
-        )
-    })?;
-    Ok(meta.metadata().clone().unwrap_or_default())
+    safetensors::to_bytes(&tensors, meta)
 }
 
 /// The metadata value `format` of safetensors `bytes` (`pcseg-model` for a
 /// model file), or `None` when the file has none.
 pub fn file_format(bytes: &[u8], origin: &str) -> Result<Option<String>> {
-    Ok(metadata(bytes, origin)?.remove("format"))
+    Ok(safetensors::metadata(bytes, Path::new(origin))?.remove("format"))
 }
 
 /// Parse a model from safetensors bytes; `origin` names them in errors.
 pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     let err = |m: String| Error::data(Path::new(origin), None, m);
-    let meta = metadata(bytes, origin)?;
+    let meta = safetensors::metadata(bytes, Path::new(origin))?;
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
         return Err(err(format!(
             "not a pcseg model (metadata `format` is not `{FORMAT}`)"
@@ -189,7 +111,7 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
         }
     }
     let (arch, mut params) = Arch::build(&cfg).map_err(|e| err(e.to_string()))?;
-    let reader = TensorReader::new(bytes, origin)?;
+    let reader = TensorReader::new(bytes, Path::new(origin))?;
     let ids: Vec<_> = params.ids().collect();
     for id in ids {
         let name = params.name(id).to_string();
@@ -217,32 +139,17 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     })
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
-}
-
 impl Model {
-    /// Write the model to `path` (safetensors).
+    /// Write the model to `path` (safetensors), atomically: a temporary file
+    /// in the same folder, synced, then renamed over `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
         let bytes = to_bytes(self)?;
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        write_atomic(path, |w| w.write_all(&bytes))
     }
 
     /// Read a model file.
     pub fn load(path: &Path) -> Result<Model> {
-        from_bytes(&read(path)?, &path.display().to_string())
-    }
-}
-
-impl Network {
-    /// Read a model file and fold it for inference.
-    pub fn load(path: &Path) -> Result<Network> {
-        Ok(Model::load(path)?.to_network())
-    }
-
-    /// Parse model bytes (e.g. embedded in the binary) and fold them.
-    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Network> {
-        Ok(from_bytes(bytes, origin)?.to_network())
+        from_bytes(&safetensors::read_file(path)?, &path.display().to_string())
     }
 }
 
@@ -255,7 +162,7 @@ pub const INFO_POINTS: usize = 2048;
 pub fn describe(model: &Model, origin: &str, json: bool) -> String {
     let cfg = model.config();
     let (params, buffers) = param_count(cfg);
-    let cost = flops(cfg, INFO_POINTS);
+    let cost = arch_flops(&model.arch, INFO_POINTS);
     let mut layers: Vec<(String, String)> = Vec::new();
     let inputs = if cfg.in_channels >= 6 {
         "xyz + normals"
@@ -266,65 +173,8 @@ pub fn describe(model: &Model, origin: &str, json: bool) -> String {
         "input".into(),
         format!("{} channels ({inputs})", cfg.in_channels),
     ));
-    layers.push((
-        "stem".into(),
-        format!("{} -> {}", cfg.in_channels, cfg.stem_width),
-    ));
-    let mut cin = cfg.stem_width;
-    for (l, lv) in cfg.levels.iter().enumerate() {
-        let (h2, h1) = cfg.level_hidden(l);
-        let mut s = format!(
-            "{} centres, r {}, K {}: bottleneck {} -> {} -> {}",
-            lv.centres, lv.radius, lv.neighbours, cin, h2, lv.width
-        );
-        if lv.blocks > 0 {
-            s += &format!(
-                ", + {} stride-1 block(s) {} -> {} -> {}",
-                lv.blocks, lv.width, h1, lv.width
-            );
-        }
-        layers.push((format!("SA{}", l + 1), s));
-        cin = lv.width;
-    }
-    let n = cfg.levels.len();
-    layers.push((
-        format!("SA{} global", n + 1),
-        format!(
-            "max over all points: {} -> {} -> {}",
-            cin,
-            cfg.global.expansion * cin,
-            cfg.global.width
-        ),
-    ));
-    let mut coarse = cfg.global.width;
-    for (i, &w) in cfg.fp_widths.iter().enumerate() {
-        let l = n - i;
-        let s = if l == 0 {
-            format!(
-                "{coarse} + {} + {} (+ {} categories) -> {w}",
-                cfg.stem_width, cfg.in_channels, cfg.num_categories
-            )
-        } else {
-            format!("{coarse} + {} -> {w}", cfg.levels[l - 1].width)
-        };
-        layers.push((format!("FP{}", l + 1), s));
-        coarse = w;
-    }
-    layers.push((
-        "head".into(),
-        format!(
-            "{coarse} -> {} -> {} (dropout {})",
-            cfg.head_width, cfg.num_parts, cfg.dropout
-        ),
-    ));
-    if cfg.classifier_width > 0 {
-        layers.push((
-            "classifier".into(),
-            format!(
-                "global {} -> {} -> {} categories",
-                cfg.global.width, cfg.classifier_width, cfg.num_categories
-            ),
-        ));
+    for st in model.arch.stages() {
+        layers.push((st.name, st.unit.shape()));
     }
     if json {
         let v = serde_json::json!({
@@ -367,4 +217,18 @@ pub fn describe(model: &Model, origin: &str, json: bool) -> String {
         out += &format!("  {n:<10} {:>8.1} M\n", *f as f64 * 1e-6);
     }
     out
+}
+
+// Loading lives here, beside the file format, so the inference API does not
+// depend on the training model type.
+impl super::inference::Network {
+    /// Read a model file and fold it for inference.
+    pub fn load(path: &Path) -> Result<super::inference::Network> {
+        Ok(Model::load(path)?.to_network())
+    }
+
+    /// Parse model bytes (e.g. embedded in the binary) and fold them.
+    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<super::inference::Network> {
+        Ok(from_bytes(bytes, origin)?.to_network())
+    }
 }

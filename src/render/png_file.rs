@@ -1,9 +1,10 @@
-//! PNG files: atomic writing (temp file in the target folder, then rename)
+//! PNG files: atomic writing (through [`crate::io::atomic`])
 //! and reading back (for tests and tools).
 
 use super::image::Image;
 use crate::error::{Error, Result};
-use std::io::{BufReader, BufWriter, Write};
+use crate::io::atomic::write_atomic;
+use std::io::{BufReader, Write};
 use std::path::Path;
 
 /// Encode `image` as an 8-bit RGB PNG.
@@ -16,36 +17,13 @@ pub fn encode_png(image: &Image, out: impl Write) -> std::result::Result<(), png
     writer.finish()
 }
 
-/// Write `image` to `path` atomically: the PNG is written to a temporary
-/// file next to `path` and renamed over it, so readers never see a partial
-/// file. Errors name `path`.
+/// Write `image` to `path` atomically ([`write_atomic`]: the PNG is written
+/// to a temporary file next to `path` and renamed over it), so readers never
+/// see a partial file. Errors name `path`.
 pub fn write_png(image: &Image, path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::usage(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
-        let mut w = BufWriter::new(file);
-        encode_png(image, &mut w).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
-        let file = w
-            .into_inner()
-            .map_err(|e| Error::io(path, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(path, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    write_atomic(path, |w| {
+        encode_png(image, w).map_err(std::io::Error::other)
+    })
 }
 
 /// Read an 8-bit RGB or RGBA PNG (alpha dropped). Errors name `path`.

@@ -11,13 +11,13 @@
 
 use crate::error::{Error, Result};
 use crate::model::network::Arch;
+use crate::model::safetensors::{self, NamedTensor};
 use crate::model::{Model, ModelConfig};
 use crate::train::data_spec::DataSpec;
 use crate::train::log::EpochRecord;
 use crate::train::optim::Adam;
 use crate::train::options::TrainOptions;
 use crate::train::run_state::{EpochSums, RunState};
-use crate::train::tensors::{parse_tensors, write_tensors, NamedTensor};
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashMap;
 use std::path::Path;
@@ -143,7 +143,7 @@ pub fn save(path: &Path, meta: &CheckpointMeta, model: &Model, optimiser: &Adam)
     metadata.insert("format".to_string(), FORMAT.to_string());
     metadata.insert("trained".to_string(), model.trained.to_string());
     metadata.insert("note".to_string(), model.note.clone());
-    write_tensors(path, &tensors, metadata)
+    safetensors::write_file(path, &tensors, metadata)
 }
 
 /// Read a checkpoint written by [`save`]. `path` may also be the checkpoint
@@ -161,7 +161,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
 /// Parse a checkpoint from the bytes of file `path` (which names them in
 /// errors).
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
-    let (tensors, metadata) = parse_tensors(bytes, path)?;
+    let (tensors, metadata) = safetensors::parse(bytes, path)?;
     let bad = |m: String| Error::data(path, None, m);
     let json = metadata
         .get(META_KEY)

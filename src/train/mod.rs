@@ -18,5 +18,4 @@ pub mod pseudo_source;
 pub mod run_state;
 pub mod schedule;
 pub mod synthetic;
-pub mod tensors;
 pub mod trainer;

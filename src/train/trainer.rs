@@ -282,10 +282,7 @@ impl Trainer {
             let mut best = self.model.clone();
             best.trained = true;
             best.note = self.training_note(record);
-            let bytes = crate::model::weights::to_bytes(&best)?;
-            let tmp = out.with_extension("safetensors.tmp");
-            std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-            std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+            best.save(out)?;
         }
         Ok(())
     }

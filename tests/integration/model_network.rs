@@ -2,7 +2,6 @@
 //! determinism, batching, encode/decode, and the default model's budget.
 
 use crate::model_util::{batch, cloud, Cloud};
-use ndarray::Array2;
 use pcseg::model::cost::{flops, param_count};
 use pcseg::model::{CloudInput, Model, ModelConfig, Network, TrainCloud};
 
@@ -310,7 +309,6 @@ fn default_model_meets_the_budget() {
     // The analytic count matches the built network's tensors.
     let m = Model::init(cfg, 0).unwrap();
     assert_eq!(m.params.num_trainable(), params);
-    let _ = Array2::<f32>::zeros((1, 1));
 }
 
 /// Prediction options of the whole-view tests: 128 points sampled from a

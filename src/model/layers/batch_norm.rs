@@ -40,7 +40,7 @@ pub struct BatchNorm1d {
 }
 
 /// What the backward pass needs from a training forward.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BnCache {
     /// Normalised input `[R, C]`.
     pub xhat: Array2<f32>,

@@ -18,6 +18,8 @@ pub struct CategoryBias {
     pub table: TensorId,
     /// Channels C.
     pub channels: usize,
+    /// Number of categories (rows of the table).
+    pub categories: usize,
 }
 
 impl CategoryBias {
@@ -28,7 +30,11 @@ impl CategoryBias {
             TensorKind::Param,
             Params::dyn_zeros(&[num_categories, channels]),
         );
-        CategoryBias { table, channels }
+        CategoryBias {
+            table,
+            channels,
+            categories: num_categories,
+        }
     }
 
     /// Init as the one-hot block of a Kaiming-initialised linear layer with
