@@ -234,6 +234,13 @@ fn or_list(items: &[String]) -> String {
     }
 }
 
+/// Parse `argv` (a program name first) into one subcommand's arguments.
+#[cfg(test)]
+pub fn parse<A: clap::Args>(argv: &[&str]) -> Result<A, clap::Error> {
+    let matches = A::augment_args(clap::Command::new("pcseg")).try_get_matches_from(argv)?;
+    A::from_arg_matches(&matches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -280,15 +280,9 @@ mod tests {
 
     #[test]
     fn category_lists_parse() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Cmd {
-            #[command(flatten)]
-            args: Args,
-        }
         let parse = |list: &str| {
-            Cmd::try_parse_from(["e", "data", "--categories", list])
-                .map(|c| listed(&c.args.categories))
+            crate::cli::args::parse::<Args>(&["e", "data", "--categories", list])
+                .map(|a| listed(&a.categories))
         };
         let v = parse("chair,04379243, ").unwrap();
         assert_eq!(
@@ -296,5 +290,21 @@ mod tests {
             ["Chair", "Table"]
         );
         assert!(parse("sofa").is_err());
+    }
+
+    /// The flattened prediction flags keep eval's wording.
+    #[test]
+    fn predict_flags_have_eval_help() {
+        use clap::Args as _;
+        let help = Args::augment_args(clap::Command::new("eval"))
+            .render_help()
+            .to_string();
+        for text in [
+            "Points the network sees of a shape larger than --whole-max (all-points protocol) [default: 2048]",
+            "Test-time votes per shape (logits averaged) [default: 1]",
+            "Seed of the sampling [default: 0]",
+        ] {
+            assert!(help.contains(text), "{help}");
+        }
     }
 }

@@ -304,14 +304,9 @@ mod tests {
 
     #[test]
     fn category_names_parse() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Cmd {
-            #[command(flatten)]
-            args: Args,
-        }
         let category = |name: &str| {
-            Cmd::try_parse_from(["r", "in.ply", "--category", name]).map(|c| c.args.category)
+            crate::cli::args::parse::<Args>(&["r", "in.ply", "--category", name])
+                .map(|a| a.category)
         };
         assert_eq!(category("AUTO").unwrap(), CategoryChoice::Auto);
         assert_eq!(
