@@ -1,9 +1,9 @@
 //! `pcseg eval`: the standard ShapeNetPart mIoU evaluation.
 
-use super::model_file::load_network;
+use super::args::{category, category_list_entry, listed, ModelArgs, PredictArgs};
 use super::{progress_bar, SomeFailed};
-use anyhow::{bail, Context};
-use pcseg::categories::{self, Category};
+use anyhow::bail;
+use pcseg::categories::Category;
 use pcseg::eval::protocol::{run_shape, Protocol, Scored};
 use pcseg::eval::{CategoryConfusion, EvalReport, MiouAccumulator, RunInfo};
 use pcseg::io::dataset::{load_shape, Dataset, ShapeRef, Split};
@@ -19,36 +19,37 @@ use std::time::Instant;
 
 /// Arguments of `pcseg eval`.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("points", |a| a.help(
+        "Points the network sees of a shape larger than --whole-max (all-points protocol)"
+    )),
+    mut_arg("whole_max", |a| a.help(
+        "Shapes with at most this many points are seen whole, no sampling (all-points protocol; 0: always sample)"
+    )),
+    mut_arg("votes", |a| a.help("Test-time votes per shape (logits averaged)")),
+    mut_arg("seed", |a| a.help("Seed of the sampling"))
+)]
 pub struct Args {
     /// A ShapeNetPart folder (`_normal` or v0 layout) or a folder of labelled PLY/XYZ files.
     pub dataset: PathBuf,
     /// Split to score: test, val, train, trainval or all.
     #[arg(long, default_value = "test")]
     pub split: Split,
-    /// Model file (.safetensors); default: the model embedded in pcseg.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
+    /// The network.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// all-points (score every original point) or resample-2048 (PointNet++ reference).
     #[arg(long, default_value = "all-points")]
     pub protocol: Protocol,
-    /// Points the network sees of a shape larger than --whole-max (all-points protocol).
-    #[arg(long, default_value_t = 2048)]
-    pub points: usize,
-    /// Shapes with at most this many points are seen whole, no sampling (all-points protocol; 0: always sample).
-    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX)]
-    pub whole_max: usize,
-    /// Test-time votes per shape (logits averaged).
-    #[arg(long, default_value_t = 1)]
-    pub votes: usize,
-    /// Seed of the sampling.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// How the network sees a shape (help texts reworded above).
+    #[command(flatten)]
+    pub predict: PredictArgs,
     /// Only these categories (comma-separated names or synsets).
-    #[arg(long, value_delimiter = ',')]
-    pub categories: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = category_list_entry)]
+    pub categories: Vec<Option<&'static Category>>,
     /// Category of every file of a plain folder dataset (default: each file's folder name).
-    #[arg(long)]
-    pub category: Option<String>,
+    #[arg(long, value_parser = category)]
+    pub category: Option<&'static Category>,
     /// Segment every shape under the category the network chooses (as
     /// `pcseg run --category auto`) instead of the true one; the report adds
     /// the category accuracy and confusion.
@@ -72,21 +73,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-fn parse_categories(names: &[String]) -> anyhow::Result<Vec<&'static Category>> {
-    names
-        .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| {
-            categories::find_category(n).with_context(|| {
-                format!(
-                    "unknown category '{n}'; valid: {}",
-                    categories::category_names()
-                )
-            })
-        })
-        .collect()
-}
-
 /// The shapes to score, with warnings about listed-but-missing shapes.
 fn list_shapes(
     args: &Args,
@@ -101,12 +87,7 @@ fn list_shapes(
         };
         ds.shapes(split)?
     } else {
-        let category = args
-            .category
-            .as_deref()
-            .map(|n| parse_categories(&[n.to_string()]).map(|v| v[0]))
-            .transpose()?;
-        FolderDataset::open(&args.dataset, category)?
+        FolderDataset::open(&args.dataset, args.category)?
             .shapes()
             .clone()
     };
@@ -116,7 +97,7 @@ fn list_shapes(
 }
 
 /// Find the prediction file of `shape` in `dir`: `<dir>/<token>.<ext>` or
-/// `<dir>/<synset>/<token>.<ext>`, for ext in ply, xyz, txt, pts, csv.
+/// `<dir>/<synset>/<token>.<ext>`, for ext in [`io::CLOUD_EXTENSIONS`].
 fn prediction_file(dir: &Path, shape: &ShapeRef) -> Option<PathBuf> {
     let stems = [
         dir.join(&shape.token),
@@ -124,7 +105,7 @@ fn prediction_file(dir: &Path, shape: &ShapeRef) -> Option<PathBuf> {
         dir.join(format!("{}.labelled", shape.token)),
     ];
     stems.iter().find_map(|stem| {
-        ["ply", "xyz", "txt", "pts", "csv"]
+        io::CLOUD_EXTENSIONS
             .iter()
             .map(|e| stem.with_extension(e))
             .find(|p| p.is_file() && p != &shape.path)
@@ -185,7 +166,7 @@ fn score_with_model(
 /// Run `pcseg eval`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
-    let filter = parse_categories(&args.categories)?;
+    let filter = listed(&args.categories);
     let (shapes, warnings) = list_shapes(&args, &filter)?;
     for w in &warnings {
         eprintln!("pcseg: warning: {w}");
@@ -193,15 +174,13 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     if shapes.is_empty() {
         bail!("{}: no shapes to evaluate", args.dataset.display());
     }
-    let options = PredictOptions {
-        points: args.points,
-        whole_max: args.whole_max,
-        votes: args.votes,
-        seed: args.seed,
-    };
-    let net = match &args.predictions {
+    // Scoring prediction files runs no model.
+    let model = match &args.predictions {
         Some(_) => None,
-        None => Some(load_network(args.model.as_deref(), args.quiet)?),
+        None => {
+            let options = args.predict.options()?;
+            Some((args.model.load(args.quiet)?, options))
+        }
     };
     let acc = Mutex::new((MiouAccumulator::default(), CategoryConfusion::default()));
     let failures = Mutex::new(Vec::new());
@@ -214,9 +193,9 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         .fold(
             || (MiouAccumulator::default(), CategoryConfusion::default()),
             |mut local, (i, shape)| {
-                let scored = match (&net, &args.predictions) {
-                    (Some(net), _) => {
-                        score_with_model(net, shape, args.protocol, &options, i, args.auto_category)
+                let scored = match (&model, &args.predictions) {
+                    (Some((net, options)), _) => {
+                        score_with_model(net, shape, args.protocol, options, i, args.auto_category)
                     }
                     (None, Some(dir)) => score_prediction_file(dir, shape),
                     (None, None) => unreachable!("either a model or a predictions folder"),
@@ -247,15 +226,15 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     for (_, f) in &failures {
         eprintln!("pcseg: error: {}", f.replace('\n', " "));
     }
-    let (model, parameters, (points, whole_max), votes, protocol) = match &net {
-        Some(net) => (
+    let (model, parameters, (points, whole_max), votes, protocol) = match &model {
+        Some((net, options)) => (
             net.config().name.clone(),
             pcseg::model::cost::param_count(net.config()).0,
             match args.protocol {
-                Protocol::AllPoints => (args.points, args.whole_max),
+                Protocol::AllPoints => (options.points, options.whole_max),
                 Protocol::Resample(n) => (n, 0),
             },
-            args.votes,
+            options.votes,
             args.protocol.name(),
         ),
         None => ("-".into(), 0, (0, 0), 0, "predictions".into()),
@@ -301,11 +280,31 @@ mod tests {
 
     #[test]
     fn category_lists_parse() {
-        let v = parse_categories(&["chair".into(), "04379243".into(), " ".into()]).unwrap();
+        let parse = |list: &str| {
+            crate::cli::args::parse::<Args>(&["e", "data", "--categories", list])
+                .map(|a| listed(&a.categories))
+        };
+        let v = parse("chair,04379243, ").unwrap();
         assert_eq!(
             v.iter().map(|c| c.name).collect::<Vec<_>>(),
             ["Chair", "Table"]
         );
-        assert!(parse_categories(&["sofa".into()]).is_err());
+        assert!(parse("sofa").is_err());
+    }
+
+    /// The flattened prediction flags keep eval's wording.
+    #[test]
+    fn predict_flags_have_eval_help() {
+        use clap::Args as _;
+        let help = Args::augment_args(clap::Command::new("eval"))
+            .render_help()
+            .to_string();
+        for text in [
+            "Points the network sees of a shape larger than --whole-max (all-points protocol) [default: 2048]",
+            "Test-time votes per shape (logits averaged) [default: 1]",
+            "Seed of the sampling [default: 0]",
+        ] {
+            assert!(help.contains(text), "{help}");
+        }
     }
 }

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+pub mod args;
 pub mod eval;
 pub mod export;
 pub mod info;
@@ -44,6 +45,22 @@ pub enum Command {
     Export(export::Args),
     /// Sample real unlabelled meshes and label them with a model, for self-training.
     PseudoLabel(pseudo_label::Args),
+}
+
+/// Parse the command line. A value that a flag refuses is reported like
+/// every other pcseg error, on one line with exit code 1; help, version and
+/// the other command-line errors are clap's (`Err` holds the exit code).
+pub fn parse_command_line() -> Result<Cli, ExitCode> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) => match args::value_error_line(&e) {
+            Some(line) => {
+                eprintln!("pcseg: error: {line}");
+                Err(ExitCode::FAILURE)
+            }
+            None => e.exit(),
+        },
+    }
 }
 
 /// Returned when a command processed many files and some failed; each failure

@@ -3,10 +3,10 @@
 //! and label them with the current model, for self-training
 //! (`pcseg train --synthetic --pseudo DIR`).
 
-use super::model_file::load_network;
+use super::args::{category_list_entry, listed, ModelArgs};
 use super::{progress_bar, SomeFailed};
 use anyhow::{bail, Context};
-use pcseg::categories::{find_category, Category};
+use pcseg::categories::Category;
 use pcseg::io::mesh::{read_mesh, read_mesh_index, sample_surface, MeshIndexEntry};
 use pcseg::io::{self, Format, PlyWriteOptions};
 use pcseg::model::Network;
@@ -26,9 +26,9 @@ pub struct Args {
     /// label confidence agreement) and summary.tsv.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Model file (.safetensors); default: the model embedded in pcseg.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
+    /// The network.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Points sampled on each mesh surface (the stored cloud).
     #[arg(long, default_value_t = 3000)]
     pub samples: usize,
@@ -42,8 +42,8 @@ pub struct Args {
     #[arg(long, default_value_t = 0.15)]
     pub scale_jitter: f32,
     /// Only these categories (comma-separated names or synset ids).
-    #[arg(long, value_delimiter = ',')]
-    pub categories: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = category_list_entry)]
+    pub categories: Vec<Option<&'static Category>>,
     /// Seed of the surface sampling and the passes.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -116,18 +116,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
             args.scale_jitter
         );
     }
-    let wanted: Vec<&'static Category> = args
-        .categories
-        .iter()
-        .map(|c| {
-            find_category(c).with_context(|| {
-                format!(
-                    "unknown category '{c}'; valid: {}",
-                    pcseg::categories::category_names()
-                )
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let wanted = listed(&args.categories);
     let entries: Vec<(usize, MeshIndexEntry)> = read_mesh_index(&args.index)?
         .into_iter()
         .enumerate()
@@ -139,7 +128,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
             args.index.display()
         );
     }
-    let net = load_network(args.model.as_deref(), args.quiet)?;
+    let net = args.model.load(args.quiet)?;
     for (_, e) in &entries {
         let dir = args.output.join(e.category.name);
         std::fs::create_dir_all(&dir)

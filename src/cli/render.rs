@@ -1,10 +1,10 @@
 //! `pcseg render`: draw labelled point clouds to a PNG, one shape or a
 //! gallery grid.
 
+use crate::cli::args::category;
 use crate::cli::SomeFailed;
-use anyhow::Context;
-use pcseg::categories::{category_names, find_category, Category};
-use pcseg::io::read_cloud;
+use pcseg::categories::{find_category, Category};
+use pcseg::io::{cloud_extension_list, list_cloud_files, list_folder, read_cloud};
 use pcseg::render::{render_gallery, write_png, RenderItem, RenderOptions, View};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -35,8 +35,8 @@ pub struct Args {
     pub grid: Option<usize>,
     /// Category for legends and captions (name or synset) [default: from
     /// the labels, else the synset folder].
-    #[arg(long)]
-    pub category: Option<String>,
+    #[arg(long, value_parser = category)]
+    pub category: Option<&'static Category>,
     /// Take at most this many shapes from each folder.
     #[arg(long)]
     pub per_folder: Option<usize>,
@@ -49,28 +49,14 @@ fn parse_view(s: &str) -> Result<View, String> {
     s.parse()
 }
 
-/// Extensions of files taken from folders.
-const CLOUD_EXTENSIONS: [&str; 5] = ["txt", "pts", "xyz", "csv", "ply"];
-
-fn is_cloud_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let ext_ok = path
-        .extension()
-        .map(|e| CLOUD_EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
-        .unwrap_or(false);
-    ext_ok && !name.starts_with('.') && name != "synsetoffset2category.txt" && path.is_file()
-}
-
-fn sorted_entries(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| dir.display().to_string())? {
-        out.push(entry.with_context(|| dir.display().to_string())?.path());
-    }
-    out.sort();
-    Ok(out)
+/// The clouds directly in `dir`, the dataset's category list left out.
+fn clouds_in(dir: &Path) -> pcseg::Result<Vec<PathBuf>> {
+    let mut files = list_cloud_files(dir)?;
+    files.retain(|p| {
+        p.file_name()
+            .is_some_and(|n| n != "synsetoffset2category.txt")
+    });
+    Ok(files)
 }
 
 /// The synset category named by a folder, if its name is a synset id.
@@ -93,25 +79,23 @@ fn collect_inputs(
             files.push((input.clone(), hint));
             continue;
         }
-        let entries = sorted_entries(input)?;
         let before = files.len();
-        let own = entries.iter().filter(|p| is_cloud_file(p)).take(cap);
-        files.extend(own.map(|p| (p.clone(), synset_category(input))));
-        for sub in entries.iter().filter(|p| p.is_dir()) {
+        let own = clouds_in(input)?.into_iter().take(cap);
+        files.extend(own.map(|p| (p, synset_category(input))));
+        for sub in list_folder(input)?.iter().filter(|p| p.is_dir()) {
             if let Some(cat) = synset_category(sub) {
                 // `_normal` layout: <synset>/*.txt; v0 layout: <synset>/points/*.pts.
                 let v0 = sub.join("points");
                 let dir = if v0.is_dir() { v0 } else { sub.clone() };
-                let clouds = sorted_entries(&dir)?
-                    .into_iter()
-                    .filter(|p| is_cloud_file(p));
-                files.extend(clouds.take(cap).map(|p| (p, Some(cat))));
+                let clouds = clouds_in(&dir)?.into_iter().take(cap);
+                files.extend(clouds.map(|p| (p, Some(cat))));
             }
         }
         if files.len() == before {
             anyhow::bail!(
-                "{}: no clouds (.txt, .pts, .xyz, .csv, .ply) in the folder or its <synset>/ subfolders",
-                input.display()
+                "{}: no clouds ({}) in the folder or its <synset>/ subfolders",
+                input.display(),
+                cloud_extension_list()
             );
         }
     }
@@ -120,19 +104,10 @@ fn collect_inputs(
 
 /// Run `pcseg render`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
-    let category = match &args.category {
-        Some(name) => Some(find_category(name).with_context(|| {
-            format!(
-                "unknown category '{name}' (expected one of: {})",
-                category_names()
-            )
-        })?),
-        None => None,
-    };
     let opts = RenderOptions {
         view: args.view,
         size: args.size,
-        category,
+        category: args.category,
     };
     opts.validate()?;
     if args.grid == Some(0) {

@@ -1,9 +1,9 @@
 //! `pcseg run`: label every point of one or many clouds with its part.
 
-use super::model_file::load_network;
+use super::args::{category_choice, ModelArgs, PredictArgs};
 use super::{progress_bar, SomeFailed};
 use anyhow::{bail, Context};
-use pcseg::categories::{self, part_colour};
+use pcseg::categories::part_colour;
 use pcseg::cloud::{ExtraProperty, ScalarKind};
 use pcseg::io::{self, Format, PlyEncoding, PlyWriteOptions};
 use pcseg::model::Network;
@@ -24,23 +24,14 @@ pub struct Args {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Category name (case-insensitive) or synset id, or auto to let the network choose.
-    #[arg(short, long, default_value = "auto")]
-    pub category: String,
-    /// Model file (.safetensors); default: the model embedded in pcseg.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// Points the network sees of a cloud larger than --whole-max (sampled by farthest point sampling).
-    #[arg(long, default_value_t = 2048)]
-    pub points: usize,
-    /// Clouds with at most this many points are seen whole, no sampling (0: always sample).
-    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX)]
-    pub whole_max: usize,
-    /// Test-time votes: forward passes on different samples, logits averaged.
-    #[arg(long, default_value_t = 1)]
-    pub votes: usize,
-    /// Seed of the sampling (results are deterministic for a seed).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[arg(short, long, default_value = "auto", value_parser = category_choice)]
+    pub category: CategoryChoice,
+    /// The network.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// How the network sees a cloud.
+    #[command(flatten)]
+    pub predict: PredictArgs,
     /// Input format when it cannot be told from the extension (ply or xyz).
     #[arg(long)]
     pub format: Option<Format>,
@@ -61,8 +52,6 @@ struct Job {
     output: PathBuf,
 }
 
-const CLOUD_EXTENSIONS: [&str; 5] = ["ply", "xyz", "txt", "pts", "csv"];
-
 /// Expand folders into their cloud files (sorted, not recursive).
 fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, bool)> {
     let mut files = Vec::new();
@@ -70,23 +59,15 @@ fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, bool)> {
     for input in inputs {
         if input.is_dir() {
             had_dir = true;
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("{}: cannot list the folder", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                            CLOUD_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                        })
-                })
-                .collect();
+            let found = io::list_cloud_files(input)
+                .with_context(|| format!("{}: cannot list the folder", input.display()))?;
             if found.is_empty() {
                 bail!(
-                    "{}: no point cloud files (.ply .xyz .txt .pts .csv) in this folder",
-                    input.display()
+                    "{}: no point cloud files ({}) in this folder",
+                    input.display(),
+                    io::cloud_extension_list()
                 );
             }
-            found.sort();
             files.extend(found);
         } else {
             files.push(input.clone());
@@ -224,17 +205,11 @@ fn process(
     net: &Network,
     job: &Job,
     args: &Args,
-    choice: CategoryChoice,
+    options: &PredictOptions,
 ) -> anyhow::Result<Prediction> {
     let mut cloud = io::read_cloud(&job.input, args.format)?;
     let name = pcseg::error::display_path(&job.input);
-    let options = PredictOptions {
-        points: args.points,
-        whole_max: args.whole_max,
-        votes: args.votes,
-        seed: args.seed,
-    };
-    let prediction = predict(net, &cloud, choice, &options, &name)?;
+    let prediction = predict(net, &cloud, args.category, options, &name)?;
     // Labels already in the input are kept under another name.
     if let Some(old) = cloud.labels.take() {
         cloud.extra.push(ExtraProperty {
@@ -277,30 +252,14 @@ fn process(
     Ok(prediction)
 }
 
-fn parse_category(name: &str) -> anyhow::Result<CategoryChoice> {
-    if name.eq_ignore_ascii_case("auto") {
-        return Ok(CategoryChoice::Auto);
-    }
-    match categories::find_category(name) {
-        Some(c) => Ok(CategoryChoice::Given(c)),
-        None => bail!(
-            "unknown category '{name}'; valid: auto, {}",
-            categories::category_names()
-        ),
-    }
-}
-
 /// Run `pcseg run`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
-    let choice = parse_category(&args.category)?;
-    if args.points == 0 || args.votes == 0 {
-        bail!("--points and --votes must be at least 1");
-    }
+    let options = args.predict.options()?;
     let jobs = plan_jobs(&args)?;
-    let net = load_network(args.model.as_deref(), args.quiet)?;
+    let net = args.model.load(args.quiet)?;
     if jobs.len() == 1 {
         let job = &jobs[0];
-        let p = process(&net, job, &args, choice)?;
+        let p = process(&net, job, &args, &options)?;
         if !args.quiet {
             eprintln!("{}", summary(&pcseg::error::display_path(&job.input), &p));
         }
@@ -311,7 +270,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         .par_iter()
         .enumerate()
         .map(|(i, job)| {
-            let r = process(&net, job, &args, choice);
+            let r = process(&net, job, &args, &options);
             bar.inc(1);
             (i, r)
         })
@@ -345,12 +304,16 @@ mod tests {
 
     #[test]
     fn category_names_parse() {
-        assert_eq!(parse_category("AUTO").unwrap(), CategoryChoice::Auto);
+        let category = |name: &str| {
+            crate::cli::args::parse::<Args>(&["r", "in.ply", "--category", name])
+                .map(|a| a.category)
+        };
+        assert_eq!(category("AUTO").unwrap(), CategoryChoice::Auto);
         assert_eq!(
-            parse_category("Chair").unwrap(),
-            CategoryChoice::Given(categories::find_category("chair").unwrap())
+            category("Chair").unwrap(),
+            CategoryChoice::Given(pcseg::categories::find_category("chair").unwrap())
         );
-        let err = parse_category("sofa").unwrap_err().to_string();
+        let err = category("sofa").unwrap_err().to_string();
         assert!(
             err.contains("unknown category 'sofa'") && err.contains("airplane"),
             "{err}"

@@ -2,8 +2,9 @@
 //! (`--compare REF_DIR`) measure the generators against real labelled shapes
 //! and write a Markdown report with pictures.
 
+use super::args::{category_list_entry, listed, RealismArg};
 use anyhow::{bail, Context};
-use pcseg::categories::{category_names, find_category, Category, CATEGORIES};
+use pcseg::categories::{Category, CATEGORIES};
 use pcseg::io::atomic::write_atomic;
 use pcseg::io::dataset::{load_shapes, Dataset, Split};
 use pcseg::render::{write_png, RenderOptions};
@@ -11,7 +12,7 @@ use pcseg::synth::compare::{
     compare, image_file_name, markdown, render_category, CompareOptions, RefShape,
 };
 use pcseg::synth::dataset::{write_dataset, SynthConfig};
-use pcseg::synth::{Realism, RealismLevel};
+use pcseg::synth::Realism;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,8 +41,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "compare")]
     pub test: Option<usize>,
     /// Comma-separated categories (names or synsets); default all 16.
-    #[arg(long, value_delimiter = ',')]
-    pub categories: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = category_list_entry)]
+    pub categories: Vec<Option<&'static Category>>,
     /// Points per shape, `MIN..MAX` (inclusive) or a single number.
     #[arg(long, default_value = "2400..2800", value_parser = parse_points)]
     pub points: (usize, usize),
@@ -52,8 +53,8 @@ pub struct Args {
     ///
     /// Sensor-like noise, non-uniform density, small holes and slight
     /// misalignment, stronger with each level.
-    #[arg(long, default_value = "off")]
-    pub realism: RealismLevel,
+    #[arg(long, default_value = "off", ignore_case = true)]
+    pub realism: RealismArg,
     /// No progress bar or summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -117,30 +118,19 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     let Some(out_dir) = args.out_dir.clone() else {
         bail!("give an output folder (or --compare REF_DIR)");
     };
-    let categories = parse_category_list(&args.categories)?;
+    let categories = category_indices(&args.categories);
     write_synthetic(args, out_dir, categories)
 }
 
-/// Category indices of `--categories` (all when empty), sorted, unique.
-fn parse_category_list(names: &[String]) -> anyhow::Result<Vec<usize>> {
-    let categories: Vec<usize> = if names.is_empty() {
-        (0..CATEGORIES.len()).collect()
-    } else {
-        let mut v = Vec::new();
-        for name in names {
-            match find_category(name) {
-                Some(c) => v.push(c.index),
-                None => bail!(
-                    "unknown category '{name}' (expected one of: {})",
-                    category_names()
-                ),
-            }
-        }
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    Ok(categories)
+/// Category indices of `--categories` (all when none), sorted, unique.
+fn category_indices(list: &[Option<&'static Category>]) -> Vec<usize> {
+    let mut v: Vec<usize> = listed(list).iter().map(|c| c.index).collect();
+    if v.is_empty() {
+        return (0..CATEGORIES.len()).collect();
+    }
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Run the body of `pcseg synth` that writes a dataset.
@@ -163,7 +153,7 @@ fn write_synthetic(args: Args, out_dir: PathBuf, categories: Vec<usize>) -> anyh
         splits,
         points: args.points,
         seed: args.seed,
-        realism: Realism::level(args.realism),
+        realism: Realism::level(args.realism.into()),
     };
     let bar = super::progress_bar(total as u64, args.quiet, "synth");
     let start = Instant::now();
@@ -234,13 +224,18 @@ fn compare_command(args: &Args, c: &CompareArgs) -> String {
         "--seed".into(),
         args.seed.to_string(),
     ];
-    if !args.categories.is_empty() {
+    let categories = listed(&args.categories);
+    if !categories.is_empty() {
+        let names: Vec<String> = categories
+            .iter()
+            .map(|c| c.name.to_ascii_lowercase())
+            .collect();
         words.push("--categories".into());
-        words.push(shell_word(&args.categories.join(",")));
+        words.push(shell_word(&names.join(",")));
     }
-    if args.realism != RealismLevel::Off {
+    if args.realism != RealismArg::Off {
         words.push("--realism".into());
-        words.push(args.realism.to_string());
+        words.push(pcseg::synth::RealismLevel::from(args.realism).to_string());
     }
     if c.tile != 160 {
         words.push("--tile".into());
@@ -289,11 +284,11 @@ fn execute_compare(args: &Args) -> anyhow::Result<()> {
     .validate()
     .context("--tile")?;
     let dataset = Dataset::open(reference)?;
-    let wanted: Vec<&'static Category> = parse_category_list(&args.categories)?
+    let wanted: Vec<&'static Category> = category_indices(&args.categories)
         .into_iter()
         .map(|i| &CATEGORIES[i])
         .collect();
-    let filter: &[&Category] = if args.categories.is_empty() {
+    let filter: &[&Category] = if listed(&args.categories).is_empty() {
         &[]
     } else {
         &wanted
@@ -327,7 +322,7 @@ fn execute_compare(args: &Args) -> anyhow::Result<()> {
     let options = CompareOptions {
         per_category: c.per_category,
         seed: args.seed,
-        realism: Realism::level(args.realism),
+        realism: Realism::level(args.realism.into()),
         ..CompareOptions::default()
     };
     let cmp = compare(&refs, &options)?;

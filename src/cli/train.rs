@@ -2,17 +2,17 @@
 //! (ShapeNetPart folder or a folder of labelled PLY/XYZ files) or on fresh
 //! synthetic shapes, with checkpoints, a CSV log and Ctrl-C handling.
 
+use crate::cli::args::{MixArg, OptimizerArg, RealismArg, ScheduleArg, ValSplitArg};
 use crate::cli::model_file::load_model;
 use crate::cli::progress_bar;
 use anyhow::{bail, Context};
 use pcseg::io::dataset::Dataset;
 use pcseg::model::{Model, ModelConfig};
-use pcseg::train::data::CategoryMix;
-use pcseg::train::data_spec::{DataSpec, ValSplit, SHAPENETPART_TRAINVAL};
+use pcseg::synth::RealismLevel;
+use pcseg::train::data_spec::{DataSpec, SHAPENETPART_TRAINVAL};
 use pcseg::train::log::EpochRecord;
-use pcseg::train::optim::DecayMode;
 use pcseg::train::pseudo_source::PseudoSpec;
-use pcseg::train::trainer::{Observer, Outcome, OutputPaths, ScheduleKind, TrainOptions, Trainer};
+use pcseg::train::trainer::{Observer, Outcome, OutputPaths, TrainOptions, Trainer};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -54,8 +54,13 @@ pub struct Args {
     #[arg(long, value_name = "MODEL", default_value = "model.safetensors")]
     pub out: PathBuf,
     /// Validation for ShapeNetPart: holdout (1/20 of train+val), val, or test.
-    #[arg(long, value_name = "SPLIT", default_value = "holdout")]
-    pub val_split: String,
+    #[arg(
+        long,
+        value_name = "SPLIT",
+        default_value = "holdout",
+        ignore_case = true
+    )]
+    pub val_split: ValSplitArg,
     /// Architecture: ssg-mbv2, tiny, or a JSON config file [default:
     /// ssg-mbv2; with --init: the model's].
     #[arg(long, value_name = "NAME|FILE")]
@@ -68,10 +73,10 @@ pub struct Args {
     pub weight_decay: f32,
     /// Weight decay style: adamw (decoupled) or adam (L2, as the reference).
     #[arg(long, value_name = "adamw|adam", default_value = "adamw")]
-    pub optimizer: String,
+    pub optimizer: OptimizerArg,
     /// Learning-rate decay: step (halve every 20 epochs) or cosine.
     #[arg(long, value_name = "step|cosine", default_value = "step")]
-    pub schedule: String,
+    pub schedule: ScheduleArg,
     /// Epochs of linear learning-rate warm-up.
     #[arg(long, value_name = "E", default_value_t = 1.0)]
     pub warmup: f32,
@@ -90,10 +95,15 @@ pub struct Args {
         value_name = "shapenetpart|uniform",
         default_value = "shapenetpart"
     )]
-    pub mix: String,
+    pub mix: MixArg,
     /// Realism of synthetic shapes: off, low, medium or high.
-    #[arg(long, value_name = "LEVEL", default_value = "medium")]
-    pub realism: String,
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        default_value = "medium",
+        ignore_case = true
+    )]
+    pub realism: RealismArg,
     /// Synthetic raw points per shape, `MIN..MAX`: each training shape is
     /// drawn with a count log-uniform in the range (density randomisation;
     /// e.g. 200..10000). Default: a fixed count a little above --points.
@@ -146,24 +156,14 @@ pub fn parse_config(spec: &str) -> anyhow::Result<ModelConfig> {
 }
 
 fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
-    let optimizer = match args.optimizer.as_str() {
-        "adamw" => DecayMode::AdamW,
-        "adam" => DecayMode::Adam,
-        o => bail!("--optimizer {o}: expected adamw or adam"),
-    };
-    let schedule = match args.schedule.as_str() {
-        "step" => ScheduleKind::Step,
-        "cosine" => ScheduleKind::Cosine,
-        s => bail!("--schedule {s}: expected step or cosine"),
-    };
     let options = TrainOptions {
         epochs: args.epochs.unwrap_or(DEFAULT_EPOCHS),
         batch: args.batch,
         points: args.points,
         lr: args.lr,
         weight_decay: args.weight_decay,
-        optimizer,
-        schedule,
+        optimizer: args.optimizer.into(),
+        schedule: args.schedule.into(),
         warmup: args.warmup,
         clip_norm: args.clip,
         seed: args.seed,
@@ -181,12 +181,6 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
 
 fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
     if args.synthetic {
-        let mix = match args.mix.as_str() {
-            "shapenetpart" => CategoryMix::ShapeNetPart,
-            "uniform" => CategoryMix::Uniform,
-            m => bail!("--mix {m}: expected shapenetpart or uniform"),
-        };
-        args.realism.parse::<pcseg::synth::RealismLevel>()?;
         if !(0.0..=1.0).contains(&args.surface_flip) {
             bail!(
                 "--surface-flip {}: expected a probability in [0, 1]",
@@ -199,8 +193,8 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
         return Ok(DataSpec::Synthetic {
             shapes_per_epoch: args.shapes_per_epoch,
             val_shapes: args.val_shapes,
-            mix,
-            realism: args.realism.clone(),
+            mix: args.mix.into(),
+            realism: RealismLevel::from(args.realism).to_string(),
             raw_points: args.raw_points.map(|(lo, hi)| [lo, hi]),
             surface_flip: args.surface_flip,
             pseudo: match &args.pseudo {
@@ -224,7 +218,7 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
     if Dataset::is_root(root) {
         Ok(DataSpec::ShapeNetPart {
             root: root.clone(),
-            val_split: args.val_split.parse::<ValSplit>()?,
+            val_split: args.val_split.into(),
         })
     } else if root.is_dir() {
         Ok(DataSpec::Folder { root: root.clone() })

@@ -15,7 +15,7 @@
 use crate::categories::{category_names, find_category, Category};
 use crate::error::{Error, Result};
 use crate::io::dataset::{load_shapes, LoadedSplit, ShapeList, ShapeRef};
-use crate::io::Format;
+use crate::io::{cloud_extension_list, list_folder, Format};
 use std::path::{Path, PathBuf};
 
 /// A folder of labelled point cloud files.
@@ -23,23 +23,6 @@ use std::path::{Path, PathBuf};
 pub struct FolderDataset {
     root: PathBuf,
     list: ShapeList,
-}
-
-/// Files of `dir` (sorted), hidden ones left out.
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if !hidden {
-            out.push(path);
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 fn folder_category(dir: &Path) -> Option<&'static Category> {
@@ -58,7 +41,7 @@ impl FolderDataset {
         let mut skipped = 0usize;
         let mut visit = |dir: &Path, list: &mut ShapeList| -> Result<Vec<PathBuf>> {
             let mut subdirs = Vec::new();
-            for path in sorted_entries(dir)? {
+            for path in list_folder(dir)? {
                 if path.is_dir() {
                     subdirs.push(path);
                     continue;
@@ -96,14 +79,18 @@ impl FolderDataset {
         }
         if skipped > 0 {
             list.notes.push(format!(
-                "{skipped} files without a point cloud extension (.ply .xyz .txt .pts .csv) were skipped"
+                "{skipped} files without a point cloud extension ({}) were skipped",
+                cloud_extension_list()
             ));
         }
         if list.shapes.is_empty() {
             return Err(Error::data(
                 root,
                 None,
-                "no point cloud files (.ply .xyz .txt .pts .csv) here or in its subfolders",
+                format!(
+                    "no point cloud files ({}) here or in its subfolders",
+                    cloud_extension_list()
+                ),
             ));
         }
         Ok(FolderDataset {

@@ -38,7 +38,44 @@ use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Extensions (lower case, compared case-insensitively) of the point cloud
+/// files pcseg reads: `ply` is [`Format::Ply`], the others are XYZ-style text
+/// ([`Format::Xyz`]). Folder inputs and [`list_cloud_files`] take the files
+/// with these extensions.
+pub const CLOUD_EXTENSIONS: [&str; 5] = ["ply", "xyz", "txt", "pts", "csv"];
+
+/// [`CLOUD_EXTENSIONS`] for messages: `.ply .xyz .txt .pts .csv`.
+pub fn cloud_extension_list() -> String {
+    CLOUD_EXTENSIONS.map(|e| format!(".{e}")).join(" ")
+}
+
+/// The entries of the folder `dir` (files and folders), sorted by path, with
+/// hidden ones (names starting with `.`) left out. Not recursive.
+pub fn list_folder(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if !hidden {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The point cloud files directly in the folder `dir`: files whose extension
+/// is one of [`CLOUD_EXTENSIONS`], sorted by path, hidden ones left out.
+pub fn list_cloud_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = list_folder(dir)?;
+    files.retain(|p| Format::from_path(p).is_some() && p.is_file());
+    Ok(files)
+}
 
 /// A point cloud file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +99,7 @@ impl Format {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "ply" => Some(Format::Ply),
-            "xyz" | "txt" | "pts" | "csv" => Some(Format::Xyz),
+            e if CLOUD_EXTENSIONS.contains(&e) => Some(Format::Xyz),
             _ => None,
         }
     }
@@ -270,6 +307,25 @@ mod tests {
         assert!("obj".parse::<Format>().is_err());
         assert_eq!(Format::Ply.to_string(), "ply");
         assert_eq!(Format::from_path(Path::new("-")), None);
+    }
+
+    #[test]
+    fn cloud_files_are_listed_sorted_without_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.PLY", "a.xyz", "c.csv", ".hidden.ply", "notes.md"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.ply")).unwrap();
+        let names: Vec<_> = list_cloud_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.xyz", "b.PLY", "c.csv"]);
+        assert_eq!(list_folder(dir.path()).unwrap().len(), 5);
+        assert_eq!(cloud_extension_list(), ".ply .xyz .txt .pts .csv");
+        let e = list_cloud_files(&dir.path().join("missing")).unwrap_err();
+        assert!(e.to_string().contains("missing"), "{e}");
     }
 
     #[test]

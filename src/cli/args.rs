@@ -1,0 +1,348 @@
+//! What several subcommands take alike: the model and prediction flags of
+//! `run` and `eval` (flattened into both), the value parsers of category
+//! flags, and the fixed choices of `train` and `synth` as clap `ValueEnum`s
+//! that convert to the library's types (which know nothing of clap).
+
+use super::model_file::load_network;
+use anyhow::bail;
+use pcseg::categories::{category_names, find_category, Category};
+use pcseg::model::Network;
+use pcseg::predict::{CategoryChoice, PredictOptions};
+use pcseg::synth::RealismLevel;
+use pcseg::train::data::CategoryMix;
+use pcseg::train::data_spec::ValSplit;
+use pcseg::train::optim::DecayMode;
+use pcseg::train::trainer::ScheduleKind;
+use std::path::PathBuf;
+
+/// `--model`: the network a command runs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// Model file (.safetensors); default: the model embedded in pcseg.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// Load the `--model` file, or the embedded model.
+    pub fn load(&self, quiet: bool) -> anyhow::Result<Network> {
+        load_network(self.model.as_deref(), quiet)
+    }
+}
+
+/// How the network sees a cloud: [`PredictOptions`] as flags. The help texts
+/// are `pcseg run`'s; `pcseg eval` rewords them with `mut_arg`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PredictArgs {
+    /// Points the network sees of a cloud larger than --whole-max (sampled by farthest point sampling).
+    #[arg(long, default_value_t = 2048)]
+    pub points: usize,
+    /// Clouds with at most this many points are seen whole, no sampling (0: always sample).
+    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX)]
+    pub whole_max: usize,
+    /// Test-time votes: forward passes on different samples, logits averaged.
+    #[arg(long, default_value_t = 1)]
+    pub votes: usize,
+    /// Seed of the sampling (results are deterministic for a seed).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl PredictArgs {
+    /// The options, once `--points` and `--votes` are checked to be at least 1.
+    pub fn options(&self) -> anyhow::Result<PredictOptions> {
+        if self.points == 0 || self.votes == 0 {
+            bail!("--points and --votes must be at least 1");
+        }
+        Ok(PredictOptions {
+            points: self.points,
+            whole_max: self.whole_max,
+            votes: self.votes,
+            seed: self.seed,
+        })
+    }
+}
+
+/// `value_parser` of a category flag: a name (any case) or a synset id.
+pub fn category(s: &str) -> Result<&'static Category, String> {
+    find_category(s).ok_or_else(|| format!("unknown category '{s}'; valid: {}", category_names()))
+}
+
+/// `value_parser` of one entry of a comma-separated category list
+/// (`value_delimiter = ','`): as [`category`], but a blank entry (`chair,`)
+/// names nothing and is `None`.
+pub fn category_list_entry(s: &str) -> Result<Option<&'static Category>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    category(s).map(Some)
+}
+
+/// The categories of a list parsed by [`category_list_entry`], blanks left out.
+pub fn listed(entries: &[Option<&'static Category>]) -> Vec<&'static Category> {
+    entries.iter().flatten().copied().collect()
+}
+
+/// `value_parser` of `pcseg run --category`: `auto` (any case) or a category.
+pub fn category_choice(s: &str) -> Result<CategoryChoice, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(CategoryChoice::Auto);
+    }
+    find_category(s)
+        .map(CategoryChoice::Given)
+        .ok_or_else(|| format!("unknown category '{s}'; valid: auto, {}", category_names()))
+}
+
+// The choices below carry no doc comments: clap would print them as a long
+// "Possible values" list and switch the whole help to its long form.
+
+/// `train --optimizer`: how weight decay enters the update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OptimizerArg {
+    #[value(name = "adamw")]
+    AdamW,
+    #[value(name = "adam")]
+    Adam,
+}
+
+impl From<OptimizerArg> for DecayMode {
+    fn from(o: OptimizerArg) -> DecayMode {
+        match o {
+            OptimizerArg::AdamW => DecayMode::AdamW,
+            OptimizerArg::Adam => DecayMode::Adam,
+        }
+    }
+}
+
+/// `train --schedule`: the learning-rate decay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleArg {
+    Step,
+    Cosine,
+}
+
+impl From<ScheduleArg> for ScheduleKind {
+    fn from(s: ScheduleArg) -> ScheduleKind {
+        match s {
+            ScheduleArg::Step => ScheduleKind::Step,
+            ScheduleArg::Cosine => ScheduleKind::Cosine,
+        }
+    }
+}
+
+/// `train --mix`: how the categories of synthetic shapes are mixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MixArg {
+    #[value(name = "shapenetpart")]
+    ShapeNetPart,
+    Uniform,
+}
+
+impl From<MixArg> for CategoryMix {
+    fn from(m: MixArg) -> CategoryMix {
+        match m {
+            MixArg::ShapeNetPart => CategoryMix::ShapeNetPart,
+            MixArg::Uniform => CategoryMix::Uniform,
+        }
+    }
+}
+
+/// `--realism` of `train` and `synth` (any case; `none` and `0`-`3` are
+/// hidden aliases, as [`RealismLevel`]'s `FromStr` takes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RealismArg {
+    #[value(alias = "none", alias = "0")]
+    Off,
+    #[value(alias = "1")]
+    Low,
+    #[value(alias = "2")]
+    Medium,
+    #[value(alias = "3")]
+    High,
+}
+
+impl From<RealismArg> for RealismLevel {
+    fn from(r: RealismArg) -> RealismLevel {
+        match r {
+            RealismArg::Off => RealismLevel::Off,
+            RealismArg::Low => RealismLevel::Low,
+            RealismArg::Medium => RealismLevel::Medium,
+            RealismArg::High => RealismLevel::High,
+        }
+    }
+}
+
+/// `train --val-split` (any case): how a ShapeNetPart run validates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValSplitArg {
+    Holdout,
+    Val,
+    Test,
+}
+
+impl From<ValSplitArg> for ValSplit {
+    fn from(v: ValSplitArg) -> ValSplit {
+        match v {
+            ValSplitArg::Holdout => ValSplit::Holdout,
+            ValSplitArg::Val => ValSplit::Val,
+            ValSplitArg::Test => ValSplit::Test,
+        }
+    }
+}
+
+/// The one line `pcseg: error: ...` reports for a value a flag refuses
+/// (`--schedule linear: expected step or cosine`), or `None` for the other
+/// command-line errors, which clap reports itself.
+pub fn value_error_line(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    // "--category <CATEGORY>" -> "--category"; a positional stays "<DATASET>".
+    let arg = text(ContextKind::InvalidArg)?;
+    let flag = if arg.starts_with('-') {
+        arg.split(' ').next().unwrap_or(arg)
+    } else {
+        arg
+    };
+    let value = text(ContextKind::InvalidValue)?;
+    let what = match e.kind() {
+        ErrorKind::ValueValidation => std::error::Error::source(e)?.to_string(),
+        ErrorKind::InvalidValue => {
+            let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) else {
+                return None;
+            };
+            format!("expected {}", or_list(valid))
+        }
+        _ => return None,
+    };
+    let line = if value.is_empty() {
+        format!("{flag}: {what}")
+    } else {
+        format!("{flag} {value}: {what}")
+    };
+    Some(line.replace('\n', " "))
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// Parse `argv` (a program name first) into one subcommand's arguments.
+#[cfg(test)]
+pub fn parse<A: clap::Args>(argv: &[&str]) -> Result<A, clap::Error> {
+    let matches = A::augment_args(clap::Command::new("pcseg")).try_get_matches_from(argv)?;
+    A::from_arg_matches(&matches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{Parser, ValueEnum};
+
+    #[test]
+    fn categories_parse_by_name_or_synset_and_bad_ones_list_the_valid_names() {
+        assert_eq!(category("Chair").unwrap().synset, "03001627");
+        assert_eq!(category("04379243").unwrap().name, "Table");
+        let e = category("sofa").unwrap_err();
+        assert!(e.starts_with("unknown category 'sofa'; valid: "), "{e}");
+        assert!(e.ends_with(&category_names()), "{e}");
+        assert!(!e.contains('\n'));
+        assert_eq!(category_list_entry(" ").unwrap(), None);
+        assert!(category_list_entry("sofa").is_err());
+        assert_eq!(category_choice("AUTO").unwrap(), CategoryChoice::Auto);
+        assert_eq!(
+            category_choice("chair").unwrap(),
+            CategoryChoice::Given(find_category("chair").unwrap())
+        );
+        let e = category_choice("sofa").unwrap_err();
+        assert!(
+            e.contains("unknown category 'sofa'; valid: auto, airplane"),
+            "{e}"
+        );
+    }
+
+    /// Every choice parses to the library value of the same name.
+    #[test]
+    fn value_enums_round_trip_to_the_library_enums() {
+        fn name<T: ValueEnum>(v: &T) -> String {
+            v.to_possible_value().unwrap().get_name().to_string()
+        }
+        for o in OptimizerArg::value_variants() {
+            let lib = serde_json::to_value(DecayMode::from(*o)).unwrap();
+            assert_eq!(lib, name(o).as_str());
+        }
+        for s in ScheduleArg::value_variants() {
+            let lib = serde_json::to_value(ScheduleKind::from(*s)).unwrap();
+            assert_eq!(lib, name(s).as_str());
+        }
+        for m in MixArg::value_variants() {
+            let lib = serde_json::to_value(CategoryMix::from(*m)).unwrap();
+            assert_eq!(lib, name(m).as_str());
+        }
+        for v in ValSplitArg::value_variants() {
+            let n = name(v);
+            assert_eq!(ValSplit::from(*v), n.parse::<ValSplit>().unwrap());
+        }
+        for r in RealismArg::value_variants() {
+            let n = name(r);
+            assert_eq!(RealismLevel::from(*r), n.parse::<RealismLevel>().unwrap());
+            assert_eq!(RealismLevel::from(*r).to_string(), n);
+        }
+        assert_eq!(RealismArg::from_str("NONE", true), Ok(RealismArg::Off));
+        assert_eq!(RealismArg::from_str("3", true), Ok(RealismArg::High));
+    }
+
+    #[derive(Debug, Parser)]
+    struct Cmd {
+        #[arg(long, value_parser = category_choice, default_value = "auto")]
+        category: CategoryChoice,
+        #[arg(long, value_delimiter = ',', value_parser = category_list_entry)]
+        categories: Vec<Option<&'static Category>>,
+        #[arg(long, value_name = "step|cosine", default_value = "step")]
+        schedule: ScheduleArg,
+        #[command(flatten)]
+        predict: PredictArgs,
+    }
+
+    #[test]
+    fn refused_values_are_reported_on_one_line() {
+        let line = |args: &[&str]| {
+            let e = Cmd::try_parse_from(args).unwrap_err();
+            value_error_line(&e)
+        };
+        assert_eq!(
+            line(&["c", "--schedule", "linear"]).unwrap(),
+            "--schedule linear: expected step or cosine"
+        );
+        let l = line(&["c", "--category", "sofa"]).unwrap();
+        assert!(
+            l.starts_with("--category sofa: unknown category 'sofa'; valid: auto, "),
+            "{l}"
+        );
+        let l = line(&["c", "--categories", "chair,sofa"]).unwrap();
+        assert!(l.starts_with("--categories sofa: unknown category"), "{l}");
+        // Not a refused value: clap's own report.
+        assert_eq!(line(&["c", "--bogus"]), None);
+    }
+
+    #[test]
+    fn predict_flags_parse_and_check() {
+        let c = Cmd::try_parse_from(["c", "--categories", "chair,04379243, "]).unwrap();
+        let names: Vec<_> = listed(&c.categories).iter().map(|c| c.name).collect();
+        assert_eq!(names, ["Chair", "Table"]);
+        assert_eq!(c.category, CategoryChoice::Auto);
+        let o = c.predict.options().unwrap();
+        assert_eq!((o.points, o.votes, o.seed), (2048, 1, 0));
+        assert_eq!(o.whole_max, pcseg::predict::DEFAULT_WHOLE_MAX);
+        let c = Cmd::try_parse_from(["c", "--votes", "0"]).unwrap();
+        let e = c.predict.options().unwrap_err().to_string();
+        assert_eq!(e, "--points and --votes must be at least 1");
+    }
+}
