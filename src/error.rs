@@ -28,6 +28,14 @@ pub enum Error {
     /// A bad argument or combination of options.
     #[error("{0}")]
     Usage(String),
+    /// A model or checkpoint that cannot serve: missing or misshapen tensors,
+    /// a bad config, no classifier where one is needed, training that
+    /// diverged.
+    #[error("{0}")]
+    Model(String),
+    /// A broken invariant inside pcseg (a bug): please report it.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 struct Location(Option<u64>);
@@ -74,6 +82,16 @@ impl Error {
     /// A usage error (bad option value, impossible combination).
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
+    }
+
+    /// A [`Error::Model`] error.
+    pub fn model(message: impl Into<String>) -> Self {
+        Error::Model(message.into())
+    }
+
+    /// An [`Error::Internal`] error.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
     }
 }
 

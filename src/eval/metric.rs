@@ -1,4 +1,5 @@
-//! The ShapeNetPart part-segmentation metric (see `shapenetpart.md`).
+//! The ShapeNetPart part-segmentation metric, as the PointNet++ reference
+//! evaluation computes it.
 //!
 //! For a shape of category c with parts P(c), predictions restricted to P(c):
 //!

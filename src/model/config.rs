@@ -161,7 +161,7 @@ impl ModelConfig {
     /// Parse a config from JSON (as stored in model files).
     pub fn from_json(json: &str) -> Result<Self> {
         let cfg: ModelConfig =
-            serde_json::from_str(json).map_err(|e| Error::usage(format!("model config: {e}")))?;
+            serde_json::from_str(json).map_err(|e| Error::model(format!("model config: {e}")))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -185,7 +185,7 @@ impl ModelConfig {
 
     /// Check that every size is usable.
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::usage(format!("model config `{}`: {m}", self.name)));
+        let bad = |m: String| Err(Error::model(format!("model config `{}`: {m}", self.name)));
         if self.in_channels < 3 {
             return bad(format!("in_channels {} < 3", self.in_channels));
         }

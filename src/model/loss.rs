@@ -29,7 +29,7 @@ pub(crate) fn check_labels(labels: &[u32], offsets: &[usize], cats: &[usize]) ->
     for (b, &cat) in cats.iter().enumerate() {
         let c = CATEGORIES
             .get(cat)
-            .ok_or_else(|| Error::usage(format!("category index {cat} out of range")))?;
+            .ok_or_else(|| Error::internal(format!("category index {cat} out of range")))?;
         let rows = offsets[b]..offsets[b + 1];
         for (r, &label) in rows.clone().zip(&labels[rows]) {
             if label != UNLABELLED && !c.owns_part(label as usize) {

@@ -182,10 +182,10 @@ impl Params {
     pub fn check(&self, origin: &str, name: &str, shape: &[usize]) -> Result<TensorId> {
         let id = self
             .id(name)
-            .ok_or_else(|| Error::usage(format!("{origin}: missing tensor `{name}`")))?;
+            .ok_or_else(|| Error::model(format!("{origin}: missing tensor `{name}`")))?;
         let actual = self.values[id.0].shape();
         if actual != shape {
-            return Err(Error::usage(format!(
+            return Err(Error::model(format!(
                 "{origin}: tensor `{name}`: expected shape {shape:?}, found {actual:?}"
             )));
         }

@@ -47,11 +47,11 @@ pub fn to_bytes(tensors: &[NamedTensor], metadata: HashMap<String, String>) -> R
     let mut views = Vec::with_capacity(tensors.len());
     for (t, b) in tensors.iter().zip(&bytes) {
         let view = TensorView::new(Dtype::F32, t.shape.clone(), b)
-            .map_err(|e| Error::usage(format!("tensor `{}`: {e}", t.name)))?;
+            .map_err(|e| Error::model(format!("tensor `{}`: {e}", t.name)))?;
         views.push((t.name.clone(), view));
     }
     safetensors::serialize(views, Some(metadata))
-        .map_err(|e| Error::usage(format!("safetensors: {e}")))
+        .map_err(|e| Error::model(format!("safetensors: {e}")))
 }
 
 /// Write `tensors` and `metadata` to `path` atomically (a temporary file in

@@ -135,7 +135,7 @@ impl Model {
             }
         }
         if fresh.len() == m.params.len() {
-            return Err(Error::usage(format!(
+            return Err(Error::model(format!(
                 "warm start: no tensor of `{}` matches the model it starts from (`{}`)",
                 m.config().name,
                 from.config().name
@@ -177,7 +177,7 @@ impl Model {
         training: bool,
     ) -> Result<TrainStep> {
         if batch.is_empty() {
-            return Err(Error::usage("forward_train: empty batch"));
+            return Err(Error::internal("forward_train: empty batch"));
         }
         super::alloc::retain_freed_memory();
         let cfg = &self.arch.cfg;
@@ -263,9 +263,9 @@ impl Model {
         let c = step
             .cache
             .as_ref()
-            .ok_or_else(|| Error::usage("backward: the forward ran without training caches"))?;
+            .ok_or_else(|| Error::internal("backward: the forward ran without training caches"))?;
         if grads.len() != self.params.len() {
-            return Err(Error::usage(
+            return Err(Error::internal(
                 "backward: gradient store does not match the model",
             ));
         }

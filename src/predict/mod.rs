@@ -211,7 +211,7 @@ fn classify(net: &Network, encoded: &[crate::model::Encoded]) -> Result<AutoDeci
     for enc in encoded {
         let p = enc
             .category_probabilities()
-            .ok_or_else(|| Error::usage("the network has no category classifier"))?;
+            .ok_or_else(|| Error::model("the network has no category classifier"))?;
         for (s, v) in scores.iter_mut().zip(p) {
             *s += v / encoded.len() as f32;
         }

@@ -55,7 +55,9 @@ fn check_categories(categories: &[usize]) -> Result<()> {
         return Err(Error::usage("no categories selected"));
     }
     if let Some(&bad) = categories.iter().find(|&&c| c >= CATEGORIES.len()) {
-        return Err(Error::usage(format!("category index {bad} out of range")));
+        return Err(Error::internal(format!(
+            "category index {bad} out of range"
+        )));
     }
     Ok(())
 }

@@ -22,7 +22,7 @@
 //!   top of the file (`const SEAT: usize = 1;`). The sampler adds
 //!   `first_part`.
 //! - **Frame**: y up, the front looking toward `+x`, and the per-category
-//!   orientation of `shared/docs/shapenetpart.md` (e.g. Mug axis along y,
+//!   orientation ShapeNetPart poses its shapes in (e.g. Mug axis along y,
 //!   handle at `+x`; Rocket lying along x, nose `+x`; Pistol muzzle `+x`, thin
 //!   in z). Work in any convenient unit (metres suit furniture); scale and
 //!   position are normalised afterwards, only proportions matter.

@@ -85,7 +85,7 @@ impl Shape {
     ) -> Result<PointCloud> {
         let parts = category.num_parts();
         if let Some(bad) = self.items.iter().find(|it| it.part >= parts) {
-            return Err(Error::usage(format!(
+            return Err(Error::internal(format!(
                 "synthetic {} shape uses local part {} but the category has {parts} parts",
                 category.name, bad.part
             )));
@@ -137,7 +137,7 @@ impl Shape {
             }
         }
         if cloud.first_non_finite().is_some() {
-            return Err(Error::usage(format!(
+            return Err(Error::internal(format!(
                 "synthetic {} shape produced a non-finite point",
                 category.name
             )));

@@ -100,7 +100,7 @@ impl CheckpointMeta {
         let mut out = [0u64; 4];
         for (o, w) in out.iter_mut().zip(&self.rng) {
             *o = u64::from_str_radix(w.trim_start_matches("0x"), 16)
-                .map_err(|_| Error::usage(format!("checkpoint: bad RNG word `{w}`")))?;
+                .map_err(|_| Error::model(format!("checkpoint: bad RNG word `{w}`")))?;
         }
         Ok(out)
     }

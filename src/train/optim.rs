@@ -107,14 +107,14 @@ impl Adam {
         lr: f32,
     ) -> Result<()> {
         if param.len() != grad.len() {
-            return Err(Error::usage(format!(
+            return Err(Error::internal(format!(
                 "optimiser: tensor {name} has {} values but its gradient has {}",
                 param.len(),
                 grad.len()
             )));
         }
         if self.step == 0 {
-            return Err(Error::usage("optimiser: update before begin_step"));
+            return Err(Error::internal("optimiser: update before begin_step"));
         }
         let c = self.config;
         let moments = self
@@ -125,7 +125,7 @@ impl Adam {
                 v: vec![0.0; param.len()],
             });
         if moments.m.len() != param.len() {
-            return Err(Error::usage(format!(
+            return Err(Error::internal(format!(
                 "optimiser: tensor {name} has {} values but its state has {}",
                 param.len(),
                 moments.m.len()
@@ -187,14 +187,14 @@ impl Adam {
             }
         }
         if m.len() != v.len() || m.keys().ne(v.keys()) {
-            return Err(Error::usage(
+            return Err(Error::model(
                 "optimiser state: first and second moments name different tensors",
             ));
         }
         let mut state = BTreeMap::new();
         for ((name, m), (_, v)) in m.into_iter().zip(v) {
             if m.len() != v.len() {
-                return Err(Error::usage(format!(
+                return Err(Error::model(format!(
                     "optimiser state: moments of {name} have different lengths"
                 )));
             }

@@ -436,7 +436,7 @@ pub fn train_step(
         .collect();
     let step = model.forward_train(&clouds, seed, true)?;
     if !step.loss.is_finite() {
-        return Err(Error::usage(format!(
+        return Err(Error::model(format!(
             "training diverged: loss is {} (try a lower --lr)",
             step.loss
         )));
@@ -450,7 +450,7 @@ pub fn train_step(
         .collect();
     let norm = global_norm(ids.iter().map(|&id| slice(grads, id)));
     if !norm.is_finite() {
-        return Err(Error::usage("training diverged: non-finite gradient"));
+        return Err(Error::model("training diverged: non-finite gradient"));
     }
     let factor = clip_factor(norm, clip_norm);
     optimiser.begin_step();

@@ -5,7 +5,7 @@
 use pcseg::io::{write_cloud, PlyWriteOptions};
 use pcseg::PointCloud;
 
-use crate::cli_util::{pcseg, stdout};
+use crate::cli_util::{failure, pcseg, stdout};
 
 fn labelled() -> PointCloud {
     let mut c = PointCloud::from_points(vec![
@@ -134,8 +134,14 @@ fn bad_inputs_fail_with_one_line_naming_the_file() {
 }
 
 #[test]
-fn model_files_are_not_described_yet() {
+fn model_files_are_described_and_a_missing_one_is_named() {
+    let o = pcseg(&["info", "assets/ssg-mbv2.safetensors"], None);
+    let text = stdout(&o);
+    assert!(text.contains("pcseg model `ssg-mbv2`"), "{text}");
+    assert!(text.contains("parameters: 522402"), "{text}");
+    assert!(text.contains("trained: yes"), "{text}");
     let o = pcseg(&["info", "weights.safetensors"], None);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("weights.safetensors"));
+    let err = failure(&o);
+    assert_eq!(err.len(), 1, "{err:?}");
+    assert!(err[0].contains("weights.safetensors"), "{err:?}");
 }
