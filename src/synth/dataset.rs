@@ -215,18 +215,10 @@ pub fn format_cloud(cloud: &PointCloud, buf: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-/// Write `bytes` to `path` atomically: a temporary sibling, then a rename.
+/// Write `bytes` to `path` atomically ([`crate::io::atomic`]: a temporary
+/// sibling, synced, then renamed over `path`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    crate::io::atomic::write_atomic(path, |w| std::io::Write::write_all(w, bytes))
 }
 
 /// What [`write_dataset`] wrote.
