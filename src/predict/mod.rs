@@ -235,23 +235,11 @@ fn classify(net: &Network, encoded: &[crate::model::Encoded]) -> Result<AutoDeci
     })
 }
 
-/// Check that a cloud can be segmented: not empty, all coordinates finite.
+/// Check that a cloud can be segmented: the same checks as every reader
+/// makes ([`crate::io::validate_cloud`]: points, finite values, per-point
+/// arrays of the right length).
 pub fn check_cloud(cloud: &PointCloud, name: &str) -> Result<()> {
-    if cloud.is_empty() {
-        return Err(Error::Data {
-            path: name.to_string(),
-            line: None,
-            message: "the cloud has no points".into(),
-        });
-    }
-    if let Some(i) = cloud.first_non_finite() {
-        return Err(Error::Data {
-            path: name.to_string(),
-            line: None,
-            message: format!("point {i} has a NaN or infinite coordinate or normal"),
-        });
-    }
-    Ok(())
+    crate::io::validate_cloud(cloud, std::path::Path::new(name), None)
 }
 
 /// Segment one cloud. `name` is used in error messages. Runs on the calling
