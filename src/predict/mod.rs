@@ -242,6 +242,28 @@ pub fn check_cloud(cloud: &PointCloud, name: &str) -> Result<()> {
     crate::io::validate_cloud(cloud, std::path::Path::new(name), None)
 }
 
+/// Check `cloud` and the options, and sample its votes: the source points
+/// in the unit-sphere frame (for the label transfer) and one network input
+/// per vote, vote `v` seeded by `(options.seed, v)`.
+fn prepare_votes(
+    cloud: &PointCloud,
+    options: &PredictOptions,
+    name: &str,
+) -> Result<(Vec<[f32; 3]>, Vec<VoteInput>)> {
+    check_cloud(cloud, name)?;
+    if options.points == 0 || options.votes == 0 {
+        return Err(Error::usage("--points and --votes must be at least 1"));
+    }
+    let (normalized, _) = crate::geometry::normalize_unit_sphere(&cloud.points);
+    let votes = (0..options.votes)
+        .map(|v| {
+            let seed = Rng::for_item(options.seed, v as u64).next_u64();
+            vote_input(cloud, points_seen(cloud.len(), options), seed)
+        })
+        .collect();
+    Ok((normalized, votes))
+}
+
 /// Segment one cloud. `name` is used in error messages. Runs on the calling
 /// thread except for the label transfer, which is parallel over points.
 pub fn predict(
@@ -251,17 +273,7 @@ pub fn predict(
     options: &PredictOptions,
     name: &str,
 ) -> Result<Prediction> {
-    check_cloud(cloud, name)?;
-    if options.points == 0 || options.votes == 0 {
-        return Err(Error::usage("--points and --votes must be at least 1"));
-    }
-    let (normalized, _) = crate::geometry::normalize_unit_sphere(&cloud.points);
-    let votes: Vec<VoteInput> = (0..options.votes)
-        .map(|v| {
-            let seed = Rng::for_item(options.seed, v as u64).next_u64();
-            vote_input(cloud, points_seen(cloud.len(), options), seed)
-        })
-        .collect();
+    let (normalized, votes) = prepare_votes(cloud, options, name)?;
     let (category, auto, logits) = match choice {
         CategoryChoice::Given(c) => {
             let logits = votes
@@ -298,17 +310,7 @@ pub fn part_probabilities(
     options: &PredictOptions,
     name: &str,
 ) -> Result<Vec<f32>> {
-    check_cloud(cloud, name)?;
-    if options.points == 0 || options.votes == 0 {
-        return Err(Error::usage("--points and --votes must be at least 1"));
-    }
-    let (normalized, _) = crate::geometry::normalize_unit_sphere(&cloud.points);
-    let votes: Vec<VoteInput> = (0..options.votes)
-        .map(|v| {
-            let seed = Rng::for_item(options.seed, v as u64).next_u64();
-            vote_input(cloud, points_seen(cloud.len(), options), seed)
-        })
-        .collect();
+    let (normalized, votes) = prepare_votes(cloud, options, name)?;
     let logits = votes
         .iter()
         .map(|v| net.forward_one(&v.input(category.index)))

@@ -1,5 +1,6 @@
 //! Dataset readers: a tiny ShapeNetPart written by the test in both official
-//! layouts, the real samples in ../shared/data/shapenetpart-samples, and a
+//! layouts, the project's real samples when they are beside the clone
+//! (`cli_util::real_samples`; skipped with a one-line note otherwise), and a
 //! plain folder of labelled files.
 
 use pcseg::categories::find_category;
