@@ -4,8 +4,8 @@ use super::args::{category_choice, ModelArgs, PredictArgs};
 use super::{progress_bar, SomeFailed};
 use anyhow::{bail, Context};
 use pcseg::categories::part_colour;
-use pcseg::cloud::{ExtraProperty, ScalarKind};
-use pcseg::io::{self, Format, PlyEncoding, PlyWriteOptions};
+use pcseg::cloud::{ExtraProperty, PointCloud, ScalarKind};
+use pcseg::io::{self, Format, PlyEncoding, PlyWriteOptions, ReadOptions};
 use pcseg::model::Network;
 use pcseg::predict::{predict, CategoryChoice, PredictOptions, Prediction};
 use rayon::prelude::*;
@@ -35,15 +35,46 @@ pub struct Args {
     /// Input format when it cannot be told from the extension (ply or xyz).
     #[arg(long)]
     pub format: Option<Format>,
-    /// Output format: ply (with label and red green blue) or xyz (x y z label).
+    /// Output format: ply or xyz-style text; both keep every input column and add label.
+    ///
+    /// Default: the output's extension, else the input's format.
     #[arg(long)]
     pub out_format: Option<Format>,
+    /// Text input: name the columns (e.g. x,y,z,r,g,b or x,y,z,nx,ny,nz,label).
+    ///
+    /// Names: x y z, nx ny nz, label (or class, part, scalar_label); r g b are
+    /// read as red green blue; any other name is kept as an extra column.
+    /// Without it, a header line names the columns, or the column count does
+    /// (3 x y z, 4 + label, 6 + normals or r g b colours, 7 + label).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// How part colours travel in PLY output.
+    ///
+    /// parts: red green blue are the part colours, input colours are kept as
+    /// source_red source_green source_blue; keep: input colours stay, part
+    /// colours go to part_red part_green part_blue; none: no part colours.
+    #[arg(long, value_enum, default_value_t = ColorsArg::Parts)]
+    pub colors: ColorsArg,
+    /// Allow the output to replace its input (refused otherwise).
+    #[arg(long)]
+    pub in_place: bool,
     /// Write PLY as ascii instead of binary little-endian.
     #[arg(long)]
     pub ascii: bool,
     /// No progress bar and no per-part summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// How part colours travel in PLY output (`--colors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorsArg {
+    /// `red green blue` are the part colours; input colours move aside.
+    Parts,
+    /// Input colours stay; part colours go to `part_red part_green part_blue`.
+    Keep,
+    /// No part colours.
+    None,
 }
 
 /// One file to process and where its result goes.
@@ -101,7 +132,10 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
             None if input.as_os_str() == "-" => PathBuf::from("-"),
             None => input.with_file_name(labelled_name(&input, args.out_format)),
         };
-        return Ok(vec![Job { input, output }]);
+        check_output_format(&output, args.out_format)?;
+        let job = Job { input, output };
+        check_not_input(&job, args.in_place)?;
+        return Ok(vec![job]);
     }
     let Some(dir) = &args.output else {
         bail!("-o/--output FOLDER is required with several inputs or a folder input");
@@ -137,12 +171,67 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
                 dir.join(&name).display()
             );
         }
-        jobs.push(Job {
+        let job = Job {
             output: dir.join(name),
             input,
-        });
+        };
+        check_not_input(&job, args.in_place)?;
+        jobs.push(job);
     }
     Ok(jobs)
+}
+
+/// Whether `a` and `b` name the same existing file (same device and inode on
+/// Unix, same canonical path elsewhere).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Refuse an output that would replace its own input, unless `--in-place`.
+fn check_not_input(job: &Job, in_place: bool) -> anyhow::Result<()> {
+    if !in_place && job.input.as_os_str() != "-" && same_file(&job.input, &job.output) {
+        bail!(
+            "{}: the output would replace the input (give another -o, or --in-place to replace it)",
+            job.input.display()
+        );
+    }
+    Ok(())
+}
+
+/// Refuse an output name whose extension is not a cloud format, or that
+/// contradicts `--out-format`.
+fn check_output_format(output: &Path, out_format: Option<Format>) -> anyhow::Result<()> {
+    if output.as_os_str() == "-" {
+        return Ok(());
+    }
+    let Some(ext) = output.extension() else {
+        return Ok(());
+    };
+    match (Format::from_path(output), out_format) {
+        (None, _) => bail!(
+            "{}: unknown output extension '.{}' (use {}, or --out-format ply|xyz with another name)",
+            output.display(),
+            ext.to_string_lossy(),
+            io::cloud_extension_list()
+        ),
+        (Some(found), Some(asked)) if found != asked => bail!(
+            "{}: the extension says {found} but --out-format says {asked}",
+            output.display()
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn labelled_name(input: &Path, out_format: Option<Format>) -> String {
@@ -207,49 +296,88 @@ fn process(
     args: &Args,
     options: &PredictOptions,
 ) -> anyhow::Result<Prediction> {
-    let mut cloud = io::read_cloud(&job.input, args.format)?;
+    let read = ReadOptions {
+        format: args.format,
+        columns: args.columns.clone(),
+    };
+    let (mut cloud, _) = io::read_cloud_with(&job.input, &read)?;
     let name = pcseg::error::display_path(&job.input);
     let prediction = predict(net, &cloud, args.category, options, &name)?;
-    // Labels already in the input are kept under another name.
-    if let Some(old) = cloud.labels.take() {
-        cloud.extra.push(ExtraProperty {
-            name: "source_label".into(),
-            kind: ScalarKind::I32,
-            values: old.into_iter().map(f64::from).collect(),
-        });
+    if let Some(warning) = low_confidence_warning(&name, &prediction) {
+        eprintln!("pcseg: warning: {warning}");
     }
-    cloud.labels = Some(prediction.labels.clone());
+    // Labels already in the input are kept as source_label (nothing is lost).
+    cloud.relabel(prediction.labels.clone());
     let out_format = args
         .out_format
         .or_else(|| Format::from_path(&job.output))
         .or(args.format)
         .or_else(|| Format::from_path(&job.input))
         .unwrap_or(Format::Ply);
-    let colours: Vec<[u8; 3]>;
-    let options = match out_format {
-        Format::Ply => {
-            colours = prediction
-                .labels
-                .iter()
-                .map(|&l| part_colour(l as usize))
-                .collect();
-            PlyWriteOptions {
-                encoding: if args.ascii {
-                    PlyEncoding::Ascii
-                } else {
-                    PlyEncoding::BinaryLittleEndian
-                },
-                colours: Some(&colours),
-            }
-        }
-        Format::Xyz => {
-            // XYZ output is `x y z label` per line.
-            cloud.normals = None;
-            PlyWriteOptions::ascii()
-        }
+    let colours: Vec<[u8; 3]> = match (out_format, args.colors) {
+        (Format::Ply, ColorsArg::Parts | ColorsArg::Keep) => prediction
+            .labels
+            .iter()
+            .map(|&l| part_colour(l as usize))
+            .collect(),
+        _ => Vec::new(),
     };
-    io::write_cloud(&job.output, &cloud, Some(out_format), &options)?;
+    let mut write = PlyWriteOptions {
+        encoding: if args.ascii {
+            PlyEncoding::Ascii
+        } else {
+            PlyEncoding::BinaryLittleEndian
+        },
+        colours: None,
+    };
+    match (out_format, args.colors) {
+        (Format::Ply, ColorsArg::Parts) => {
+            for channel in ["red", "green", "blue"] {
+                cloud.move_aside(channel);
+            }
+            write.colours = Some(&colours);
+        }
+        (Format::Ply, ColorsArg::Keep) => add_part_colours(&mut cloud, &colours),
+        _ => {}
+    }
+    io::write_cloud(&job.output, &cloud, Some(out_format), &write)?;
     Ok(prediction)
+}
+
+/// Part colours as extra properties `part_red part_green part_blue`.
+fn add_part_colours(cloud: &mut PointCloud, colours: &[[u8; 3]]) {
+    for (k, channel) in ["red", "green", "blue"].into_iter().enumerate() {
+        let name = cloud.free_name(&format!("part_{channel}"));
+        cloud.extra.push(ExtraProperty {
+            name,
+            kind: ScalarKind::U8,
+            values: colours.iter().map(|c| c[k] as f64).collect(),
+        });
+    }
+}
+
+/// Confidence below which an automatic category choice is flagged.
+const LOW_CONFIDENCE: f32 = 0.6;
+/// Margin over the next category below which the choice is flagged.
+const LOW_MARGIN: f32 = 0.2;
+
+/// A warning when `--category auto` chose with low confidence or margin:
+/// such choices can change with `--seed`.
+fn low_confidence_warning(name: &str, p: &Prediction) -> Option<String> {
+    let auto = p.auto.as_ref()?;
+    let score = auto.scores[p.category.index];
+    if score >= LOW_CONFIDENCE && auto.margin >= LOW_MARGIN {
+        return None;
+    }
+    let runner_up = (0..auto.scores.len())
+        .filter(|&c| c != p.category.index)
+        .max_by(|&a, &b| auto.scores[a].total_cmp(&auto.scores[b]))
+        .map_or("?", |c| pcseg::categories::CATEGORIES[c].name);
+    Some(format!(
+        "{name}: category {} chosen with low confidence {score:.2} (margin {:.2} over {runner_up}); \
+         the choice may change with --seed; give --category if you know it",
+        p.category.name, auto.margin
+    ))
 }
 
 /// Run `pcseg run`.

@@ -1,15 +1,17 @@
 //! Normalisation to the unit sphere, as PointNet++ does: subtract the
 //! centroid, divide by the largest distance to it.
 
-use super::distance::dist2;
+use crate::cloud::PointCloud;
 
-/// The transform applied by [`normalize_unit_sphere`]: `p' = (p - centroid) / scale`.
+/// The transform applied by [`normalize_unit_sphere`]: `p' = (p - centroid) / scale`,
+/// computed in `f64` so that a small object far from the origin (a scan in
+/// world coordinates) keeps its shape.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Normalization {
     /// Mean of the input points.
-    pub centroid: [f32; 3],
+    pub centroid: [f64; 3],
     /// Largest distance from the centroid (1 for a single point).
-    pub scale: f32,
+    pub scale: f64,
 }
 
 impl Normalization {
@@ -24,7 +26,12 @@ impl Normalization {
     /// assert_eq!(t.apply([3.0, 2.0, 2.0]), [1.0, 0.0, -0.5]);
     /// ```
     pub fn apply(&self, p: [f32; 3]) -> [f32; 3] {
-        std::array::from_fn(|k| (p[k] - self.centroid[k]) / self.scale)
+        self.apply_f64(p.map(f64::from))
+    }
+
+    /// Map a full-precision point into the normalised frame.
+    pub fn apply_f64(&self, p: [f64; 3]) -> [f32; 3] {
+        std::array::from_fn(|k| ((p[k] - self.centroid[k]) / self.scale) as f32)
     }
 
     /// Map a normalised point back to the original frame.
@@ -38,14 +45,14 @@ impl Normalization {
     /// assert_eq!(t.invert([1.0, 0.0, -0.5]), [3.0, 2.0, 2.0]);
     /// ```
     pub fn invert(&self, p: [f32; 3]) -> [f32; 3] {
-        std::array::from_fn(|k| p[k] * self.scale + self.centroid[k])
+        std::array::from_fn(|k| (p[k] as f64 * self.scale + self.centroid[k]) as f32)
     }
 }
 
 /// Centre `points` on their centroid and scale them into the unit sphere.
 /// Returns the normalised points and the transform. An empty cloud gives an
 /// empty result with the identity transform; a cloud of coincident points is
-/// only centred (scale 1).
+/// only centred (scale 1). All arithmetic is in `f64`.
 ///
 /// # Examples
 ///
@@ -59,24 +66,44 @@ impl Normalization {
 /// assert_eq!(t.invert(pts[1]), [4.0, 0.0, 0.0]);
 /// ```
 pub fn normalize_unit_sphere(points: &[[f32; 3]]) -> (Vec<[f32; 3]>, Normalization) {
-    let n = points.len().max(1) as f64;
+    normalize_by(points.len(), |i| points[i].map(f64::from))
+}
+
+/// [`normalize_unit_sphere`] of a cloud's points at full precision: the
+/// exact source coordinates where the cloud keeps them
+/// ([`PointCloud::coord_f64`]), so a chair 500 km from the origin in a
+/// `double` PLY is normalised as well as one at the origin.
+pub fn normalize_cloud(cloud: &PointCloud) -> (Vec<[f32; 3]>, Normalization) {
+    if cloud.exact_points.is_none() {
+        return normalize_unit_sphere(&cloud.points);
+    }
+    normalize_by(cloud.len(), |i| {
+        std::array::from_fn(|k| cloud.coord_f64(i, k))
+    })
+}
+
+fn normalize_by(len: usize, point: impl Fn(usize) -> [f64; 3]) -> (Vec<[f32; 3]>, Normalization) {
+    let n = len.max(1) as f64;
     let mut c = [0f64; 3];
-    for p in points {
+    for i in 0..len {
+        let p = point(i);
         for k in 0..3 {
-            c[k] += p[k] as f64;
+            c[k] += p[k];
         }
     }
-    let centroid = c.map(|v| (v / n) as f32);
-    let scale = points
-        .iter()
-        .map(|p| dist2(p, &centroid))
-        .fold(0f32, f32::max)
-        .sqrt();
+    let centroid = c.map(|v| v / n);
+    let mut r2 = 0f64;
+    for i in 0..len {
+        let p = point(i);
+        let d: f64 = (0..3).map(|k| (p[k] - centroid[k]).powi(2)).sum();
+        r2 = r2.max(d);
+    }
+    let scale = r2.sqrt();
     let scale = if scale > 0.0 && scale.is_finite() {
         scale
     } else {
         1.0
     };
     let t = Normalization { centroid, scale };
-    (points.iter().map(|&p| t.apply(p)).collect(), t)
+    ((0..len).map(|i| t.apply_f64(point(i))).collect(), t)
 }

@@ -21,12 +21,14 @@
 //! ```
 
 pub mod atomic;
+pub mod columns;
 pub mod dataset;
 pub mod folder_dataset;
 pub mod mesh;
 pub mod numparse;
 pub mod ply;
 pub mod shapenet_v0;
+pub mod text_named;
 pub mod validate;
 pub mod xyz;
 
@@ -171,11 +173,34 @@ pub fn read_cloud(path: &Path, format: Option<Format>) -> Result<PointCloud> {
     read_cloud_with_info(path, format).map(|(c, _)| c)
 }
 
+/// How to read a cloud file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOptions {
+    /// The format; `None` for the extension's (or the `ply` magic).
+    pub format: Option<Format>,
+    /// Text input: the column names (`--columns x,y,z,r,g,b`), overriding a
+    /// header line and the column-count rule.
+    pub columns: Option<Vec<String>>,
+}
+
 /// Like [`read_cloud`], also returning what was found about the source.
 pub fn read_cloud_with_info(
     path: &Path,
     format: Option<Format>,
 ) -> Result<(PointCloud, SourceInfo)> {
+    read_cloud_with(
+        path,
+        &ReadOptions {
+            format,
+            columns: None,
+        },
+    )
+}
+
+/// [`read_cloud_with_info`] with all the reading options.
+pub fn read_cloud_with(path: &Path, options: &ReadOptions) -> Result<(PointCloud, SourceInfo)> {
+    let format = options.format;
+    let columns = options.columns.as_deref();
     let (cloud, info) = if is_stdio(path) {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -191,7 +216,7 @@ pub fn read_cloud_with_info(
                 ))
             }
         };
-        read_from(&bytes[..], path, format)?
+        read_from(&bytes[..], path, format, columns)?
     } else {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -220,7 +245,7 @@ pub fn read_cloud_with_info(
                 let cloud = shapenet_v0::read_v0_pair(path, &seg, category)?;
                 (cloud, SourceInfo::V0Pair)
             }
-            _ => read_from(reader, path, format)?,
+            _ => read_from(reader, path, format, columns)?,
         }
     };
     validate_cloud(&cloud, path, None)?;
@@ -228,11 +253,26 @@ pub fn read_cloud_with_info(
 }
 
 fn read_from<R: std::io::BufRead>(
-    reader: R,
+    mut reader: R,
     path: &Path,
     format: Format,
+    columns: Option<&[String]>,
 ) -> Result<(PointCloud, SourceInfo)> {
+    if format == Format::Ply && columns.is_some() {
+        return Err(Error::usage(format!(
+            "{}: --columns names text columns; a PLY file names its own properties",
+            crate::error::display_path(path)
+        )));
+    }
     Ok(match format {
+        Format::Xyz if columns.is_some() => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(path, e))?;
+            let (c, l) = xyz::read_text_with(&bytes, path, columns)?;
+            (c, SourceInfo::Xyz(l))
+        }
         Format::Ply => {
             let (c, h) = ply::read_ply_with_header(reader, path)?;
             (c, SourceInfo::Ply(h))
@@ -244,12 +284,24 @@ fn read_from<R: std::io::BufRead>(
     })
 }
 
+/// The separator text output to `path` takes from its extension: a comma
+/// for `.csv`, a space for the other text extensions, and for standard
+/// output (or no extension) `None`: the source's, else a space.
+fn text_separator(path: &Path) -> Option<u8> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(b','),
+        _ if CLOUD_EXTENSIONS.contains(&ext.as_str()) => Some(b' '),
+        _ => None,
+    }
+}
+
 /// Write `cloud` to `path` (`-` = stdout) in `format`, or in the format of the
 /// extension when `None`. Files are written atomically (see [`atomic`]).
 ///
-/// PLY output follows `options`; XYZ output uses the layout holding the
-/// cloud's normals and labels ([`XyzLayout::for_cloud`]) and cannot carry
-/// colours or extra properties (colours are refused, extras dropped).
+/// Both formats keep every column of the cloud ([`columns`]). PLY output
+/// follows `options`; text output ([`xyz::write_text_cloud`]) is
+/// comma-separated for `.csv` and cannot carry colours (they are refused).
 pub fn write_cloud(
     path: &Path,
     cloud: &PointCloud,
@@ -279,7 +331,7 @@ pub fn write_cloud(
     let fill = |w: &mut dyn Write| -> std::io::Result<()> {
         match format {
             Format::Ply => ply::write_ply(w, cloud, options),
-            Format::Xyz => xyz::write_xyz(w, cloud, XyzLayout::for_cloud(cloud)),
+            Format::Xyz => xyz::write_text_cloud(w, cloud, text_separator(path)),
         }
     };
     if is_stdio(path) {

@@ -208,7 +208,21 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 /// assert_eq!(scan_f32(b"nan", 0), None);
 /// ```
 #[inline]
-pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
+pub fn scan_f32(s: &[u8], i: usize) -> Option<(f32, usize)> {
+    scan_f32_fit(s, i).map(|(v, next, _)| (v, next))
+}
+
+/// [`scan_f32`], also telling whether the `f32` holds the decimal exactly
+/// enough to give it back: `true` when the number has at most 6 significant
+/// digits (see [`decimal_fits_f32`]).
+///
+/// ```
+/// use pcseg::io::numparse::scan_f32_fit;
+/// assert_eq!(scan_f32_fit(b"-0.424420", 0), Some((-0.42442, 9, true)));
+/// assert_eq!(scan_f32_fit(b"500000.123", 0).map(|r| r.2), Some(false));
+/// ```
+#[inline]
+pub fn scan_f32_fit(s: &[u8], mut i: usize) -> Option<(f32, usize, bool)> {
     let neg = match s.get(i) {
         Some(b'-') => {
             i += 1;
@@ -270,7 +284,7 @@ pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
         exp += if eneg { -e } else { e };
     }
     if m == 0 {
-        return Some((if neg { -0.0 } else { 0.0 }, i));
+        return Some((if neg { -0.0 } else { 0.0 }, i, true));
     }
     // Trailing zeros of the digits ("0.061450", "1.500000e3") cost range.
     while (m >= 1 << 24 || exp < -10) && m.is_multiple_of(10) {
@@ -280,6 +294,11 @@ pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
     if m >= 1 << 24 || !(-10..=10).contains(&exp) {
         return None;
     }
+    let mut short = m;
+    while short >= 1_000_000 && short.is_multiple_of(10) {
+        short /= 10;
+    }
+    let fits = short < 1_000_000;
     // Clinger's fast path: m and 10^|exp| are exact in f32, so one correctly
     // rounded operation gives the nearest f32 to m * 10^exp.
     let mf = m as f32;
@@ -288,7 +307,54 @@ pub fn scan_f32(s: &[u8], mut i: usize) -> Option<(f32, usize)> {
     } else {
         mf * POW10_F32[exp as usize]
     };
-    Some((if neg { -v } else { v }, i))
+    Some((if neg { -v } else { v }, i, fits))
+}
+
+/// Whether the nearest `f32` to the decimal text `s` prints back (in its
+/// shortest form, as pcseg writes it) as the same number. `false` means
+/// storing the value as `f32` would lose some of the text's digits, so a
+/// reader keeps the `f64` too. Plain decimals of at most 6 significant digits
+/// inside `f32`'s normal range always fit (`FLT_DIG`) and are decided without
+/// formatting; the rest are checked by printing the `f32`.
+///
+/// ```
+/// use pcseg::io::numparse::decimal_fits_f32;
+/// assert!(decimal_fits_f32(b"-0.424420"));
+/// assert!(decimal_fits_f32(b"1200"));
+/// assert!(decimal_fits_f32(b"1426.4823")); // what f32 prints for itself
+/// assert!(!decimal_fits_f32(b"500000.125"));
+/// assert!(!decimal_fits_f32(b"0.1234567891"));
+/// assert!(!decimal_fits_f32(b"1e-40"));
+/// ```
+pub fn decimal_fits_f32(s: &[u8]) -> bool {
+    if short_decimal(s) {
+        return true;
+    }
+    match (parse_f32(s), parse_f64(s)) {
+        (Some(v32), Some(v64)) if v32.is_finite() => {
+            format!("{v32}").parse::<f64>().ok() == Some(v64)
+        }
+        (Some(v32), _) => !v32.is_finite(), // nan / inf: no digits to keep
+        _ => false,
+    }
+}
+
+/// A plain decimal of at most 6 significant digits in `f32`'s normal range.
+fn short_decimal(s: &[u8]) -> bool {
+    let Some(d) = decimal(s) else {
+        return false;
+    };
+    if d.mantissa == 0 {
+        return true;
+    }
+    let (mut m, mut e) = (d.mantissa, d.exp as i64);
+    while m.is_multiple_of(10) {
+        m /= 10;
+        e += 1;
+    }
+    let digits = m.ilog10() as i64 + 1;
+    let magnitude = e + digits - 1; // the value is about 10^magnitude
+    digits <= 6 && (-37..=37).contains(&magnitude)
 }
 
 /// Scan 1 to `max` (<= 9) decimal digits at `s[i..]`: their value and the

@@ -42,6 +42,16 @@ pub fn validate_cloud(cloud: &PointCloud, path: &Path, category: Option<&Categor
             return Err(len_err("labels", v.len()));
         }
     }
+    if let Some(v) = &cloud.exact_points {
+        if v.len() != n {
+            return Err(len_err("exact coordinates", v.len()));
+        }
+    }
+    if let Some(v) = &cloud.exact_normals {
+        if v.len() != n {
+            return Err(len_err("exact normals", v.len()));
+        }
+    }
     for e in &cloud.extra {
         if e.values.len() != n {
             return Err(len_err(&format!("property '{}'", e.name), e.values.len()));

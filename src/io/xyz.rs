@@ -17,9 +17,10 @@
 //! per-line allocation; plain lines in one fused pass) and reports errors as
 //! `file: line L: ...`.
 
-use crate::cloud::PointCloud;
+use crate::cloud::{ColumnRole, ExtraProperty, PointCloud, ScalarKind, SourceColumn, SourceLayout};
 use crate::error::{Error, Result};
 use crate::io::numparse::{parse_f32, parse_label, show};
+use crate::io::text_named::{self, data_part};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -125,23 +126,6 @@ fn split_fields(
     }
 }
 
-/// The data part of a raw line: without the line ending and any `#` comment.
-fn data_part(raw: &[u8]) -> &[u8] {
-    let mut end = raw.len();
-    if let Some(p) = raw.iter().position(|&b| b == b'#') {
-        end = p;
-    }
-    let mut line = &raw[..end];
-    while let Some((&last, rest)) = line.split_last() {
-        if last == b'\n' || last == b'\r' || last == b' ' || last == b'\t' {
-            line = rest;
-        } else {
-            break;
-        }
-    }
-    line
-}
-
 /// Read an XYZ-style text cloud. `path` is used in messages only.
 ///
 /// ```
@@ -181,7 +165,165 @@ pub fn read_xyz_layout<R: BufRead>(mut reader: R, path: &Path) -> Result<(PointC
 /// assert_eq!(cloud.labels, Some(vec![4]));
 /// ```
 pub fn read_xyz_bytes(bytes: &[u8], path: &Path) -> Result<(PointCloud, XyzLayout)> {
-    parse_text(bytes, path, true)
+    read_text_with(bytes, path, None)
+}
+
+/// [`read_xyz_bytes`] with the columns named by the caller (`--columns
+/// x,y,z,r,g,b`), or `None` to take them from a header line or the column
+/// count. See the module docs for the rules.
+pub fn read_text_with(
+    bytes: &[u8],
+    path: &Path,
+    columns: Option<&[String]>,
+) -> Result<(PointCloud, XyzLayout)> {
+    let first = first_data_line(bytes);
+    let separator = first.map_or(b' ', |line| {
+        if line.contains(&b',') {
+            b','
+        } else if line.contains(&b'\t') {
+            b'\t'
+        } else {
+            b' '
+        }
+    });
+    let header = first.and_then(header_names);
+    let cloud = match (columns, &header) {
+        (Some(names), _) => {
+            text_named::read_named(bytes, path, names, header.is_some(), separator)?
+        }
+        (None, Some(names)) => text_named::read_named(bytes, path, names, true, separator)?,
+        (None, None) => {
+            let (cloud, layout, fits) = parse_text(bytes, path, true)?;
+            let mut cloud = if fits {
+                cloud
+            } else {
+                // Some number has more digits than f32 holds: read again,
+                // keeping the f64 values.
+                let names: Vec<String> = standard_names(layout)
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect();
+                text_named::read_named(bytes, path, &names, false, separator)?
+            };
+            if cloud.source.is_none() {
+                cloud.source = Some(standard_source(layout, separator));
+            }
+            normals_or_colours(&mut cloud, path)?;
+            cloud
+        }
+    };
+    let layout = XyzLayout::for_cloud(&cloud);
+    Ok((cloud, layout))
+}
+
+/// The data part of the first line holding data.
+fn first_data_line(bytes: &[u8]) -> Option<&[u8]> {
+    bytes
+        .split(|&b| b == b'\n')
+        .map(data_part)
+        .find(|l| l.iter().any(|b| !b.is_ascii_whitespace() && *b != b','))
+}
+
+/// The column names of a header line: every field starts with a letter,
+/// `_` or `//` and the first is not a number.
+fn header_names(line: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(line).ok()?;
+    let names: Vec<String> = text
+        .split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect();
+    let named = |f: &String| {
+        let f = f.trim_start_matches("//");
+        f.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    };
+    (!names.is_empty() && names.iter().all(named) && parse_f32(names[0].as_bytes()).is_none())
+        .then_some(names)
+}
+
+/// Column names of an unnamed layout.
+fn standard_names(layout: XyzLayout) -> &'static [&'static str] {
+    match layout {
+        XyzLayout::Xyz => &["x", "y", "z"],
+        XyzLayout::XyzLabel => &["x", "y", "z", "label"],
+        XyzLayout::XyzNormals => &["x", "y", "z", "nx", "ny", "nz"],
+        XyzLayout::XyzNormalsLabel => &["x", "y", "z", "nx", "ny", "nz", "label"],
+    }
+}
+
+fn standard_source(layout: XyzLayout, separator: u8) -> SourceLayout {
+    let columns = standard_names(layout)
+        .iter()
+        .enumerate()
+        .map(|(i, &name)| SourceColumn {
+            name: name.into(),
+            kind: if name == "label" {
+                ScalarKind::I32
+            } else {
+                ScalarKind::F32
+            },
+            role: match i {
+                0..=2 => ColumnRole::Coord(i),
+                3..=5 if layout.has_normals() => ColumnRole::Normal(i - 3),
+                _ => ColumnRole::Label,
+            },
+        })
+        .collect();
+    SourceLayout {
+        columns,
+        comments: Vec::new(),
+        text_separator: Some(separator),
+        text_header: false,
+    }
+}
+
+/// Unnamed columns 4-6 are normals when every row is (near) unit length or
+/// zero, colours when every value is an integer 0-255 (CloudCompare's usual
+/// `x y z r g b`); anything else is refused rather than misread.
+fn normals_or_colours(cloud: &mut PointCloud, path: &Path) -> Result<()> {
+    let Some(normals) = &cloud.normals else {
+        return Ok(());
+    };
+    let unit = |n: &[f32; 3]| {
+        let len = n.iter().map(|v| v * v).sum::<f32>().sqrt();
+        len == 0.0 || (0.9..=1.1).contains(&len)
+    };
+    let Some(bad) = normals.iter().position(|n| !unit(n)) else {
+        return Ok(());
+    };
+    let colour = |v: f32| v.fract() == 0.0 && (0.0..=255.0).contains(&v);
+    if !normals.iter().all(|n| n.iter().all(|&v| colour(v))) {
+        let n = normals[bad];
+        return Err(Error::data(
+            path,
+            None,
+            format!(
+                "columns 4-6 are neither unit normals nor 0-255 colours (point {bad}: {} {} {}); \
+                 name the columns with --columns (e.g. x,y,z,nx,ny,nz) or a header line",
+                n[0], n[1], n[2]
+            ),
+        ));
+    }
+    let normals = cloud.normals.take().unwrap_or_default();
+    cloud.exact_normals = None;
+    let first = cloud.extra.len();
+    for (k, name) in ["red", "green", "blue"].into_iter().enumerate() {
+        cloud.extra.push(ExtraProperty {
+            name: name.into(),
+            kind: ScalarKind::U8,
+            values: normals.iter().map(|n| n[k] as f64).collect(),
+        });
+    }
+    if let Some(src) = &mut cloud.source {
+        for c in &mut src.columns {
+            if let ColumnRole::Normal(k) = c.role {
+                c.role = ColumnRole::Extra(first + k);
+                c.kind = ScalarKind::U8;
+                c.name = ["red", "green", "blue"][k].into();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `c` ends a field for the fused scanner.
@@ -205,6 +347,7 @@ fn fast_line(
     with_label: bool,
     vals: &mut [f32; 6],
     label: &mut u32,
+    fits: &mut bool,
 ) -> Option<usize> {
     let cols = floats + with_label as usize;
     for c in 0..cols {
@@ -217,8 +360,11 @@ fn fast_line(
             return None;
         }
         if c < floats {
-            let (v, next) = crate::io::numparse::scan_f32(bytes, pos)?;
+            let (v, next, fit) = crate::io::numparse::scan_f32_fit(bytes, pos)?;
             vals[c] = v;
+            if !fit && *fits {
+                *fits = crate::io::numparse::decimal_fits_f32(&bytes[pos..next]);
+            }
             pos = next;
         } else {
             let (l, next) = crate::io::numparse::scan_label(bytes, pos)?;
@@ -244,9 +390,12 @@ fn fast_line(
     }
 }
 
-/// The reader proper; `fast` switches the fused line scanner on (tests
-/// compare both ways).
-fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzLayout)> {
+/// The reader of unnamed columns; `fast` switches the fused line scanner on
+/// (tests compare both ways). The flag returned is false when some number
+/// has more precision than `f32` holds (the caller then re-reads the text
+/// keeping `f64` values).
+fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzLayout, bool)> {
+    let mut fits = true;
     let mut fields = [(0usize, 0usize); MAX_FIELDS];
     let mut layout: Option<(XyzLayout, u64)> = None;
     let mut cloud = PointCloud::default();
@@ -262,7 +411,9 @@ fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzL
     while pos < bytes.len() {
         line_no += 1;
         if let Some((floats, with_label)) = fused {
-            if let Some(next) = fast_line(bytes, pos, floats, with_label, &mut vals, &mut label) {
+            if let Some(next) = fast_line(
+                bytes, pos, floats, with_label, &mut vals, &mut label, &mut fits,
+            ) {
                 cloud.points.push([vals[0], vals[1], vals[2]]);
                 if floats == 6 {
                     normals.push([vals[3], vals[4], vals[5]]);
@@ -331,8 +482,11 @@ fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzL
             )));
         }
         let point_index = cloud.points.len();
-        let float = |k: usize| -> Result<f32> {
+        let mut float = |k: usize| -> Result<f32> {
             let f = field(k);
+            if fits {
+                fits = crate::io::numparse::decimal_fits_f32(f);
+            }
             let v = parse_f32(f)
                 .ok_or_else(|| err(format!("column {}: '{}' is not a number", k + 1, show(f))))?;
             if !v.is_finite() {
@@ -364,7 +518,7 @@ fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzL
     if lay.has_labels() {
         cloud.labels = Some(labels);
     }
-    Ok((cloud, lay))
+    Ok((cloud, lay, fits))
 }
 
 fn invalid(msg: String) -> std::io::Error {
@@ -383,6 +537,67 @@ pub fn write_xyz<W: Write + ?Sized>(
     layout: XyzLayout,
 ) -> std::io::Result<()> {
     write_text(w, cloud, layout, None)
+}
+
+/// Write `cloud` as text keeping every column: the columns of
+/// [`crate::io::columns::output_columns`] (a text or PLY source's columns in
+/// their order, then what pcseg added), separated by `separator` (default:
+/// the source's, else a space). A header line naming the columns is written
+/// when the source had one or the columns are not one of the unnamed layouts
+/// (`x y z`, `x y z label`, `x y z nx ny nz`, `x y z nx ny nz label`), so the
+/// file reads back the same. Floats are written in the shortest form that
+/// reads back to the same value (`f32` or `f64`, as the column's type),
+/// integers as integers.
+///
+/// ```
+/// use pcseg::io::xyz::{read_xyz_bytes, write_text_cloud};
+/// let text = b"x,y,z,intensity\n1.5,2,3,7\n";
+/// let (mut cloud, _) = read_xyz_bytes(text, "a.csv".as_ref()).unwrap();
+/// cloud.relabel(vec![12]);
+/// let mut out = Vec::new();
+/// write_text_cloud(&mut out, &cloud, None).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), "x,y,z,intensity,label\n1.5,2,3,7,12\n");
+/// ```
+pub fn write_text_cloud<W: Write + ?Sized>(
+    w: &mut W,
+    cloud: &PointCloud,
+    separator: Option<u8>,
+) -> std::io::Result<()> {
+    use crate::io::columns::{column_value, output_columns};
+    let columns = output_columns(cloud, false).map_err(invalid)?;
+    let src = cloud.source.as_ref();
+    let sep = separator
+        .or(src.and_then(|s| s.text_separator))
+        .unwrap_or(b' ');
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let standard = [
+        XyzLayout::Xyz,
+        XyzLayout::XyzLabel,
+        XyzLayout::XyzNormals,
+        XyzLayout::XyzNormalsLabel,
+    ]
+    .iter()
+    .any(|&l| standard_names(l) == names.as_slice());
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    if src.is_some_and(|s| s.text_header) || !standard {
+        w.write_all(names.join(&(sep as char).to_string()).as_bytes())?;
+        w.write_all(b"\n")?;
+    }
+    for i in 0..cloud.points.len() {
+        for (j, c) in columns.iter().enumerate() {
+            if j > 0 {
+                w.write_all(&[sep])?;
+            }
+            let v = column_value(cloud, None, c, i);
+            match c.kind {
+                ScalarKind::F32 => write!(w, "{}", v as f32)?,
+                ScalarKind::F64 => write!(w, "{v}")?,
+                _ => write!(w, "{}", v as i64)?,
+            }
+        }
+        w.write_all(b"\n")?;
+    }
+    w.flush()
 }
 
 /// Write the ShapeNetPart `_normal` text layout: `x y z nx ny nz label`, every
@@ -539,8 +754,8 @@ mod tests {
     /// Bits of everything read (so `-0.0` and `0.0` differ), or the message.
     fn outcome(text: &[u8], fast: bool) -> std::result::Result<Vec<u64>, String> {
         match parse_text(text, Path::new("f.txt"), fast) {
-            Ok((c, l)) => {
-                let mut v = vec![l.columns() as u64];
+            Ok((c, l, fits)) => {
+                let mut v = vec![l.columns() as u64, fits as u64];
                 v.extend(c.points.as_flattened().iter().map(|x| x.to_bits() as u64));
                 if let Some(n) = &c.normals {
                     v.extend(

@@ -254,7 +254,7 @@ fn prepare_votes(
     if options.points == 0 || options.votes == 0 {
         return Err(Error::usage("--points and --votes must be at least 1"));
     }
-    let (normalized, _) = crate::geometry::normalize_unit_sphere(&cloud.points);
+    let (normalized, _) = crate::geometry::normalize_cloud(cloud);
     let votes = (0..options.votes)
         .map(|v| {
             let seed = Rng::for_item(options.seed, v as u64).next_u64();

@@ -12,7 +12,7 @@
 //!    some copies are never picked.)
 
 use crate::cloud::PointCloud;
-use crate::geometry::{farthest_point_sample, normalize_unit_sphere, Normalization};
+use crate::geometry::{farthest_point_sample, normalize_cloud, Normalization};
 use crate::rng::Rng;
 
 /// Clouds larger than this many times N are randomly thinned before FPS.
@@ -78,10 +78,12 @@ pub struct Prepared {
 /// Normalise `cloud` to the unit sphere and sample `n` points from it (see the
 /// module doc). Normalisation uses all points of the source cloud.
 pub fn prepare_cloud(cloud: &PointCloud, n: usize, rng: &mut Rng) -> Prepared {
-    let (points, normalization) = normalize_unit_sphere(&cloud.points);
+    let (points, normalization) = normalize_cloud(cloud);
     let indices = sample_indices(&points, n, rng);
     let mut out = cloud.select(&indices);
     out.points = indices.iter().map(|&i| points[i]).collect();
+    out.exact_points = None;
+    out.source = None;
     Prepared {
         cloud: out,
         indices,

@@ -121,7 +121,7 @@ impl Shape {
             points: pts,
             normals: Some(nrm),
             labels: Some(lab),
-            extra: vec![],
+            ..Default::default()
         };
         cloud = cloud.select(&order);
         // Flips are drawn last, so the cloud is the plain sampler's but for

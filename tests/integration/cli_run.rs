@@ -172,7 +172,14 @@ fn xyz_in_and_out_and_through_a_pipe() {
         ],
         Some(&std::fs::read(&bin).unwrap()),
     );
-    assert_eq!(stdout(&o).lines().count(), 500);
+    // Every column of the PLY is kept; not an unnamed layout, so a header
+    // line names them.
+    let text = stdout(&o);
+    assert_eq!(
+        text.lines().next(),
+        Some("x y z nx ny nz source_label label")
+    );
+    assert_eq!(text.lines().count(), 501);
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn binary_layout_is_the_documented_one() {
 }
 
 #[test]
-fn colours_and_labels_are_added_and_replace_extras() {
+fn colours_and_labels_are_added_and_old_colours_moved_aside() {
     let mut c = PointCloud::from_points(vec![[0.0; 3], [1.0; 3]]);
     c.extra.push(ExtraProperty {
         name: "red".into(),
@@ -135,6 +135,15 @@ fn colours_and_labels_are_added_and_replace_extras() {
     });
     c.labels = Some(vec![3, 4]);
     let colours = [[255u8, 0, 10], [1, 2, 3]];
+    // A `red` already there is never dropped: writing colours over it is an
+    // error until it is moved aside.
+    let opts = PlyWriteOptions {
+        colours: Some(&colours),
+        ..Default::default()
+    };
+    let e = write_ply(&mut Vec::new(), &c, &opts).unwrap_err();
+    assert!(e.to_string().contains("'red'"), "{e}");
+    assert_eq!(c.move_aside("red").as_deref(), Some("source_red"));
     for enc in ENCODINGS {
         let mut out = Vec::new();
         let opts = PlyWriteOptions {
@@ -145,10 +154,11 @@ fn colours_and_labels_are_added_and_replace_extras() {
         let back = read(&out).unwrap();
         assert_eq!(back.labels, Some(vec![3, 4]));
         let names: Vec<_> = back.extra.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["quality", "red", "green", "blue"]);
-        assert_eq!(back.extra[1].kind, ScalarKind::U8);
-        assert_eq!(back.extra[1].values, vec![255.0, 1.0]);
-        assert_eq!(back.extra[3].values, vec![10.0, 3.0]);
+        assert_eq!(names, ["source_red", "quality", "red", "green", "blue"]);
+        assert_eq!(back.extra[0].values, vec![0.5, 0.5]);
+        assert_eq!(back.extra[2].kind, ScalarKind::U8);
+        assert_eq!(back.extra[2].values, vec![255.0, 1.0]);
+        assert_eq!(back.extra[4].values, vec![10.0, 3.0]);
     }
     let short = [[0u8; 3]];
     let opts = PlyWriteOptions {

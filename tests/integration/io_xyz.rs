@@ -14,9 +14,15 @@ fn cloud(n: usize, normals: bool, labels: bool, seed: u64) -> PointCloud {
             .collect(),
     );
     if normals {
+        // Unit normals: unnamed columns 4-6 that are not (near) unit length
+        // are refused unless they are 0-255 colours.
         c.normals = Some(
             (0..n)
-                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
+                .map(|_| {
+                    let v = [rng.normal(), rng.normal(), rng.normal()];
+                    let len = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+                    v.map(|x| x / len)
+                })
                 .collect(),
         );
     }

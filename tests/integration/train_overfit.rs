@@ -122,7 +122,7 @@ fn batch_shapes(batch: &Batch) -> Vec<LabelledShape> {
                 points: batch.points[k * n..(k + 1) * n].to_vec(),
                 normals: Some(batch.normals[k * n..(k + 1) * n].to_vec()),
                 labels: Some(batch.labels[k * n..(k + 1) * n].to_vec()),
-                extra: Vec::new(),
+                ..Default::default()
             },
             origin: format!("shape {k}"),
         })

@@ -8,11 +8,19 @@
 //! become normals when all three are present; the first integer property named
 //! `label`, `scalar_label`, `class` or `part` becomes the labels; everything
 //! else is kept as an [`ExtraProperty`]. List properties on `vertex` are
-//! rejected. Elements before `vertex` (any kind, lists included) are skipped,
-//! elements after it are not read.
+//! rejected. Elements before and after `vertex` (any kind, lists included)
+//! are skipped; data after the last declared element is an error (a header
+//! that declares fewer records than the file holds).
+//!
+//! Nothing is lost: the cloud records the source layout (names, order and
+//! types of the vertex properties, and the header comments), and coordinates
+//! or normals stored as `double` or 32-bit integers keep their exact values
+//! when `f32` would change any of them.
 
 use super::header::{kind_is_integer, kind_size, read_ply_header, PlyEncoding, PlyHeader, PlyType};
-use crate::cloud::{ExtraProperty, PointCloud, ScalarKind};
+use crate::cloud::{
+    fits_f32, ColumnRole, ExtraProperty, PointCloud, ScalarKind, SourceColumn, SourceLayout,
+};
 use crate::error::{Error, Result};
 use crate::io::numparse::{parse_f32, parse_f64, show};
 use std::io::{BufRead, Read};
@@ -64,6 +72,7 @@ pub fn read_ply_with_header<R: BufRead>(
     let vertex = &header.elements[vi];
     let mut fields = Vec::with_capacity(vertex.properties.len());
     let mut cloud = PointCloud::default();
+    let mut layout = Vec::with_capacity(vertex.properties.len());
     let mut offset = 0;
     let find = |name: &str| vertex.properties.iter().position(|p| p.name == name);
     for p in &vertex.properties {
@@ -114,6 +123,16 @@ pub fn read_ply_with_header<R: BufRead>(
                 Target::Extra(cloud.extra.len() - 1)
             }
         };
+        layout.push(SourceColumn {
+            name: p.name.clone(),
+            kind,
+            role: match target {
+                Target::Coord(k) => ColumnRole::Coord(k),
+                Target::Normal(k) => ColumnRole::Normal(k),
+                Target::Label => ColumnRole::Label,
+                Target::Extra(i) => ColumnRole::Extra(i),
+            },
+        });
         fields.push(Field {
             offset,
             kind,
@@ -130,12 +149,27 @@ pub fn read_ply_with_header<R: BufRead>(
     for e in &mut cloud.extra {
         e.values.reserve(reserve);
     }
+    // Exact copies are gathered when the source type can hold values f32
+    // cannot, and dropped at the end if every value fitted after all.
+    let wide = |role: fn(usize) -> Target| {
+        fields.iter().any(|f| {
+            (0..3).any(|k| f.target == role(k))
+                && matches!(f.kind, ScalarKind::F64 | ScalarKind::I32 | ScalarKind::U32)
+        })
+    };
+    let mut exact_points = wide(Target::Coord).then(|| Vec::with_capacity(reserve));
+    let mut exact_normals =
+        (has_normals && wide(Target::Normal)).then(|| Vec::with_capacity(reserve));
     let mut sink = Sink {
         cloud: &mut cloud,
         normals: normals.as_mut(),
         labels: labels.as_mut(),
+        exact_points: exact_points.as_mut(),
+        exact_normals: exact_normals.as_mut(),
         point: [0.0; 3],
         normal: [0.0; 3],
+        exact_point: [0.0; 3],
+        exact_normal: [0.0; 3],
     };
     match header.encoding {
         PlyEncoding::Ascii => {
@@ -143,7 +177,21 @@ pub fn read_ply_with_header<R: BufRead>(
             for e in &header.elements[..vi] {
                 skip_ascii(&mut reader, e.count, &mut line, path, &e.name)?;
             }
-            read_ascii_vertices(&mut reader, count, &fields, &mut sink, line, path)?;
+            read_ascii_vertices(&mut reader, count, &fields, &mut sink, &mut line, path)?;
+            for e in &header.elements[vi + 1..] {
+                skip_ascii(&mut reader, e.count, &mut line, path, &e.name)?;
+            }
+            let mut buf = Vec::new();
+            if next_data_line(&mut reader, &mut buf, &mut line, path)? {
+                return Err(Error::data(
+                    path,
+                    Some(line),
+                    format!(
+                        "data after the {} declared records (the header declares fewer than the file holds)",
+                        header.elements.iter().map(|e| e.count).sum::<u64>()
+                    ),
+                ));
+            }
         }
         enc => {
             let big = enc == PlyEncoding::BinaryBigEndian;
@@ -151,8 +199,21 @@ pub fn read_ply_with_header<R: BufRead>(
                 skip_binary(&mut reader, e, big, path)?;
             }
             read_binary_vertices(&mut reader, count, stride, &fields, big, &mut sink, path)?;
+            for e in &header.elements[vi + 1..] {
+                skip_binary(&mut reader, e, big, path)?;
+            }
+            check_binary_end(&mut reader, stride, path)?;
         }
     }
+    let keep = |v: &Vec<[f64; 3]>| !v.iter().all(|p| p.iter().all(|&x| fits_f32(x)));
+    cloud.exact_points = exact_points.filter(keep);
+    cloud.exact_normals = exact_normals.filter(keep);
+    cloud.source = Some(SourceLayout {
+        columns: layout,
+        comments: header.comments.clone(),
+        text_separator: None,
+        text_header: false,
+    });
     cloud.normals = normals;
     cloud.labels = labels;
     if cloud.points.is_empty() {
@@ -173,8 +234,12 @@ struct Sink<'a> {
     cloud: &'a mut PointCloud,
     normals: Option<&'a mut Vec<[f32; 3]>>,
     labels: Option<&'a mut Vec<u32>>,
+    exact_points: Option<&'a mut Vec<[f64; 3]>>,
+    exact_normals: Option<&'a mut Vec<[f64; 3]>>,
     point: [f32; 3],
     normal: [f32; 3],
+    exact_point: [f64; 3],
+    exact_normal: [f64; 3],
 }
 
 impl Sink<'_> {
@@ -183,8 +248,14 @@ impl Sink<'_> {
     #[inline]
     fn put(&mut self, target: Target, v: f64) -> std::result::Result<(), String> {
         match target {
-            Target::Coord(k) => self.point[k] = v as f32,
-            Target::Normal(k) => self.normal[k] = v as f32,
+            Target::Coord(k) => {
+                self.point[k] = v as f32;
+                self.exact_point[k] = v;
+            }
+            Target::Normal(k) => {
+                self.normal[k] = v as f32;
+                self.exact_normal[k] = v;
+            }
             Target::Label => {
                 if v < 0.0 || v > u32::MAX as f64 {
                     return Err(format!("label {v} is out of range"));
@@ -204,6 +275,12 @@ impl Sink<'_> {
         self.cloud.points.push(self.point);
         if let Some(n) = self.normals.as_mut() {
             n.push(self.normal);
+        }
+        if let Some(e) = self.exact_points.as_mut() {
+            e.push(self.exact_point);
+        }
+        if let Some(e) = self.exact_normals.as_mut() {
+            e.push(self.exact_normal);
         }
     }
 }
@@ -291,6 +368,26 @@ fn read_binary_vertices<R: BufRead>(
         }
     }
     Ok(())
+}
+
+/// After the last declared binary element the file must end. A tail of
+/// fewer than one record's bytes that is all whitespace (a newline some
+/// writers add) is tolerated; anything else means the header declares fewer
+/// records than the file holds.
+fn check_binary_end<R: BufRead>(r: &mut R, stride: usize, path: &Path) -> Result<()> {
+    let mut tail = Vec::new();
+    r.by_ref()
+        .take(stride.max(1) as u64 + 1)
+        .read_to_end(&mut tail)
+        .map_err(|e| Error::io(path, e))?;
+    if tail.is_empty() || (tail.len() < stride && tail.iter().all(|b| b.is_ascii_whitespace())) {
+        return Ok(());
+    }
+    Err(Error::data(
+        path,
+        None,
+        "data after the declared records (the header declares fewer than the file holds)",
+    ))
 }
 
 /// Skip `n` bytes of `r`; false when the input ends first.
@@ -392,14 +489,15 @@ fn read_ascii_vertices<R: BufRead>(
     count: u64,
     fields: &[Field],
     sink: &mut Sink,
-    mut line: u64,
+    line: &mut u64,
     path: &Path,
 ) -> Result<()> {
     let mut buf = Vec::with_capacity(128);
     for i in 0..count {
-        if !next_data_line(r, &mut buf, &mut line, path)? {
+        if !next_data_line(r, &mut buf, line, path)? {
             return Err(truncated(path, "vertex", count, i));
         }
+        let line = *line;
         let err = |m: String| Error::data(path, Some(line), format!("vertex {i}: {m}"));
         let mut tokens = buf
             .split(|b| b.is_ascii_whitespace())

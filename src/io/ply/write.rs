@@ -1,10 +1,10 @@
-//! PLY writer: one `vertex` element with `x y z` (float), `nx ny nz` when the
-//! cloud has normals, the cloud's extra properties with their original types,
-//! `label` (int) when the cloud has labels, and `red green blue` (uchar) when
-//! colours are given.
+//! PLY writer: one `vertex` element holding every column of the cloud (see
+//! [`crate::io::columns`]), and `red green blue` (uchar) when colours are
+//! given.
 
 use super::header::{kind_size, to_ply_rs, PlyEncoding};
 use crate::cloud::{PointCloud, ScalarKind};
+use crate::io::columns::{column_value, output_columns, OutputColumn};
 use ply_rs_bw::ply::{
     Addable, DefaultElement, ElementDef, Header, PropertyDef, PropertyType, Version,
 };
@@ -17,7 +17,8 @@ pub struct PlyWriteOptions<'a> {
     /// Body encoding; binary little-endian by default.
     pub encoding: PlyEncoding,
     /// Per-point sRGB colours written as `red green blue` (uchar). Must have
-    /// one entry per point. Extra properties of the same names are replaced.
+    /// one entry per point; the cloud must not already have properties of
+    /// those names (move them aside with [`PointCloud::move_aside`]).
     pub colours: Option<&'a [[u8; 3]]>,
 }
 
@@ -35,21 +36,14 @@ fn invalid(msg: String) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
 }
 
-/// One output column.
-enum Column<'a> {
-    Point(usize),
-    Normal(usize),
-    Extra(&'a [f64]),
-    Label,
-    Colour(usize),
-}
-
 /// Write `cloud` as a PLY file to `w`.
 ///
-/// Extra properties whose names collide with the columns written by pcseg
-/// (`x y z nx ny nz label`, and `red green blue` when colours are given) are
-/// left out: the cloud's own data wins. Fails with `InvalidInput` when a
-/// per-point array does not have one entry per point.
+/// The columns are planned by [`crate::io::columns::output_columns`]: a cloud
+/// read from a file gets its source's vertex properties back in their order,
+/// under their names and types (coordinates at full precision), then anything
+/// pcseg added, then `red green blue` when colours are given. Header comments
+/// of the source are kept. Fails with `InvalidInput` when two columns would
+/// share a name or a per-point array does not have one entry per point.
 ///
 /// ```
 /// use pcseg::io::ply::{read_ply, write_ply, PlyWriteOptions};
@@ -66,106 +60,65 @@ pub fn write_ply<W: Write + ?Sized>(
     options: &PlyWriteOptions,
 ) -> std::io::Result<()> {
     let n = cloud.points.len();
-    let check = |what: &str, len: usize| {
-        if len == n {
-            Ok(())
-        } else {
-            Err(invalid(format!("{what} has {len} entries for {n} points")))
-        }
-    };
-    if let Some(v) = &cloud.normals {
-        check("normals", v.len())?;
-    }
-    if let Some(v) = &cloud.labels {
-        check("labels", v.len())?;
-    }
     if let Some(v) = options.colours {
-        check("colours", v.len())?;
-    }
-    for e in &cloud.extra {
-        check(&format!("property '{}'", e.name), e.values.len())?;
-        if !is_ply_name(&e.name) {
+        if v.len() != n {
             return Err(invalid(format!(
-                "property name '{}' cannot be written to PLY",
-                e.name
+                "colours has {} entries for {n} points",
+                v.len()
             )));
         }
     }
-
-    let mut reserved: Vec<&str> = vec!["x", "y", "z"];
-    let mut columns: Vec<(String, ScalarKind, Column)> = Vec::new();
-    for (k, name) in ["x", "y", "z"].into_iter().enumerate() {
-        columns.push((name.into(), ScalarKind::F32, Column::Point(k)));
-    }
-    if cloud.normals.is_some() {
-        for (k, name) in ["nx", "ny", "nz"].into_iter().enumerate() {
-            columns.push((name.into(), ScalarKind::F32, Column::Normal(k)));
-        }
-        reserved.extend(["nx", "ny", "nz"]);
-    }
-    if cloud.labels.is_some() {
-        reserved.push("label");
-    }
-    if options.colours.is_some() {
-        reserved.extend(["red", "green", "blue"]);
-    }
-    for e in &cloud.extra {
-        if !reserved.contains(&e.name.as_str()) {
-            columns.push((e.name.clone(), e.kind, Column::Extra(&e.values)));
-        }
-    }
-    if cloud.labels.is_some() {
-        columns.push(("label".into(), ScalarKind::I32, Column::Label));
-    }
-    if options.colours.is_some() {
-        for (k, name) in ["red", "green", "blue"].into_iter().enumerate() {
-            columns.push((name.into(), ScalarKind::U8, Column::Colour(k)));
+    let columns = output_columns(cloud, options.colours.is_some()).map_err(invalid)?;
+    for c in &columns {
+        if !is_ply_name(&c.name) {
+            return Err(invalid(format!(
+                "property name '{}' cannot be written to PLY",
+                c.name
+            )));
         }
     }
 
     let mut header = Header::new();
     header.encoding = options.encoding.to_ply_rs();
     header.version = Version { major: 1, minor: 0 };
-    header.comments.push("written by pcseg".into());
+    let mine = "written by pcseg";
+    if let Some(src) = &cloud.source {
+        header.comments.extend(src.comments.iter().cloned());
+    }
+    if !header.comments.iter().any(|c| c == mine) {
+        header.comments.push(mine.into());
+    }
     let mut vertex = ElementDef::new("vertex".into());
     vertex.count = n;
-    for (name, kind, _) in &columns {
+    for c in &columns {
         vertex.properties.add(PropertyDef::new(
-            name.clone(),
-            PropertyType::Scalar(to_ply_rs(*kind)),
+            c.name.clone(),
+            PropertyType::Scalar(to_ply_rs(c.kind)),
         ));
     }
     header.elements.add(vertex);
     let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
     Writer::<DefaultElement>::new().write_header(&mut out, &header)?;
 
-    let value = |c: &Column, i: usize| -> f64 {
-        match c {
-            Column::Point(k) => cloud.points[i][*k] as f64,
-            Column::Normal(k) => cloud.normals.as_ref().map_or(0.0, |v| v[i][*k] as f64),
-            Column::Extra(v) => v[i],
-            Column::Label => cloud.labels.as_ref().map_or(0.0, |v| v[i] as f64),
-            Column::Colour(k) => options.colours.map_or(0.0, |v| v[i][*k] as f64),
-        }
-    };
+    let value = |c: &OutputColumn, i: usize| column_value(cloud, options.colours, c, i);
     if options.encoding == PlyEncoding::Ascii {
         for i in 0..n {
-            for (j, (_, kind, c)) in columns.iter().enumerate() {
+            for (j, c) in columns.iter().enumerate() {
                 if j > 0 {
                     out.write_all(b" ")?;
                 }
-                write_ascii_value(&mut out, *kind, value(c, i))?;
+                write_ascii_value(&mut out, c.kind, value(c, i))?;
             }
             out.write_all(b"\n")?;
         }
     } else {
         let big = options.encoding == PlyEncoding::BinaryBigEndian;
-        let stride: usize = columns.iter().map(|(_, k, _)| kind_size(*k)).sum();
+        let stride: usize = columns.iter().map(|c| kind_size(c.kind)).sum();
         let mut rec = Vec::with_capacity(stride);
         for i in 0..n {
             rec.clear();
-            for (_, kind, c) in &columns {
-                encode(&mut rec, *kind, value(c, i), big);
+            for c in &columns {
+                encode(&mut rec, c.kind, value(c, i), big);
             }
             out.write_all(&rec)?;
         }
