@@ -15,6 +15,7 @@ mod io_dataset;
 mod io_fuzz;
 mod io_mesh;
 mod io_ply;
+mod io_ply_header;
 mod io_xyz;
 mod model_classifier;
 mod model_layers;
