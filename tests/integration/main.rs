@@ -7,6 +7,7 @@ mod model_util;
 
 mod cli_eval;
 mod cli_info;
+mod cli_limits;
 mod cli_run;
 mod geometry_kernels;
 mod geometry_label_transfer;
