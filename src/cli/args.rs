@@ -30,18 +30,59 @@ impl ModelArgs {
     }
 }
 
+/// Most points one forward pass may see (`--points`, `--whole-max`): 32
+/// times the default, and about 1 GB of activations.
+pub const MAX_POINTS: usize = 65_536;
+/// Most test-time votes (`--votes`).
+pub const MAX_VOTES: usize = 64;
+
+/// `value_parser` of `--points`: 1 to [`MAX_POINTS`].
+fn points(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_POINTS, "points per forward pass")
+}
+
+/// `value_parser` of `--whole-max`: 0 to [`MAX_POINTS`].
+fn whole_max(s: &str) -> Result<usize, String> {
+    bounded(s, 0, MAX_POINTS, "points per forward pass")
+}
+
+/// `value_parser` of `--votes`: 1 to [`MAX_VOTES`].
+fn votes(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_VOTES, "votes")
+}
+
+/// A whole number in `min..=max`; `what` names the unit in the message.
+fn bounded(s: &str, min: usize, max: usize, what: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number from {min} to {max}"))?;
+    check_bound(n, min, max, what)
+}
+
+fn check_bound(n: usize, min: usize, max: usize, what: &str) -> Result<usize, String> {
+    if n < min {
+        Err(format!("must be at least {min}"))
+    } else if n > max {
+        Err(format!("at most {max} {what}"))
+    } else {
+        Ok(n)
+    }
+}
+
 /// How the network sees a cloud: [`PredictOptions`] as flags. The help texts
-/// are `pcseg run`'s; `pcseg eval` rewords them with `mut_arg`.
+/// are `pcseg run`'s; `pcseg eval` rewords them with `mut_arg`. Every count is
+/// bounded when parsed ([`MAX_POINTS`], [`MAX_VOTES`]).
 #[derive(Debug, Clone, clap::Args)]
 pub struct PredictArgs {
     /// Points the network sees of a cloud larger than --whole-max (sampled by farthest point sampling).
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = 2048, value_parser = points)]
     pub points: usize,
     /// Clouds with at most this many points are seen whole, no sampling (0: always sample).
-    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX)]
+    #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX, value_parser = whole_max)]
     pub whole_max: usize,
     /// Test-time votes: forward passes on different samples, logits averaged.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = votes)]
     pub votes: usize,
     /// Seed of the sampling (results are deterministic for a seed).
     #[arg(long, default_value_t = 0)]
@@ -49,10 +90,30 @@ pub struct PredictArgs {
 }
 
 impl PredictArgs {
-    /// The options, once `--points` and `--votes` are checked to be at least 1.
+    /// The options, once the counts are checked again (for values set in
+    /// code rather than parsed).
     pub fn options(&self) -> anyhow::Result<PredictOptions> {
-        if self.points == 0 || self.votes == 0 {
-            bail!("--points and --votes must be at least 1");
+        let checks = [
+            (
+                "--points",
+                self.points,
+                1,
+                MAX_POINTS,
+                "points per forward pass",
+            ),
+            (
+                "--whole-max",
+                self.whole_max,
+                0,
+                MAX_POINTS,
+                "points per forward pass",
+            ),
+            ("--votes", self.votes, 1, MAX_VOTES, "votes"),
+        ];
+        for (flag, n, min, max, what) in checks {
+            if let Err(e) = check_bound(n, min, max, what) {
+                bail!("{flag} {n}: {e}");
+            }
         }
         Ok(PredictOptions {
             points: self.points,
@@ -341,8 +402,54 @@ mod tests {
         let o = c.predict.options().unwrap();
         assert_eq!((o.points, o.votes, o.seed), (2048, 1, 0));
         assert_eq!(o.whole_max, pcseg::predict::DEFAULT_WHOLE_MAX);
-        let c = Cmd::try_parse_from(["c", "--votes", "0"]).unwrap();
-        let e = c.predict.options().unwrap_err().to_string();
-        assert_eq!(e, "--points and --votes must be at least 1");
+        let o = parse::<PredictArgs>(&["c", "--points", "65536", "--votes", "64"])
+            .unwrap()
+            .options()
+            .unwrap();
+        assert_eq!((o.points, o.votes), (65_536, 64));
+        let o = parse::<PredictArgs>(&["c", "--whole-max", "0"]).unwrap();
+        assert_eq!(o.options().unwrap().whole_max, 0);
+    }
+
+    /// Every count is bounded when the command line is parsed, so a typo
+    /// cannot start a forward pass over millions of points.
+    #[test]
+    fn predict_counts_are_bounded_at_parse_time() {
+        let refused = |args: &[&str]| {
+            let e = parse::<PredictArgs>(args).unwrap_err();
+            value_error_line(&e).unwrap_or_else(|| panic!("{args:?}: {e}"))
+        };
+        assert_eq!(
+            refused(&["c", "--points", "1000000"]),
+            "--points 1000000: at most 65536 points per forward pass"
+        );
+        assert_eq!(
+            refused(&["c", "--points", "0"]),
+            "--points 0: must be at least 1"
+        );
+        assert_eq!(
+            refused(&["c", "--whole-max", "10000000"]),
+            "--whole-max 10000000: at most 65536 points per forward pass"
+        );
+        assert_eq!(
+            refused(&["c", "--votes", "65"]),
+            "--votes 65: at most 64 votes"
+        );
+        assert_eq!(
+            refused(&["c", "--votes", "0"]),
+            "--votes 0: must be at least 1"
+        );
+        assert_eq!(
+            refused(&["c", "--points", "lots"]),
+            "--points lots: expected a whole number from 1 to 65536"
+        );
+        // Checked again for options built in code.
+        let mut a = parse::<PredictArgs>(&["c"]).unwrap();
+        a.points = 1 << 24;
+        let e = a.options().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--points 16777216: at most 65536 points per forward pass"
+        );
     }
 }

@@ -5,8 +5,10 @@ use crate::cli::args::category;
 use crate::cli::SomeFailed;
 use pcseg::categories::{find_category, Category};
 use pcseg::io::{cloud_extension_list, list_cloud_files, list_folder, read_cloud};
-use pcseg::render::{render_gallery, write_png, RenderItem, RenderOptions, View};
+use pcseg::render::png_file::encode_png;
+use pcseg::render::{render_gallery, write_png, Image, RenderItem, RenderOptions, View};
 use rayon::prelude::*;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `pcseg render`.
@@ -20,7 +22,7 @@ pub struct Args {
     /// the v0 layout, `<synset>/points/<token>.pts`).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Output PNG file (written atomically).
+    /// Output PNG file (written atomically), or - for stdout.
     #[arg(short, long)]
     pub output: PathBuf,
     /// Viewing direction: iso, front (along -x), side (along -z), top.
@@ -102,6 +104,81 @@ fn collect_inputs(
     Ok(files)
 }
 
+/// Whether `output` means stdout (`-o -`).
+fn is_stdout(output: &Path) -> bool {
+    output.as_os_str() == "-"
+}
+
+/// Refuse an output that is not named `*.png` (any case) or `-`: render
+/// writes PNG only, and a `.jpg` or `.ply` name would lie about the content.
+fn check_output_name(output: &Path) -> anyhow::Result<()> {
+    let png = output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !png && !is_stdout(output) {
+        anyhow::bail!(
+            "{}: render writes PNG only; name the output *.png, or - for stdout",
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+/// The identity of an existing file: device and inode on Unix, so links
+/// and other spellings of one file compare equal; the canonical path
+/// elsewhere. `None` when `path` does not exist.
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// Refuse an output that is one of the input files (under any name).
+fn check_output_is_not_an_input(
+    output: &Path,
+    files: &[(PathBuf, Option<&'static Category>)],
+) -> anyhow::Result<()> {
+    if is_stdout(output) {
+        return Ok(());
+    }
+    let Some(out) = file_id(output) else {
+        return Ok(());
+    };
+    if let Some((input, _)) = files
+        .iter()
+        .find(|(p, _)| file_id(p).as_ref() == Some(&out))
+    {
+        anyhow::bail!(
+            "{}: the output is an input ({}); render will not overwrite it",
+            output.display(),
+            input.display()
+        );
+    }
+    Ok(())
+}
+
+/// Write the PNG to `output`: atomically to a file, or whole to stdout.
+fn write_output(image: &Image, output: &Path) -> anyhow::Result<()> {
+    if !is_stdout(output) {
+        return Ok(write_png(image, output)?);
+    }
+    let stdout_err = |source: std::io::Error| pcseg::error::Error::Io {
+        path: "<stdout>".into(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    encode_png(image, &mut bytes).map_err(|e| stdout_err(std::io::Error::other(e)))?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes).map_err(stdout_err)?;
+    out.flush().map_err(stdout_err)?;
+    Ok(())
+}
+
 /// Run `pcseg render`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let opts = RenderOptions {
@@ -114,12 +191,14 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("--grid must be at least 1");
     }
     let mut files = collect_inputs(&args.inputs, args.per_folder)?;
+    check_output_is_not_an_input(&args.output, &files)?;
+    check_output_name(&args.output)?;
     files.truncate(args.limit.unwrap_or(usize::MAX));
     if files.is_empty() {
         anyhow::bail!("nothing to render");
     }
     // Reading is independent per file; results keep input order.
-    let read: Vec<_> = files
+    let mut read: Vec<_> = files
         .par_iter()
         .map(|(path, hint)| {
             read_cloud(path, None).map(|cloud| RenderItem {
@@ -133,6 +212,12 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         })
         .collect();
     let total = read.len();
+    // One input: its error is the whole story, on one line.
+    if let [Err(_)] = read.as_slice() {
+        if let Some(Err(e)) = read.pop() {
+            return Err(e.into());
+        }
+    }
     let mut items = Vec::with_capacity(total);
     for r in read {
         match r {
@@ -150,16 +235,26 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         .grid
         .unwrap_or_else(|| (items.len() as f64).sqrt().ceil() as usize);
     let image = render_gallery(&items, cols.min(items.len()), &opts)?;
-    write_png(&image, &args.output)?;
-    println!(
+    write_output(&image, &args.output)?;
+    let summary = format!(
         "{}: {} x {} px, {} shape{}, view {}",
-        args.output.display(),
+        if is_stdout(&args.output) {
+            "<stdout>".to_string()
+        } else {
+            args.output.display().to_string()
+        },
         image.width,
         image.height,
         items.len(),
         if items.len() == 1 { "" } else { "s" },
         args.view
     );
+    // With the image on stdout, the summary goes to stderr.
+    if is_stdout(&args.output) {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+    }
     if failed > 0 {
         return Err(SomeFailed { failed, total }.into());
     }

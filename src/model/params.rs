@@ -193,9 +193,15 @@ impl Params {
     }
 
     /// Replace a tensor's value, keeping its name and kind; the shape must
-    /// match (`origin` names the source in the error).
+    /// match and every value must be finite (`origin` names the source in the
+    /// error, with the first non-finite value and its row-major index).
     pub fn set(&mut self, origin: &str, name: &str, value: ArrayD<f32>) -> Result<()> {
         let id = self.check(origin, name, value.shape())?;
+        if let Some((at, v)) = value.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::model(format!(
+                "{origin}: tensor `{name}` has a non-finite value ({v}) at index {at}"
+            )));
+        }
         self.values[id.0] = value;
         Ok(())
     }

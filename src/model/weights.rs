@@ -89,6 +89,8 @@ pub fn file_format(bytes: &[u8], origin: &str) -> Result<Option<String>> {
 }
 
 /// Parse a model from safetensors bytes; `origin` names them in errors.
+/// Every tensor must have its config's shape and only finite values (a NaN
+/// or infinite weight is refused, naming the tensor and the index).
 pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
     let err = |m: String| Error::data(Path::new(origin), None, m);
     let meta = safetensors::metadata(bytes, Path::new(origin))?;

@@ -7,6 +7,7 @@ mod model_util;
 
 mod cli_eval;
 mod cli_info;
+mod cli_limits;
 mod cli_run;
 mod geometry_kernels;
 mod geometry_label_transfer;
@@ -15,6 +16,7 @@ mod io_dataset;
 mod io_fuzz;
 mod io_mesh;
 mod io_ply;
+mod io_ply_header;
 mod io_xyz;
 mod model_classifier;
 mod model_layers;

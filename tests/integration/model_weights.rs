@@ -104,3 +104,74 @@ fn describe_reports_size_cost_and_training_state() {
         pcseg::model::cost::flops(&ModelConfig::default(), 2048).total()
     );
 }
+
+/// A tiny model whose tensor `name` holds `value` at flat index `at`.
+fn model_with(name: &str, at: usize, value: f32) -> Model {
+    let mut model = Model::init(ModelConfig::tiny(), 3).unwrap();
+    let id = model.params.id(name).unwrap();
+    *model.params.get_mut(id).iter_mut().nth(at).unwrap() = value;
+    model
+}
+
+#[test]
+fn non_finite_weights_are_refused_naming_file_tensor_and_index() {
+    let cases = [
+        ("sa1.0.expand.linear.weight", 17, f32::NAN, "NaN"),
+        ("out.bias", 2, f32::INFINITY, "inf"),
+        ("stem.bn.running_var", 0, f32::NEG_INFINITY, "-inf"),
+    ];
+    for (name, at, value, shown) in cases {
+        let bytes = to_bytes(&model_with(name, at, value)).unwrap();
+        let want = format!(
+            "model.safetensors: tensor `{name}` has a non-finite value ({shown}) at index {at}"
+        );
+        let err = from_bytes(&bytes, "model.safetensors").unwrap_err();
+        assert_eq!(err.to_string(), want);
+        let err = Network::from_bytes(&bytes, "model.safetensors").unwrap_err();
+        assert_eq!(err.to_string(), want);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nan.safetensors");
+    let mut model = model_with("sa1.0.expand.linear.weight", 17, f32::NAN);
+    model.trained = true;
+    model.save(&path).unwrap();
+    let err = Network::load(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: tensor `sa1.0.expand.linear.weight` has a non-finite value (NaN) at index 17",
+            path.display()
+        )
+    );
+
+    // `pcseg run --model` refuses it on one line and writes nothing.
+    let cloud = dir.path().join("c.xyz");
+    let c = crate::model_util::cloud(64, 3, 1);
+    let text: String = c
+        .points
+        .iter()
+        .map(|p| format!("{} {} {}\n", p[0], p[1], p[2]))
+        .collect();
+    std::fs::write(&cloud, text).unwrap();
+    let out = dir.path().join("out.ply");
+    let o = crate::cli_util::pcseg(
+        &[
+            "run",
+            cloud.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--model",
+            path.to_str().unwrap(),
+            "--category",
+            "chair",
+        ],
+        None,
+    );
+    let lines = crate::cli_util::failure(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("nan.safetensors: tensor `sa1.0.expand.linear.weight` has a non-finite value (NaN) at index 17"),
+        "{lines:?}"
+    );
+    assert!(!out.exists());
+}

@@ -104,3 +104,123 @@ fn bad_inputs_fail_with_one_line_naming_the_file() {
     ));
     assert!(lines[0].contains("nope.txt"), "{lines:?}");
 }
+
+#[test]
+fn a_single_bad_input_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.png");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "0 0 0\n1 2\n").unwrap();
+    let missing = dir.path().join("nope.txt");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for (input, want) in [
+        (
+            &bad,
+            "bad.txt: line 2: expected 3 columns like line 1, got 2",
+        ),
+        (&missing, "nope.txt: "),
+        (&empty, "empty: no clouds"),
+    ] {
+        let lines = failure(&pcseg(
+            &[
+                "render",
+                input.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            None,
+        ));
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains(want), "{lines:?}");
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn dash_writes_the_png_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = dir.path().join("c.txt");
+    write_cloud(&cloud, 4, 200);
+    let o = pcseg(
+        &["render", cloud.to_str().unwrap(), "-o", "-", "--size", "64"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stdout.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "not a PNG on stdout"
+    );
+    let png = dir.path().join("from_stdout.png");
+    std::fs::write(&png, &o.stdout).unwrap();
+    assert_eq!(png_size(&png), (64, 64));
+    // The summary goes to stderr, away from the image.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("<stdout>: 64 x 64 px, 1 shape"), "{err}");
+    assert!(!Path::new("-").exists());
+}
+
+#[test]
+fn outputs_other_than_png_or_an_input_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = dir.path().join("c.ply");
+    let c = pcseg::PointCloud::from_points(vec![[0.0, 0.0, 0.0], [0.1, 0.2, 0.3]]);
+    pcseg::io::write_cloud(&cloud, &c, None, &pcseg::io::PlyWriteOptions::default()).unwrap();
+    let before = std::fs::read(&cloud).unwrap();
+    let cloud_s = cloud.to_str().unwrap();
+
+    let jpg = dir.path().join("x.jpg");
+    let lines = failure(&pcseg(
+        &["render", cloud_s, "-o", jpg.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(
+        lines,
+        [format!(
+            "pcseg: error: {}: render writes PNG only; name the output *.png, or - for stdout",
+            jpg.display()
+        )]
+    );
+    assert!(!jpg.exists());
+    // Any case of .png is a PNG name.
+    let upper = dir.path().join("X.PNG");
+    stdout(&pcseg(
+        &[
+            "render",
+            cloud_s,
+            "-o",
+            upper.to_str().unwrap(),
+            "--size",
+            "64",
+        ],
+        None,
+    ));
+    assert_eq!(png_size(&upper), (64, 64));
+
+    // The output is one of the inputs: by name, through a symlink, through
+    // a hard link (same file, other name), or inside an input folder.
+    let sym = dir.path().join("sym.ply");
+    std::os::unix::fs::symlink(&cloud, &sym).unwrap();
+    let hard = dir.path().join("hard.ply");
+    std::fs::hard_link(&cloud, &hard).unwrap();
+    let dotted = format!("{}/./c.ply", dir.path().display());
+    for out in [
+        cloud_s,
+        sym.to_str().unwrap(),
+        hard.to_str().unwrap(),
+        &dotted,
+    ] {
+        let lines = failure(&pcseg(&["render", cloud_s, "-o", out], None));
+        assert_eq!(
+            lines,
+            [format!(
+                "pcseg: error: {out}: the output is an input ({cloud_s}); render will not overwrite it"
+            )],
+        );
+    }
+    let in_folder = dir.path().to_str().unwrap();
+    let lines = failure(&pcseg(&["render", in_folder, "-o", &dotted], None));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("the output is an input"), "{lines:?}");
+    assert_eq!(std::fs::read(&cloud).unwrap(), before);
+}

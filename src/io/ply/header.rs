@@ -1,19 +1,29 @@
 //! PLY header: read line by line (so errors carry line numbers and duplicate
 //! names are caught), each line parsed by ply-rs-bw's header grammar.
+//!
+//! The header is bounded ([`MAX_PROPERTIES`] per element, [`MAX_ELEMENTS`],
+//! [`MAX_HEADER_BYTES`], [`MAX_HEADER_LINES`], [`MAX_HEADER_LINE`]) and every
+//! check is linear in its size, so a hostile header is refused at once.
 
 use crate::cloud::ScalarKind;
 use crate::error::{Error, Result};
 use crate::io::numparse::show;
 use ply_rs_bw::parser::Parser;
 use ply_rs_bw::ply::{DefaultElement, Encoding, PropertyType, ScalarType};
+use std::collections::HashSet;
 use std::io::{BufRead, Read};
-
 use std::path::Path;
 
-/// Longest header line accepted (a guard against binary garbage).
-const MAX_HEADER_LINE: u64 = 4096;
+/// Longest header line accepted, in bytes (a guard against binary garbage).
+pub const MAX_HEADER_LINE: u64 = 4096;
 /// Most header lines accepted.
-const MAX_HEADER_LINES: u64 = 100_000;
+pub const MAX_HEADER_LINES: u64 = 100_000;
+/// Largest header accepted, in bytes, `end_header` included (1 MiB).
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+/// Most elements a header may declare.
+pub const MAX_ELEMENTS: usize = 256;
+/// Most properties one element may declare.
+pub const MAX_PROPERTIES: usize = 1024;
 
 /// Body encoding of a PLY file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,10 +200,17 @@ pub fn read_ply_header<R: BufRead>(r: &mut R, path: &Path) -> Result<PlyHeader> 
     }
     let mut text = String::from("ply\n");
     let mut lines: Vec<String> = vec!["ply".into()];
+    // Elements and properties so far, for the limits; the current element.
+    let (mut elements, mut properties) = (0usize, 0usize);
+    let mut element = String::new();
     loop {
         line += 1;
         if line > MAX_HEADER_LINES {
-            return Err(Error::data(path, None, "PLY header has no end_header"));
+            return Err(Error::data(
+                path,
+                Some(line),
+                format!("PLY header has more than {MAX_HEADER_LINES} lines (no end_header?)"),
+            ));
         }
         if !next_line(r, &mut buf, path, line)? {
             return Err(Error::data(
@@ -206,6 +223,38 @@ pub fn read_ply_header<R: BufRead>(r: &mut R, path: &Path) -> Result<PlyHeader> 
             .map_err(|_| Error::data(path, Some(line), "PLY header line is not text"))?;
         text.push_str(l);
         text.push('\n');
+        if text.len() > MAX_HEADER_BYTES {
+            return Err(Error::data(
+                path,
+                Some(line),
+                format!("PLY header is larger than {} MiB", MAX_HEADER_BYTES >> 20),
+            ));
+        }
+        match l.split_ascii_whitespace().next() {
+            Some("element") => {
+                elements += 1;
+                properties = 0;
+                element = l.split_ascii_whitespace().nth(1).unwrap_or_default().into();
+                if elements > MAX_ELEMENTS {
+                    return Err(Error::data(
+                        path,
+                        Some(line),
+                        format!("PLY header declares more than {MAX_ELEMENTS} elements"),
+                    ));
+                }
+            }
+            Some("property") => {
+                properties += 1;
+                if properties > MAX_PROPERTIES {
+                    return Err(Error::data(
+                        path,
+                        Some(line),
+                        format!("element '{element}' has more than {MAX_PROPERTIES} properties"),
+                    ));
+                }
+            }
+            _ => {}
+        }
         lines.push(l.to_string());
         if l == "end_header" {
             break;
@@ -284,28 +333,30 @@ pub fn read_ply_header<R: BufRead>(r: &mut R, path: &Path) -> Result<PlyHeader> 
 
 /// Reject an element declared twice, or a property declared twice in one
 /// element (the grammar accepted every line, so the token positions are known).
+/// Hash sets keep this linear in the number of lines.
 fn check_duplicates(lines: &[String], path: &Path) -> Result<()> {
-    let mut elements: Vec<&str> = Vec::new();
-    let mut props: Vec<&str> = Vec::new();
+    let mut elements: HashSet<&str> = HashSet::new();
+    let mut element = "";
+    let mut props: HashSet<&str> = HashSet::new();
     for (i, l) in lines.iter().enumerate() {
         let err = |msg: String| Error::data(path, Some(i as u64 + 1), msg);
         let mut tokens = l.split_whitespace();
         match tokens.next() {
             Some("element") => {
                 let name = tokens.next().unwrap_or_default();
-                if elements.contains(&name) {
+                if !elements.insert(name) {
                     return Err(err(format!("element '{name}' declared twice")));
                 }
-                elements.push(name);
+                element = name;
                 props.clear();
             }
             Some("property") => {
                 let name = tokens.last().unwrap_or_default();
-                if props.contains(&name) {
-                    let el = elements.last().copied().unwrap_or_default();
-                    return Err(err(format!("property '{name}' of '{el}' declared twice")));
+                if !props.insert(name) {
+                    return Err(err(format!(
+                        "property '{name}' of '{element}' declared twice"
+                    )));
                 }
-                props.push(name);
             }
             _ => {}
         }
