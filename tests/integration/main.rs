@@ -23,6 +23,7 @@ mod model_weights;
 mod render_cli;
 mod render_gallery;
 mod render_tile;
+mod signals;
 mod synth_compare;
 mod synth_dataset;
 mod synth_generators_b;
