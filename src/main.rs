@@ -12,6 +12,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    if let Err(e) = cli::signals::install() {
+        eprintln!("pcseg: warning: cannot handle SIGINT and SIGTERM: {e}");
+    }
     let result = match cli.command {
         Command::Run(args) => cli::run::execute(args),
         Command::Eval(args) => cli::eval::execute(args),

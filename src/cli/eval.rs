@@ -1,12 +1,16 @@
-//! `pcseg eval`: the standard ShapeNetPart mIoU evaluation.
+//! `pcseg eval`: the standard ShapeNetPart mIoU evaluation. Reports are
+//! written only when some shape was scored; one over fewer shapes than asked
+//! for is marked partial and the command fails.
 
 use super::args::{category, category_list_entry, listed, ModelArgs, PredictArgs};
 use super::{progress_bar, SomeFailed};
 use anyhow::bail;
 use pcseg::categories::Category;
 use pcseg::eval::protocol::{run_shape, Protocol, Scored};
-use pcseg::eval::{CategoryConfusion, EvalReport, MiouAccumulator, RunInfo};
-use pcseg::io::dataset::{load_shape, Dataset, ShapeRef, Split};
+use pcseg::eval::{
+    CategoryConfusion, ChoiceRecord, EvalReport, MiouAccumulator, RunInfo, ShapeFailure,
+};
+use pcseg::io::dataset::{load_shape, Dataset, ShapeRef, Split, SPLIT_DIR};
 use pcseg::io::folder_dataset::FolderDataset;
 use pcseg::io::{self, atomic::write_atomic};
 use pcseg::model::Network;
@@ -32,9 +36,10 @@ use std::time::Instant;
 pub struct Args {
     /// A ShapeNetPart folder (`_normal` or v0 layout) or a folder of labelled PLY/XYZ files.
     pub dataset: PathBuf,
-    /// Split to score: test, val, train, trainval or all.
-    #[arg(long, default_value = "test")]
-    pub split: Split,
+    /// Split to score: test, val, train, trainval or all [default: test;
+    /// without split lists: every shape].
+    #[arg(long)]
+    pub split: Option<Split>,
     /// The network.
     #[command(flatten)]
     pub model: ModelArgs,
@@ -62,10 +67,12 @@ pub struct Args {
     /// file stem) instead of running the model.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
-    /// Also write the report as one JSON object to this file.
+    /// Also write the report as one JSON object to this file (`-`: to
+    /// stdout, the text report then goes to stderr).
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Also write the report's tables as Markdown to this file.
+    /// Also write the report's tables as Markdown to this file (`-`: to
+    /// stdout, the text report then goes to stderr).
     #[arg(long)]
     pub markdown: Option<PathBuf>,
     /// No progress bar.
@@ -73,27 +80,59 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// The shapes to score, with warnings about listed-but-missing shapes.
+/// What a report says was scored when there are no split lists.
+const NO_SPLITS: &str = "all shapes, no split lists found";
+
+/// The shapes to score, what they are (a split name, or [`NO_SPLITS`]) and
+/// warnings about listed-but-missing shapes. A split asked for explicitly
+/// that the dataset has no lists for is an error.
 fn list_shapes(
     args: &Args,
     filter: &[&'static Category],
-) -> anyhow::Result<(Vec<ShapeRef>, Vec<String>)> {
-    let list = if Dataset::is_root(&args.dataset) {
-        let ds = Dataset::open(&args.dataset)?;
-        let split = if ds.has_splits() {
-            args.split
-        } else {
-            Split::All
-        };
-        ds.shapes(split)?
+) -> anyhow::Result<(Vec<ShapeRef>, String, Vec<String>)> {
+    let root = &args.dataset;
+    let (list, label) = if Dataset::is_root(root) {
+        let ds = Dataset::open(root)?;
+        match (ds.has_splits(), args.split) {
+            (true, split) => {
+                let split = split.unwrap_or(Split::Test);
+                (ds.shapes(split)?, split.to_string())
+            }
+            // An explicit split other than `all` is refused by `shapes`.
+            (false, Some(split)) => (ds.shapes(split)?, NO_SPLITS.to_string()),
+            (false, None) => (ds.shapes(Split::All)?, NO_SPLITS.to_string()),
+        }
     } else {
-        FolderDataset::open(&args.dataset, args.category)?
-            .shapes()
-            .clone()
+        if let Some(split) = args.split.filter(|&s| s != Split::All) {
+            if root.join(SPLIT_DIR).is_dir() {
+                bail!(
+                    "{}: {SPLIT_DIR}/ is here but {} is missing, so --split {split} cannot be used (--split all scores every file)",
+                    root.display(),
+                    pcseg::io::dataset::CATEGORY_FILE
+                );
+            }
+            bail!(
+                "{}: a folder of labelled files has no split lists, so --split {split} cannot be used (leave it out to score every file)",
+                root.display()
+            );
+        }
+        let list = FolderDataset::open(root, args.category)?.shapes().clone();
+        (list, NO_SPLITS.to_string())
     };
     let list = list.filter(filter, args.limit);
-    let warnings = list.warnings(&args.dataset.display().to_string());
-    Ok((list.shapes, warnings))
+    let warnings = list.warnings(&root.display().to_string());
+    Ok((list.shapes, label, warnings))
+}
+
+/// Write a report to `path`, or to stdout for `-`.
+fn write_report(path: &Path, text: &str) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        return Ok(());
+    }
+    Ok(write_atomic(path, |w| w.write_all(text.as_bytes()))?)
 }
 
 /// Find the prediction file of `shape` in `dir`: `<dir>/<token>.<ext>` or
@@ -140,6 +179,7 @@ fn score_prediction_file(dir: &Path, shape: &ShapeRef) -> anyhow::Result<Scored>
         category: shape.category,
         pred,
         truth,
+        auto: None,
     })
 }
 
@@ -166,8 +206,12 @@ fn score_with_model(
 /// Run `pcseg eval`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
+    let dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    if dash(&args.json) && dash(&args.markdown) {
+        bail!("--json - and --markdown - cannot both write to stdout");
+    }
     let filter = listed(&args.categories);
-    let (shapes, warnings) = list_shapes(&args, &filter)?;
+    let (shapes, scored_what, warnings) = list_shapes(&args, &filter)?;
     for w in &warnings {
         eprintln!("pcseg: warning: {w}");
     }
@@ -184,6 +228,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     };
     let acc = Mutex::new((MiouAccumulator::default(), CategoryConfusion::default()));
     let failures = Mutex::new(Vec::new());
+    let choices = Mutex::new(Vec::new());
     let bar = progress_bar(shapes.len() as u64, args.quiet, "evaluating");
     // Shapes are independent; each worker scores into a local accumulator and
     // merges it once, so the lock is taken once per rayon split.
@@ -204,11 +249,24 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
                     Ok(s) => {
                         local.0.add(shape.category, &s.pred, &s.truth);
                         local.1.add(shape.category.index, s.category.index);
+                        if let Some(auto) = &s.auto {
+                            let record = ChoiceRecord::new(
+                                shape.name(),
+                                shape.category.name,
+                                s.category.name,
+                                auto.scores[s.category.index],
+                                auto.margin,
+                            );
+                            choices
+                                .lock()
+                                .expect("no panics while holding the lock")
+                                .push((i, record));
+                        }
                     }
                     Err(e) => failures
                         .lock()
                         .expect("no panics while holding the lock")
-                        .push((i, format!("{e:#}"))),
+                        .push((i, shape.path.display().to_string(), format!("{e:#}"))),
                 }
                 bar.inc(1);
                 local
@@ -223,8 +281,29 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     let (acc, confusion) = acc.into_inner().expect("lock not poisoned");
     let mut failures = failures.into_inner().expect("lock not poisoned");
     failures.sort();
-    for (_, f) in &failures {
-        eprintln!("pcseg: error: {}", f.replace('\n', " "));
+    let failures: Vec<ShapeFailure> = failures
+        .into_iter()
+        .map(|(_, file, reason)| ShapeFailure {
+            file,
+            reason: reason.replace('\n', " "),
+        })
+        .collect();
+    if acc.shapes() == 0 {
+        // Nothing scored: no report is written (an existing one stays).
+        if let [only] = failures.as_slice() {
+            bail!("{}", only.reason);
+        }
+        for f in &failures {
+            eprintln!("pcseg: error: {}", f.reason);
+        }
+        bail!(
+            "{}: none of the {} shapes could be scored; no report written",
+            args.dataset.display(),
+            shapes.len()
+        );
+    }
+    for f in &failures {
+        eprintln!("pcseg: error: {}", f.reason);
     }
     let (model, parameters, (points, whole_max), votes, protocol) = match &model {
         Some((net, options)) => (
@@ -239,6 +318,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         ),
         None => ("-".into(), 0, (0, 0), 0, "predictions".into()),
     };
+    let failed = failures.len();
     let mut report = EvalReport::new(
         &acc,
         RunInfo {
@@ -248,25 +328,34 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
             votes,
             model,
             parameters,
-            dataset: format!("{} ({})", args.dataset.display(), args.split),
+            dataset: format!("{} ({scored_what})", args.dataset.display()),
+            predictions: args.predictions.as_ref().map(|d| d.display().to_string()),
             seconds: start.elapsed().as_secs_f64(),
         },
-    );
+    )
+    .with_failures(failures);
     if args.auto_category {
-        report = report.with_confusion(confusion);
+        let mut choices = choices.into_inner().expect("lock not poisoned");
+        choices.sort_by_key(|(i, _)| *i);
+        report = report
+            .with_confusion(confusion)
+            .with_choices(choices.into_iter().map(|(_, c)| c).collect());
     }
-    print!("{}", report.to_text());
+    // stdout carries a report written to `-`; the text then goes to stderr.
+    if dash(&args.json) || dash(&args.markdown) {
+        eprint!("{}", report.to_text());
+    } else {
+        print!("{}", report.to_text());
+    }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report)? + "\n";
-        write_atomic(path, |w| w.write_all(text.as_bytes()))?;
+        write_report(path, &(serde_json::to_string_pretty(&report)? + "\n"))?;
     }
     if let Some(path) = &args.markdown {
-        let text = report.to_markdown();
-        write_atomic(path, |w| w.write_all(text.as_bytes()))?;
+        write_report(path, &report.to_markdown())?;
     }
-    if !failures.is_empty() {
+    if failed > 0 {
         return Err(SomeFailed {
-            failed: failures.len(),
+            failed,
             total: shapes.len(),
         }
         .into());

@@ -14,6 +14,7 @@ pub mod model_file;
 pub mod pseudo_label;
 pub mod render;
 pub mod run;
+pub mod signals;
 pub mod synth;
 pub mod train;
 
@@ -74,9 +75,22 @@ pub struct SomeFailed {
     pub total: usize,
 }
 
+/// Returned when a signal stopped a command that then wound up cleanly (a
+/// training run that wrote its checkpoint); everything was already said, the
+/// exit code is 128 + the signal number.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted {
+    /// The exit code (130 for SIGINT, 143 for SIGTERM).
+    pub code: u8,
+}
+
 /// Print an error on one line to stderr and choose the exit code. A broken
 /// pipe (e.g. `pcseg run ... | head`) is not an error.
 pub fn report_error(err: &anyhow::Error) -> ExitCode {
+    if let Some(i) = err.downcast_ref::<Interrupted>() {
+        return ExitCode::from(i.code);
+    }
     for cause in err.chain() {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::BrokenPipe {
@@ -106,10 +120,55 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> indicatif::ProgressBar
     }
     let bar = indicatif::ProgressBar::new(len);
     let style = indicatif::ProgressStyle::with_template(&format!(
-        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} {{per_sec}} ETA {{eta}} {{msg}}"
+        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} {{rate}} ETA {{eta}} {{msg}}"
     ))
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&rate_text(state.per_sec()));
+        },
+    )
     .progress_chars("=> ");
     bar.set_style(style);
     bar
+}
+
+/// A rate for a progress bar, with about three significant digits:
+/// `20.1/s`, `0.25/s`, `1535/s`.
+pub fn rate_text(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        return "0/s".into();
+    }
+    let decimals = if per_sec >= 100.0 {
+        0
+    } else if per_sec >= 10.0 {
+        1
+    } else if per_sec >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{per_sec:.decimals$}/s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_rounded_to_about_three_digits() {
+        assert_eq!(rate_text(20.1204), "20.1/s");
+        assert_eq!(rate_text(104.2967), "104/s");
+        assert_eq!(rate_text(1534.7), "1535/s");
+        assert_eq!(rate_text(2.345), "2.35/s");
+        assert_eq!(rate_text(0.25), "0.250/s");
+        assert_eq!(rate_text(0.0), "0/s");
+    }
+
+    #[test]
+    fn an_interruption_exits_with_its_code_silently() {
+        let err = anyhow::Error::new(Interrupted { code: 143 });
+        assert_eq!(report_error(&err), ExitCode::from(143));
+    }
 }

@@ -1,21 +1,21 @@
 //! `pcseg train`: train or fine-tune the segmentation network on a dataset
 //! (ShapeNetPart folder or a folder of labelled PLY/XYZ files) or on fresh
-//! synthetic shapes, with checkpoints, a CSV log and Ctrl-C handling.
+//! synthetic shapes, with checkpoints, a CSV log and SIGINT/SIGTERM handling
+//! (stop after the current batch, write the checkpoint, exit 130 / 143).
 
 use crate::cli::args::{MixArg, OptimizerArg, RealismArg, ScheduleArg, ValSplitArg};
 use crate::cli::model_file::load_model;
-use crate::cli::progress_bar;
+use crate::cli::{progress_bar, signals, Interrupted};
 use anyhow::{bail, Context};
 use pcseg::io::dataset::Dataset;
 use pcseg::model::{Model, ModelConfig};
 use pcseg::synth::RealismLevel;
+use pcseg::train::checkpoint::{self, Checkpoint};
 use pcseg::train::data_spec::{DataSpec, SHAPENETPART_TRAINVAL};
 use pcseg::train::log::EpochRecord;
 use pcseg::train::pseudo_source::PseudoSpec;
 use pcseg::train::trainer::{Observer, Outcome, OutputPaths, TrainOptions, Trainer};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 /// Epochs of a run when `--epochs` is not given.
 pub const DEFAULT_EPOCHS: usize = 200;
@@ -47,12 +47,15 @@ pub struct Args {
     /// and shape) start from the file and the others from random weights.
     #[arg(long, value_name = "MODEL")]
     pub init: Option<PathBuf>,
-    /// Continue the run saved in this checkpoint (file or folder).
+    /// Continue the run saved in this checkpoint (file or folder), writing
+    /// where that run writes (its --out, --log and checkpoint folder) unless
+    /// those flags are given.
     #[arg(long, value_name = "CKPT")]
     pub resume: Option<PathBuf>,
-    /// Where the best model (by validation instance mIoU) is written.
-    #[arg(long, value_name = "MODEL", default_value = "model.safetensors")]
-    pub out: PathBuf,
+    /// Where the best model (by validation instance mIoU) is written
+    /// [default: model.safetensors; with --resume: the run's].
+    #[arg(long, value_name = "MODEL")]
+    pub out: Option<PathBuf>,
     /// Validation for ShapeNetPart: holdout (1/20 of train+val), val, or test.
     #[arg(
         long,
@@ -131,12 +134,15 @@ pub struct Args {
     /// labelling passes agreed are seen but not scored.
     #[arg(long, value_name = "SHARE", default_value_t = 1.0)]
     pub pseudo_min_agreement: f32,
-    /// CSV log (default: log.csv in the checkpoint folder).
+    /// CSV log [default: log.csv in the checkpoint folder; with --resume:
+    /// the run's].
     #[arg(long, value_name = "CSV")]
     pub log: Option<PathBuf>,
-    /// Folder for the checkpoint written after every epoch and on Ctrl-C.
-    #[arg(long, value_name = "DIR", default_value = "pcseg-checkpoints")]
-    pub checkpoint_dir: PathBuf,
+    /// Folder for the checkpoint written after every epoch and on SIGINT or
+    /// SIGTERM [default: pcseg-checkpoints; with --resume: the checkpoint's
+    /// folder].
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
     /// No progress bars or per-epoch lines.
     #[arg(long)]
     pub quiet: bool,
@@ -241,6 +247,7 @@ impl Observer for Bars {
             &format!("epoch {}/{epochs}", epoch + 1),
         );
         bar.set_position(done as u64);
+        signals::set_bar(Some(bar.clone()));
         self.bar = Some(bar);
     }
 
@@ -255,9 +262,7 @@ impl Observer for Bars {
     }
 
     fn epoch_end(&mut self, r: &EpochRecord, best: bool) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        self.clear();
         if !self.quiet {
             eprintln!(
                 "epoch {}: loss {:.4} acc {:.2}% | val mIoU instance {:.2} class {:.2}{}{} | lr {:.2e} | {:.0} s, {:.1} shapes/s",
@@ -280,27 +285,76 @@ impl Observer for Bars {
     }
 }
 
+impl Bars {
+    /// Remove the bar (before printing below it).
+    fn clear(&mut self) {
+        signals::set_bar(None);
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Where the run writes: explicit flags; with `--resume`, else what the
+/// checkpoint recorded and its folder; else the defaults.
+fn output_paths(args: &Args, resumed: Option<&(PathBuf, Checkpoint)>) -> OutputPaths {
+    let (checkpoint_dir, out, log) = match resumed {
+        Some((path, ckpt)) => {
+            let dir = args
+                .checkpoint_dir
+                .clone()
+                .unwrap_or_else(|| checkpoint::folder_of(path));
+            let out = args.out.clone().or_else(|| ckpt.meta.out.clone());
+            let out = out.unwrap_or_else(|| {
+                // A checkpoint of an older pcseg records no --out: write
+                // beside it rather than over ./model.safetensors.
+                checkpoint::folder_of(path).join("model.safetensors")
+            });
+            let log = args.log.clone().or_else(|| ckpt.meta.log.clone());
+            (dir, out, log)
+        }
+        None => (
+            args.checkpoint_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("pcseg-checkpoints")),
+            args.out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("model.safetensors")),
+            args.log.clone(),
+        ),
+    };
+    OutputPaths {
+        log: Some(log.unwrap_or_else(|| checkpoint_dir.join("log.csv"))),
+        out: Some(out),
+        checkpoint_dir: Some(checkpoint_dir),
+    }
+}
+
 /// Run `pcseg train`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
-    let log = args
-        .log
-        .clone()
-        .unwrap_or_else(|| args.checkpoint_dir.join("log.csv"));
-    let paths = OutputPaths {
-        out: Some(args.out.clone()),
-        log: Some(log.clone()),
-        checkpoint_dir: Some(args.checkpoint_dir.clone()),
+    let resumed = match &args.resume {
+        Some(path) => Some((path.clone(), checkpoint::load(path)?)),
+        None => None,
     };
-    std::fs::create_dir_all(&args.checkpoint_dir)
-        .with_context(|| args.checkpoint_dir.display().to_string())?;
-    let mut trainer = if let Some(ckpt) = &args.resume {
-        let t = Trainer::resume(ckpt, paths, args.epochs)?;
+    let paths = output_paths(&args, resumed.as_ref());
+    let (out, log, checkpoint_dir) = (
+        paths.out.clone().unwrap_or_default(),
+        paths.log.clone().unwrap_or_default(),
+        paths.checkpoint_dir.clone().unwrap_or_default(),
+    );
+    std::fs::create_dir_all(&checkpoint_dir)
+        .with_context(|| checkpoint_dir.display().to_string())?;
+    let mut trainer = if let Some((ckpt_path, ckpt)) = resumed {
+        let t = Trainer::from_checkpoint(ckpt, paths, args.epochs)?;
         if !args.quiet {
             eprintln!(
-                "resuming {} at epoch {} batch {} (options and data from the checkpoint)",
-                ckpt.display(),
+                "resuming {} at epoch {} batch {} (options and data from the checkpoint); best model to {}, log to {}, checkpoints in {}",
+                ckpt_path.display(),
                 t.state.epoch + 1,
-                t.state.batch
+                t.state.batch,
+                out.display(),
+                log.display(),
+                checkpoint_dir.display()
             );
         }
         t
@@ -340,6 +394,9 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         };
         Trainer::new(model, &origin, options, data, paths)?
     };
+    // Signals stop the run after the current batch from here on (set before
+    // the line below, which tells a caller that training has started).
+    let stop = signals::training(args.quiet);
     if !args.quiet {
         eprintln!(
             "training {} ({} parameters) for {} epochs of {} batches on {}",
@@ -350,32 +407,21 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
             trainer.describe_data()
         );
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let quiet = args.quiet;
-    ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            // Second Ctrl-C: give up at once.
-            std::process::exit(130);
-        }
-        if !quiet {
-            eprintln!("\ninterrupted: finishing the current batch, then writing the checkpoint (Ctrl-C again to abort)");
-        }
-    })
-    .context("cannot install the Ctrl-C handler")?;
     let mut bars = Bars {
         quiet: args.quiet,
         bar: None,
     };
-    let outcome = trainer.run(&stop, &mut bars)?;
-    let ckpt = args.checkpoint_dir.join(pcseg::train::checkpoint::LAST);
+    let outcome = trainer.run(&stop, &mut bars);
+    bars.clear();
+    let outcome = outcome?;
+    let ckpt = checkpoint_dir.join(checkpoint::LAST);
     match outcome {
         Outcome::Finished => {
             if !args.quiet {
                 if let Some((epoch, miou)) = trainer.state.best {
                     eprintln!(
                         "done: best validation instance mIoU {miou:.2} at epoch {epoch}, model in {}; log in {}",
-                        args.out.display(),
+                        out.display(),
                         log.display()
                     );
                 }
@@ -387,7 +433,10 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
                 "stopped after epoch {epoch} + {batch} batches; resume with: pcseg train --resume {}",
                 ckpt.display()
             );
-            Ok(())
+            Err(Interrupted {
+                code: signals::exit_code().unwrap_or(130),
+            }
+            .into())
         }
     }
 }

@@ -7,4 +7,4 @@ pub mod report;
 
 pub use confusion::CategoryConfusion;
 pub use metric::{part_ious, shape_miou, MiouAccumulator};
-pub use report::{EvalReport, RunInfo};
+pub use report::{ChoiceRecord, EvalReport, RunInfo, ShapeFailure};

@@ -4,7 +4,7 @@ use crate::categories::Category;
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
 use crate::model::Network;
-use crate::predict::{predict, CategoryChoice, PredictOptions};
+use crate::predict::{predict, AutoChoice, CategoryChoice, PredictOptions};
 use crate::rng::Rng;
 
 /// An evaluation protocol.
@@ -44,7 +44,7 @@ impl std::str::FromStr for Protocol {
 }
 
 /// Predicted and true global part ids of the scored points of one shape.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     /// The category the shape was segmented under (given or chosen).
     pub category: &'static Category,
@@ -52,6 +52,8 @@ pub struct Scored {
     pub pred: Vec<u32>,
     /// Truth per scored point.
     pub truth: Vec<u32>,
+    /// How the category was chosen, when the network chose it.
+    pub auto: Option<AutoChoice>,
 }
 
 /// Run the network on test shape number `index` of an evaluation under
@@ -86,6 +88,7 @@ pub fn run_shape(
                 category: p.category,
                 pred: p.labels,
                 truth: truth.clone(),
+                auto: p.auto,
             })
         }
         Protocol::Resample(n) => {
@@ -106,6 +109,7 @@ pub fn run_shape(
                 category: p.category,
                 pred: p.labels,
                 truth: sub.labels.expect("selected from a labelled cloud"),
+                auto: p.auto,
             })
         }
     }

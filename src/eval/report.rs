@@ -1,5 +1,7 @@
 //! Evaluation reports: the figures of an [`MiouAccumulator`] plus how they
-//! were obtained, printable as text, Markdown or one JSON object.
+//! were obtained, printable as text, Markdown or one JSON object. A report
+//! over fewer shapes than asked for says so (`partial`, the failures), and
+//! one of an `--auto-category` run records how sure each choice was.
 
 use super::{CategoryConfusion, MiouAccumulator};
 use crate::categories::CATEGORIES;
@@ -45,6 +47,69 @@ pub struct EvalReport {
     /// With `--auto-category`: `confusion.counts[truth][chosen]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confusion: Option<CategoryConfusion>,
+    /// With `--auto-category`: how each shape's category was chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_choices: Option<Vec<ChoiceRecord>>,
+    /// With `--auto-category`: choices with a confidence below
+    /// [`LOW_CONFIDENCE`] or a margin below [`LOW_MARGIN`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_confidence_choices: Option<usize>,
+    /// Whether some shapes could not be scored (the figures cover the others).
+    pub partial: bool,
+    /// Shapes that could not be scored.
+    pub shapes_failed: usize,
+    /// Those shapes and why.
+    pub failures: Vec<ShapeFailure>,
+}
+
+/// A shape that could not be scored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ShapeFailure {
+    /// Its file.
+    pub file: String,
+    /// The error, on one line.
+    pub reason: String,
+}
+
+/// A chosen category below this confidence counts as a low-confidence choice.
+pub const LOW_CONFIDENCE: f64 = 0.6;
+/// A chosen category ahead of the next by less than this counts as a
+/// low-confidence choice.
+pub const LOW_MARGIN: f64 = 0.2;
+
+/// How `--auto-category` chose one shape's category (scores as
+/// [`crate::predict::AutoChoice`] has them, rounded to 1e-4).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChoiceRecord {
+    /// The shape, `synset/token`.
+    pub shape: String,
+    /// Its true category.
+    pub truth: String,
+    /// The category chosen.
+    pub chosen: String,
+    /// The chosen category's score.
+    pub confidence: f64,
+    /// Its lead over the next best score.
+    pub margin: f64,
+}
+
+impl ChoiceRecord {
+    /// Record a choice (`confidence` and `margin` are rounded to 1e-4).
+    pub fn new(shape: String, truth: &str, chosen: &str, confidence: f32, margin: f32) -> Self {
+        let round = |x: f32| (f64::from(x) * 1e4).round() / 1e4;
+        ChoiceRecord {
+            shape,
+            truth: truth.to_string(),
+            chosen: chosen.to_string(),
+            confidence: round(confidence),
+            margin: round(margin),
+        }
+    }
+
+    /// Whether the choice could easily have gone another way.
+    pub fn is_low_confidence(&self) -> bool {
+        self.confidence < LOW_CONFIDENCE || self.margin < LOW_MARGIN
+    }
 }
 
 /// How a report was produced (everything except the scores).
@@ -62,8 +127,11 @@ pub struct RunInfo {
     pub model: String,
     /// Model parameter count (0 for prediction files).
     pub parameters: usize,
-    /// Dataset path and split.
+    /// Dataset path and what of it was scored (a split, or all shapes).
     pub dataset: String,
+    /// With `--predictions`: the folder the scored labels were read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predictions: Option<String>,
     /// Wall time in seconds, reading included.
     pub seconds: f64,
 }
@@ -130,6 +198,67 @@ impl EvalReport {
             categories,
             category_accuracy: None,
             confusion: None,
+            auto_choices: None,
+            low_confidence_choices: None,
+            partial: false,
+            shapes_failed: 0,
+            failures: Vec::new(),
+        }
+    }
+
+    /// Record the shapes that could not be scored (the report is partial
+    /// when there are any).
+    pub fn with_failures(self, failures: Vec<ShapeFailure>) -> Self {
+        EvalReport {
+            partial: !failures.is_empty(),
+            shapes_failed: failures.len(),
+            failures,
+            ..self
+        }
+    }
+
+    /// Record how `--auto-category` chose each shape's category.
+    pub fn with_choices(self, choices: Vec<ChoiceRecord>) -> Self {
+        EvalReport {
+            low_confidence_choices: Some(choices.iter().filter(|c| c.is_low_confidence()).count()),
+            auto_choices: Some(choices),
+            ..self
+        }
+    }
+
+    /// The line saying the report is partial, if it is.
+    fn partial_line(&self) -> Option<String> {
+        self.partial.then(|| {
+            format!(
+                "PARTIAL: {} of {} shapes failed; the figures cover the {} scored",
+                self.shapes_failed,
+                self.shapes_failed + self.shapes,
+                self.shapes
+            )
+        })
+    }
+
+    /// The line counting low-confidence category choices, if any were made.
+    fn low_confidence_line(&self) -> Option<String> {
+        let choices = self.auto_choices.as_ref()?;
+        Some(format!(
+            "low-confidence choices (confidence < {LOW_CONFIDENCE} or margin < {LOW_MARGIN}): {} of {}",
+            self.low_confidence_choices.unwrap_or(0),
+            choices.len()
+        ))
+    }
+
+    /// How the network saw the shapes (or where the labels came from).
+    fn how_text(&self) -> String {
+        match &self.run.predictions {
+            Some(dir) => format!("labels read from {dir}"),
+            None => format!(
+                "{}, {} vote(s), model {} ({} parameters)",
+                self.run.points_text(),
+                self.run.votes,
+                self.run.model,
+                self.run.parameters
+            ),
         }
     }
 
@@ -160,6 +289,9 @@ impl EvalReport {
     /// Plain-text report for the terminal.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
+        if let Some(line) = self.partial_line() {
+            let _ = writeln!(s, "{line}");
+        }
         let _ = writeln!(
             s,
             "instance mIoU {:.2}  class mIoU {:.2}  accuracy {:.2}  ({} shapes, {} points scored)",
@@ -167,12 +299,9 @@ impl EvalReport {
         );
         let _ = writeln!(
             s,
-            "protocol {}, {}, {} vote(s), model {} ({} parameters), {}",
+            "protocol {}, {}, {}",
             self.run.protocol,
-            self.run.points_text(),
-            self.run.votes,
-            self.run.model,
-            self.run.parameters,
+            self.how_text(),
             self.run.dataset
         );
         let _ = writeln!(
@@ -193,29 +322,49 @@ impl EvalReport {
             let _ = writeln!(s);
             s.push_str(&c.to_text());
         }
+        if let Some(line) = self.low_confidence_line() {
+            let _ = writeln!(s, "{line}");
+        }
         s
     }
 
     /// The same tables as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();
+        if let Some(line) = self.partial_line() {
+            let _ = writeln!(s, "**{line}.**\n");
+        }
         let _ = writeln!(s, "| metric | value |\n|---|---|");
         let _ = writeln!(s, "| instance mIoU | {:.2} |", self.instance_miou);
         let _ = writeln!(s, "| class mIoU | {:.2} |", self.class_miou);
         let _ = writeln!(s, "| point accuracy | {:.2} |", self.accuracy);
         let _ = writeln!(s, "| shapes | {} |", self.shapes);
-        let _ = writeln!(
-            s,
-            "| protocol | {} ({}, {} vote(s)) |",
-            self.run.protocol,
-            self.run.points_text(),
-            self.run.votes
-        );
-        let _ = writeln!(
-            s,
-            "| model | {} ({} parameters) |",
-            self.run.model, self.run.parameters
-        );
+        match &self.run.predictions {
+            Some(dir) => {
+                let _ = writeln!(
+                    s,
+                    "| protocol | {} (labels read from {dir}) |",
+                    self.run.protocol
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "| protocol | {} ({}, {} vote(s)) |",
+                    self.run.protocol,
+                    self.run.points_text(),
+                    self.run.votes
+                );
+                let _ = writeln!(
+                    s,
+                    "| model | {} ({} parameters) |",
+                    self.run.model, self.run.parameters
+                );
+            }
+        }
+        if self.partial {
+            let _ = writeln!(s, "| shapes failed | {} |", self.shapes_failed);
+        }
         let _ = writeln!(s, "| dataset | {} |", self.run.dataset);
         let _ = writeln!(
             s,
@@ -235,6 +384,9 @@ impl EvalReport {
                 "\nCategory chosen by `--category auto`: {:.2} % right.\n",
                 self.category_accuracy.unwrap_or(0.0)
             );
+            if let Some(line) = self.low_confidence_line() {
+                let _ = writeln!(s, "{line}.\n");
+            }
             s.push_str(&c.to_markdown());
         }
         s
@@ -275,5 +427,34 @@ mod tests {
         assert!(r
             .to_markdown()
             .contains("| Mug | 1 | 58.33 | handle 50.0, body 66.7 |"));
+    }
+
+    #[test]
+    fn partial_reports_and_weak_choices_are_marked() {
+        let mut acc = MiouAccumulator::default();
+        let mug = find_category("mug").unwrap();
+        acc.add(mug, &[36, 37], &[36, 37]);
+        let r = EvalReport::new(&acc, RunInfo::default());
+        assert!(!r.partial && !r.to_text().contains("PARTIAL"));
+        let r = r
+            .with_failures(vec![ShapeFailure {
+                file: "a.ply".into(),
+                reason: "a.ply: truncated".into(),
+            }])
+            .with_choices(vec![
+                ChoiceRecord::new("x/1".into(), "Mug", "Mug", 0.9, 0.5),
+                ChoiceRecord::new("x/2".into(), "Mug", "Mug", 0.9, 0.1),
+                ChoiceRecord::new("x/3".into(), "Mug", "Cap", 0.55, 0.3),
+            ]);
+        assert!(r.partial);
+        assert_eq!(r.shapes_failed, 1);
+        assert_eq!(r.low_confidence_choices, Some(2));
+        let text = r.to_text();
+        assert!(text.starts_with("PARTIAL: 1 of 2 shapes failed"), "{text}");
+        assert!(text.contains("margin < 0.2): 2 of 3"), "{text}");
+        let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["partial"], true);
+        assert_eq!(json["failures"][0]["reason"], "a.ply: truncated");
+        assert_eq!(json["auto_choices"][2]["chosen"], "Cap");
     }
 }

@@ -4,7 +4,8 @@
 //! state as JSON under the metadata key `pcseg_checkpoint`: format version,
 //! architecture config, training options, data description, epoch and batch
 //! reached, partial sums of the current epoch, run RNG state, optimiser step
-//! count, the per-epoch records and the best validation mIoU so far.
+//! count, the per-epoch records, the best validation mIoU so far and where
+//! the run writes its best model and log (so `--resume` continues there).
 //!
 //! Floating-point values and the RNG state are stored as hexadecimal bit
 //! patterns so a resumed run continues bit-for-bit.
@@ -20,7 +21,7 @@ use crate::train::options::TrainOptions;
 use crate::train::run_state::{EpochSums, RunState};
 use ndarray::{ArrayD, IxDyn};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// File name of the run's checkpoint inside `--checkpoint-dir`.
 pub const LAST: &str = "last.safetensors";
@@ -61,6 +62,13 @@ pub struct CheckpointMeta {
     /// That mIoU.
     #[serde(with = "crate::train::bits")]
     pub best_miou: f64,
+    /// Where the run writes its best model (absolute; absent in checkpoints
+    /// of older pcseg versions and of runs that write none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out: Option<PathBuf>,
+    /// Where the run writes its CSV log (absolute; absent as `out`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<PathBuf>,
 }
 
 impl CheckpointMeta {
@@ -87,6 +95,8 @@ impl CheckpointMeta {
             records: state.records.clone(),
             best_epoch: state.best.map(|b| b.0),
             best_miou: state.best.map_or(0.0, |b| b.1),
+            out: None,
+            log: None,
         }
     }
 
@@ -146,14 +156,29 @@ pub fn save(path: &Path, meta: &CheckpointMeta, model: &Model, optimiser: &Adam)
     safetensors::write_file(path, &tensors, metadata)
 }
 
-/// Read a checkpoint written by [`save`]. `path` may also be the checkpoint
-/// folder, meaning its [`LAST`] file.
-pub fn load(path: &Path) -> Result<Checkpoint> {
-    let file = if path.is_dir() {
+/// The checkpoint file `path` names: `path` itself, or its [`LAST`] file
+/// when it is a folder.
+pub fn file_of(path: &Path) -> PathBuf {
+    if path.is_dir() {
         path.join(LAST)
     } else {
         path.to_path_buf()
-    };
+    }
+}
+
+/// The folder holding the checkpoint `path` names (the run's checkpoint
+/// folder, where a resumed run goes on writing).
+pub fn folder_of(path: &Path) -> PathBuf {
+    match file_of(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Read a checkpoint written by [`save`]. `path` may also be the checkpoint
+/// folder, meaning its [`LAST`] file.
+pub fn load(path: &Path) -> Result<Checkpoint> {
+    let file = file_of(path);
     let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
     from_bytes(&bytes, &file)
 }

@@ -146,7 +146,15 @@ impl Trainer {
     /// Continue the run saved in checkpoint `path`. `epochs`, when given,
     /// replaces the planned number of epochs (extending a finished run).
     pub fn resume(path: &Path, paths: OutputPaths, epochs: Option<usize>) -> Result<Trainer> {
-        let ckpt = checkpoint::load(path)?;
+        Trainer::from_checkpoint(checkpoint::load(path)?, paths, epochs)
+    }
+
+    /// Continue the run of a loaded checkpoint, as [`Trainer::resume`].
+    pub fn from_checkpoint(
+        ckpt: checkpoint::Checkpoint,
+        paths: OutputPaths,
+        epochs: Option<usize>,
+    ) -> Result<Trainer> {
         let meta = ckpt.meta;
         let mut options = meta.options.clone();
         if let Some(e) = epochs {
@@ -217,14 +225,22 @@ impl Trainer {
 
     /// The metadata of a checkpoint of the current state.
     fn meta(&self) -> CheckpointMeta {
-        CheckpointMeta::new(
-            self.model.config().clone(),
-            self.options.clone(),
-            self.data.clone(),
-            self.origin.clone(),
-            &self.state,
-            self.optimiser.steps(),
-        )
+        let absolute = |p: &Option<PathBuf>| {
+            p.as_deref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+        };
+        CheckpointMeta {
+            out: absolute(&self.paths.out),
+            log: absolute(&self.paths.log),
+            ..CheckpointMeta::new(
+                self.model.config().clone(),
+                self.options.clone(),
+                self.data.clone(),
+                self.origin.clone(),
+                &self.state,
+                self.optimiser.steps(),
+            )
+        }
     }
 
     /// Write a checkpoint of the current state to `path`.

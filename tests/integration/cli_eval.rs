@@ -343,6 +343,32 @@ fn auto_category_reports_the_confusion() {
     }
     let markdown = std::fs::read_to_string(&md).unwrap();
     assert!(markdown.contains("| true \\ chosen |"), "{markdown}");
+    // Every choice carries its confidence and margin; the weak ones are
+    // counted in the summary.
+    let choices = v["auto_choices"].as_array().unwrap();
+    assert_eq!(choices.len(), 8);
+    let mut low = 0;
+    for c in choices {
+        let (conf, margin) = (
+            c["confidence"].as_f64().unwrap(),
+            c["margin"].as_f64().unwrap(),
+        );
+        assert!(
+            (0.0..=1.0).contains(&conf) && (0.0..=conf).contains(&margin),
+            "{c}"
+        );
+        assert!(c["shape"].as_str().unwrap().contains('/'), "{c}");
+        pcseg::categories::find_category(c["chosen"].as_str().unwrap()).unwrap();
+        pcseg::categories::find_category(c["truth"].as_str().unwrap()).unwrap();
+        if conf < 0.6 || margin < 0.2 {
+            low += 1;
+        }
+    }
+    assert_eq!(v["low_confidence_choices"], low);
+    let line = format!("low-confidence choices (confidence < 0.6 or margin < 0.2): {low} of 8");
+    assert!(markdown.contains(&line), "{markdown}");
+    assert!(text.contains(&line), "{text}");
+    assert!(g.get("auto_choices").is_none() && g.get("low_confidence_choices").is_none());
     // Prediction files carry no choice to score.
     let o = pcseg(
         &[
@@ -357,4 +383,167 @@ fn auto_category_reports_the_confusion() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--auto-category"), "{err}");
+}
+
+/// A folder dataset `mine/chair/` holding the shipped chair sample and, with
+/// `bad`, a file that cannot be read.
+fn chair_folder(dir: &Path, good: bool, bad: bool) -> std::path::PathBuf {
+    let root = dir.join("mine");
+    std::fs::create_dir_all(root.join("chair")).unwrap();
+    if good {
+        std::fs::copy("assets/samples/chair.txt", root.join("chair/good.txt")).unwrap();
+    }
+    if bad {
+        std::fs::write(root.join("chair/bad.xyz"), "nan 0 0 13\n").unwrap();
+    }
+    root
+}
+
+#[test]
+fn a_failed_eval_keeps_the_previous_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = chair_folder(dir.path(), false, true);
+    let report = dir.path().join("r.json");
+    let md = dir.path().join("r.md");
+    std::fs::write(&report, "{\"old\": true}\n").unwrap();
+    std::fs::write(&md, "old markdown\n").unwrap();
+    let o = pcseg(
+        &["eval", s(&root), "--json", s(&report), "--markdown", s(&md)],
+        None,
+    );
+    // One shape, one failure: one line naming the file, no summary line.
+    let lines = failure(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("bad.xyz") && lines[0].contains("nan"),
+        "{lines:?}"
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "{\"old\": true}\n"
+    );
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), "old markdown\n");
+}
+
+#[test]
+fn a_partial_eval_says_so_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = chair_folder(dir.path(), true, true);
+    let report = dir.path().join("r.json");
+    let md = dir.path().join("r.md");
+    let o = pcseg(
+        &["eval", s(&root), "--json", s(&report), "--markdown", s(&md)],
+        None,
+    );
+    let lines = failure(&o);
+    assert!(lines.iter().any(|l| l.contains("bad.xyz")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("1 of 2 inputs failed")),
+        "{lines:?}"
+    );
+    let v = json(&report);
+    assert_eq!(v["partial"], true);
+    assert_eq!(v["shapes"], 1);
+    assert_eq!(v["shapes_failed"], 1);
+    let failed = v["failures"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["file"].as_str().unwrap().ends_with("bad.xyz"));
+    assert!(failed[0]["reason"].as_str().unwrap().contains("nan"));
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        markdown.contains("PARTIAL: 1 of 2 shapes failed"),
+        "{markdown}"
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("PARTIAL: 1 of 2 shapes failed"), "{text}");
+    // A complete report says it is complete.
+    std::fs::remove_file(root.join("chair/bad.xyz")).unwrap();
+    stdout(&pcseg(&["eval", s(&root), "--json", s(&report)], None));
+    let v = json(&report);
+    assert_eq!(v["partial"], false);
+    assert_eq!(v["shapes_failed"], 0);
+}
+
+#[test]
+fn what_was_scored_is_named_without_split_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dataset(dir.path());
+    std::fs::remove_dir_all(root.join("train_test_split")).unwrap();
+    let report = dir.path().join("r.json");
+    // An explicit split that cannot be honoured is refused.
+    let o = pcseg(&["eval", s(&root), "--split", "test", "--quiet"], None);
+    let lines = failure(&o);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("train_test_split"), "{lines:?}");
+    // Without --split every shape is scored, and the report says so.
+    let text = stdout(&pcseg(
+        &["eval", s(&root), "--json", s(&report), "--quiet"],
+        None,
+    ));
+    let v = json(&report);
+    assert_eq!(v["shapes"], 14);
+    let label = v["dataset"].as_str().unwrap();
+    assert!(
+        label.ends_with("(all shapes, no split lists found)"),
+        "{label}"
+    );
+    assert!(!text.contains("(test)"), "{text}");
+    // A folder of labelled files has no splits either.
+    let folder = chair_folder(dir.path(), true, false);
+    let text = stdout(&pcseg(&["eval", s(&folder), "--quiet"], None));
+    assert!(!text.contains("(test)"), "{text}");
+    assert!(
+        text.contains("(all shapes, no split lists found)"),
+        "{text}"
+    );
+    let o = pcseg(&["eval", s(&folder), "--split", "val"], None);
+    assert_eq!(failure(&o).len(), 1);
+}
+
+#[test]
+fn reports_go_to_stdout_with_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = chair_folder(dir.path(), true, false);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pcseg"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["eval", s(&root), "--json", "-", "--quiet"]);
+    let text = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("stdout is the JSON report");
+    assert_eq!(v["shapes"], 1);
+    let o = run(&["eval", s(&root), "--markdown", "-", "--quiet"]);
+    let text = stdout(&o);
+    assert!(text.starts_with("| metric | value |"), "{text}");
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn scoring_prediction_files_says_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = chair_folder(dir.path(), true, false);
+    let preds = dir.path().join("preds");
+    std::fs::create_dir(&preds).unwrap();
+    std::fs::copy("assets/samples/chair.txt", preds.join("good.txt")).unwrap();
+    let text = stdout(&pcseg(
+        &["eval", s(&root), "--predictions", s(&preds)],
+        None,
+    ));
+    let second = text.lines().nth(1).unwrap();
+    assert!(
+        !second.contains("vote(s)") && !second.contains("parameters"),
+        "{text}"
+    );
+    assert!(
+        second.contains(&format!("labels read from {}", preds.display())),
+        "{text}"
+    );
 }

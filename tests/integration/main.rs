@@ -26,6 +26,7 @@ mod render_cli;
 mod render_gallery;
 mod render_tile;
 mod run_fidelity;
+mod signals;
 mod synth_compare;
 mod synth_dataset;
 mod synth_generators_b;

@@ -169,3 +169,156 @@ fn checkpoint_serves_as_a_model(ckpt: &std::path::Path, dir: &std::path::Path) {
     assert!(err.contains("not a training checkpoint"), "{err}");
     assert!(!again.exists());
 }
+
+/// Tiny synthetic training settings.
+const TINY: [&str; 10] = [
+    "--config",
+    "tiny",
+    "--val-shapes",
+    "8",
+    "--points",
+    "96",
+    "--batch",
+    "8",
+    "--seed",
+    "3",
+];
+
+#[test]
+fn resume_continues_in_the_checkpoint_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    let ck = run_dir.join("ck");
+    let out = run_dir.join("best.safetensors");
+    let o = pcseg()
+        .args(["train", "--synthetic", "--epochs", "1", "--quiet"])
+        .args(["--shapes-per-epoch", "16"])
+        .args(TINY)
+        .arg("--out")
+        .arg(&out)
+        .arg("--checkpoint-dir")
+        .arg(&ck)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = std::fs::read(&out).unwrap();
+    // Resumed from another folder holding an unrelated model.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("model.safetensors"), b"unrelated").unwrap();
+    let o = pcseg()
+        .current_dir(&elsewhere)
+        .args(["train", "--epochs", "4", "--quiet", "--resume"])
+        .arg(ck.join("last.safetensors"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(elsewhere.join("model.safetensors")).unwrap(),
+        b"unrelated"
+    );
+    assert!(!elsewhere.join("pcseg-checkpoints").exists());
+    let names: Vec<_> = std::fs::read_dir(&elsewhere).unwrap().collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let log = std::fs::read_to_string(ck.join("log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 5, "{log}");
+    let ckpt = pcseg::train::checkpoint::load(&ck).unwrap();
+    assert_eq!(ckpt.meta.epoch, 4);
+    // The best model of the run is still the run's --out (written again when
+    // a later epoch improved on the first).
+    let best = ckpt.meta.best_epoch.unwrap();
+    let now = std::fs::read(&out).unwrap();
+    assert_eq!(best == 1, now == first, "best epoch {best}");
+}
+
+/// Start a long tiny training run in `dir` and wait until it trains.
+fn long_run(dir: &std::path::Path) -> (std::process::Child, std::path::PathBuf) {
+    use std::io::BufRead;
+    let ck = dir.join("ck");
+    let mut child = pcseg()
+        .current_dir(dir)
+        .args(["train", "--synthetic", "--epochs", "5"])
+        .args(["--shapes-per-epoch", "200000"])
+        .args(TINY)
+        .arg("--checkpoint-dir")
+        .arg(&ck)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("training ") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no training line");
+    }
+    // Hand the rest of stderr back through a thread.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+        let _ = tx.send(rest);
+    });
+    RX.with(|r| *r.borrow_mut() = Some(rx));
+    (child, ck)
+}
+
+thread_local! {
+    static RX: std::cell::RefCell<Option<std::sync::mpsc::Receiver<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn kill(child: &std::process::Child, signal: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Exit code and stderr (after the training line) of an interrupted run.
+fn finish(mut child: std::process::Child) -> (Option<i32>, String) {
+    let status = child.wait().unwrap();
+    let rest = RX.with(|r| r.borrow_mut().take().unwrap().recv().unwrap());
+    (status.code(), rest)
+}
+
+#[test]
+fn signals_stop_training_with_a_checkpoint_and_the_signal_exit_code() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (child, ck) = long_run(dir.path());
+        // Let some batches run (the handler is in place before training).
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        kill(&child, signal);
+        let (status, stderr) = finish(child);
+        assert_eq!(status, Some(code), "SIG{signal}: {stderr}");
+        assert_eq!(stderr.matches("stopped after").count(), 1, "{stderr}");
+        assert!(!stderr.contains("stoppedstopped"), "{stderr}");
+        let ckpt = pcseg::train::checkpoint::load(&ck).expect("checkpoint written");
+        assert_eq!(ckpt.meta.epoch, 0);
+        assert!(ckpt.meta.batch > 0);
+        let names: Vec<_> = std::fs::read_dir(&ck)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.to_string_lossy().ends_with(".tmp")),
+            "{names:?}"
+        );
+    }
+}
+
+#[test]
+fn a_second_interrupt_does_not_lose_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, ck) = long_run(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    kill(&child, "INT");
+    kill(&child, "INT");
+    let (status, stderr) = finish(child);
+    assert_eq!(status, Some(130), "{stderr}");
+    let ckpt = pcseg::train::checkpoint::load(&ck).expect("checkpoint written");
+    assert!(ckpt.meta.batch > 0);
+}
