@@ -48,8 +48,7 @@ pub fn check_error(e: &Error, name: &str) {
 
 fn same_values(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len()
-        && a
-            .iter()
+        && a.iter()
             .zip(b)
             .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
 }

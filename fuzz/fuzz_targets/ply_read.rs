@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let small = read_ply(BufReader::with_capacity(7, data), path);
     match (&whole, &small) {
         (Ok(a), Ok(b)) => assert!(common::same_cloud(a, b), "buffer size changed the cloud"),
-        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "buffer size changed the error"),
+        (Err(a), Err(b)) => assert_eq!(
+            a.to_string(),
+            b.to_string(),
+            "buffer size changed the error"
+        ),
         _ => panic!("buffer size changed the outcome: {whole:?} vs {small:?}"),
     }
     match whole {

@@ -20,14 +20,28 @@ const NAME: &str = "fuzz.ply";
 
 /// Property names: the ones pcseg interprets, and a few others.
 const NAMES: [&str; 16] = [
-    "x", "y", "z", "nx", "ny", "nz", "label", "class", "part", "scalar_label", "red", "green",
-    "blue", "intensity", "vertex_indices", "t",
+    "x",
+    "y",
+    "z",
+    "nx",
+    "ny",
+    "nz",
+    "label",
+    "class",
+    "part",
+    "scalar_label",
+    "red",
+    "green",
+    "blue",
+    "intensity",
+    "vertex_indices",
+    "t",
 ];
 const LABEL_NAMES: [&str; 4] = ["label", "scalar_label", "class", "part"];
 /// Type names, canonical and sized aliases.
 const TYPES: [&str; 16] = [
-    "char", "uchar", "short", "ushort", "int", "uint", "float", "double", "int8", "uint8",
-    "int16", "uint16", "int32", "uint32", "float32", "float64",
+    "char", "uchar", "short", "ushort", "int", "uint", "float", "double", "int8", "uint8", "int16",
+    "uint16", "int32", "uint32", "float32", "float64",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -72,12 +86,30 @@ enum Kind {
 
 fn kind(t: usize) -> Kind {
     match t % 8 {
-        0 => Kind::Int { bytes: 1, signed: true },
-        1 => Kind::Int { bytes: 1, signed: false },
-        2 => Kind::Int { bytes: 2, signed: true },
-        3 => Kind::Int { bytes: 2, signed: false },
-        4 => Kind::Int { bytes: 4, signed: true },
-        5 => Kind::Int { bytes: 4, signed: false },
+        0 => Kind::Int {
+            bytes: 1,
+            signed: true,
+        },
+        1 => Kind::Int {
+            bytes: 1,
+            signed: false,
+        },
+        2 => Kind::Int {
+            bytes: 2,
+            signed: true,
+        },
+        3 => Kind::Int {
+            bytes: 2,
+            signed: false,
+        },
+        4 => Kind::Int {
+            bytes: 4,
+            signed: true,
+        },
+        5 => Kind::Int {
+            bytes: 4,
+            signed: false,
+        },
         6 => Kind::F32,
         _ => Kind::F64,
     }
@@ -98,7 +130,9 @@ fn props(src: &[Prop], max: usize) -> Vec<P> {
             name: NAMES[p.name as usize % NAMES.len()],
             ty: p.ty as usize % TYPES.len(),
             // Float list counts are refused by pcseg; keep them rare.
-            list: p.list.map(|(c, n)| (c as usize % TYPES.len(), n as usize % 4)),
+            list: p
+                .list
+                .map(|(c, n)| (c as usize % TYPES.len(), n as usize % 4)),
         })
         .collect()
 }
@@ -110,7 +144,11 @@ struct Values<'a> {
 
 impl Values<'_> {
     fn next(&mut self) -> u32 {
-        let v = self.src.get(self.i).copied().unwrap_or(self.i as u32 * 2_654_435_761);
+        let v = self
+            .src
+            .get(self.i)
+            .copied()
+            .unwrap_or(self.i as u32 * 2_654_435_761);
         self.i += 1;
         v
     }
@@ -122,7 +160,11 @@ impl Values<'_> {
         match k {
             Kind::Int { bytes, signed } => {
                 let bits = 8 * bytes as u32;
-                let u = if bits == 32 { r as u64 } else { r as u64 % (1u64 << bits) };
+                let u = if bits == 32 {
+                    r as u64
+                } else {
+                    r as u64 % (1u64 << bits)
+                };
                 if signed && !unsigned_only {
                     (u as i64 - (1i64 << (bits - 1))) as f64
                 } else if signed {
@@ -149,9 +191,15 @@ fn encode(out: &mut Vec<u8>, k: Kind, v: f64, big: bool) {
         };
     }
     match k {
-        Kind::Int { bytes: 1, signed: true } => put!(v as i8),
+        Kind::Int {
+            bytes: 1,
+            signed: true,
+        } => put!(v as i8),
         Kind::Int { bytes: 1, .. } => put!(v as u8),
-        Kind::Int { bytes: 2, signed: true } => put!(v as i16),
+        Kind::Int {
+            bytes: 2,
+            signed: true,
+        } => put!(v as i16),
         Kind::Int { bytes: 2, .. } => put!(v as u16),
         Kind::Int { signed: true, .. } => put!(v as i32),
         Kind::Int { .. } => put!(v as u32),
@@ -187,7 +235,13 @@ fn records(
         let mut p3 = [0f32; 3];
         for (j, p) in ps.iter().enumerate() {
             let k = kind(p.ty);
-            let sep = if j == 0 { "" } else if style & 1 != 0 { " \t " } else { " " };
+            let sep = if j == 0 {
+                ""
+            } else if style & 1 != 0 {
+                " \t "
+            } else {
+                " "
+            };
             line.push_str(sep);
             if let Some((ct, bound)) = p.list {
                 let n = vals.next() as usize % (bound + 1);
@@ -233,7 +287,11 @@ fn declare(header: &mut String, name: &str, count: usize, ps: &[P]) {
     for p in ps {
         match p.list {
             Some((ct, _)) => {
-                writeln!(header, "property list {} {} {}", TYPES[ct], TYPES[p.ty], p.name)
+                writeln!(
+                    header,
+                    "property list {} {} {}",
+                    TYPES[ct], TYPES[p.ty], p.name
+                )
             }
             None => writeln!(header, "property {} {}", TYPES[p.ty], p.name),
         }
@@ -251,7 +309,11 @@ fuzz_target!(|input: Input| {
     let mut vertex = Vec::new();
     if input.with_xyz {
         for (name, t) in ["x", "y", "z"].into_iter().zip(input.xyz_types) {
-            vertex.push(P { name, ty: t as usize % TYPES.len(), list: None });
+            vertex.push(P {
+                name,
+                ty: t as usize % TYPES.len(),
+                list: None,
+            });
         }
     }
     vertex.extend(props(&input.vertex, 12));
@@ -259,17 +321,36 @@ fuzz_target!(|input: Input| {
         .before
         .iter()
         .take(2)
-        .map(|e| (format!("e{}", e.name % 4), e.count as usize % 9, props(&e.props, 4)))
+        .map(|e| {
+            (
+                format!("e{}", e.name % 4),
+                e.count as usize % 9,
+                props(&e.props, 4),
+            )
+        })
         .collect();
-    let after = input
-        .after
-        .as_ref()
-        .map(|e| (format!("e{}", e.name % 4), e.count as usize % 9, props(&e.props, 4)));
+    let after = input.after.as_ref().map(|e| {
+        (
+            format!("e{}", e.name % 4),
+            e.count as usize % 9,
+            props(&e.props, 4),
+        )
+    });
     let declared = input.count as usize;
-    let written = declared.saturating_sub(if input.short_by % 8 == 0 { input.short_by as usize / 8 } else { 0 });
+    let written = declared.saturating_sub(if input.short_by % 8 == 0 {
+        input.short_by as usize / 8
+    } else {
+        0
+    });
 
     let mut header = String::from("ply\n");
-    header.push_str(["format ascii 1.0\n", "format binary_little_endian 1.0\n", "format binary_big_endian 1.0\n"][enc]);
+    header.push_str(
+        [
+            "format ascii 1.0\n",
+            "format binary_little_endian 1.0\n",
+            "format binary_big_endian 1.0\n",
+        ][enc],
+    );
     header.push_str("comment structured fuzz input\n");
     for (name, count, ps) in &before {
         declare(&mut header, name, *count, ps);
@@ -280,7 +361,10 @@ fuzz_target!(|input: Input| {
     }
     header.push_str("end_header\n");
 
-    let mut vals = Values { src: &input.values, i: 0 };
+    let mut vals = Values {
+        src: &input.values,
+        i: 0,
+    };
     let mut bytes = header.into_bytes();
     for (_, count, ps) in &before {
         records(ps, *count, enc, input.style, &mut vals, &mut bytes);
@@ -303,23 +387,46 @@ fuzz_target!(|input: Input| {
         && after_complete
         && input.tail.is_empty()
         && vertex.iter().all(|p| p.list.is_none())
-        && ["x", "y", "z"].iter().all(|n| vertex.iter().any(|p| p.name == *n))
+        && ["x", "y", "z"]
+            .iter()
+            .all(|n| vertex.iter().any(|p| p.name == *n))
         && unique(vertex.iter().map(|p| p.name.to_string()))
-        && unique(before.iter().chain(&after).map(|e| e.0.clone()).chain(["vertex".to_string()]))
+        && unique(
+            before
+                .iter()
+                .chain(&after)
+                .map(|e| e.0.clone())
+                .chain(["vertex".to_string()]),
+        )
         && before.iter().chain(&after).all(|e| !e.2.is_empty())
-        && before.iter().chain(&after).all(|e| unique(e.2.iter().map(|p| p.name.to_string())))
-        && before.iter().chain(&after).all(|e| e.2.iter().all(|p| p.list.is_none_or(|(c, _)| !matches!(kind(c), Kind::F32 | Kind::F64))));
+        && before
+            .iter()
+            .chain(&after)
+            .all(|e| unique(e.2.iter().map(|p| p.name.to_string())))
+        && before.iter().chain(&after).all(|e| {
+            e.2.iter().all(|p| {
+                p.list
+                    .is_none_or(|(c, _)| !matches!(kind(c), Kind::F32 | Kind::F64))
+            })
+        });
     match result {
         Ok(cloud) => {
             common::check_cloud(&cloud, NAME);
             if well_formed {
-                assert_eq!(cloud.points, xyz, "decoded coordinates differ from the written ones");
+                assert_eq!(
+                    cloud.points, xyz,
+                    "decoded coordinates differ from the written ones"
+                );
             }
             common::check_ply_round_trip(&cloud);
         }
         Err(e) => {
             common::check_error(&e, NAME);
-            assert!(!well_formed, "a well-formed file was refused: {e}\n{}", String::from_utf8_lossy(&bytes));
+            assert!(
+                !well_formed,
+                "a well-formed file was refused: {e}\n{}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
     }
 });

@@ -17,14 +17,25 @@ fuzz_target!(|data: &[u8]| {
     match read_xyz_bytes(data, path) {
         Ok((cloud, layout)) => {
             common::check_cloud(&cloud, NAME);
-            assert_eq!(layout.has_normals(), cloud.normals.is_some(), "layout vs normals");
-            assert_eq!(layout.has_labels(), cloud.labels.is_some(), "layout vs labels");
+            assert_eq!(
+                layout.has_normals(),
+                cloud.normals.is_some(),
+                "layout vs normals"
+            );
+            assert_eq!(
+                layout.has_labels(),
+                cloud.labels.is_some(),
+                "layout vs labels"
+            );
             assert!(cloud.extra.is_empty(), "text has no extra properties");
             let mut text = Vec::new();
             write_xyz(&mut text, &cloud, layout).expect("write_xyz of a cloud read from text");
             match read_xyz_bytes(&text, Path::new("back.xyz")) {
                 Ok((back, back_layout)) => {
-                    assert_eq!(back_layout, layout, "write_xyz then read changed the layout");
+                    assert_eq!(
+                        back_layout, layout,
+                        "write_xyz then read changed the layout"
+                    );
                     assert!(
                         common::same_cloud(&cloud, &back),
                         "write_xyz then read changed the cloud:\nbefore {cloud:?}\nafter  {back:?}"
