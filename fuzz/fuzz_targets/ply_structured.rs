@@ -337,7 +337,7 @@ fuzz_target!(|input: Input| {
         )
     });
     let declared = input.count as usize;
-    let written = declared.saturating_sub(if input.short_by % 8 == 0 {
+    let written = declared.saturating_sub(if input.short_by.is_multiple_of(8) {
         input.short_by as usize / 8
     } else {
         0
