@@ -5,6 +5,7 @@ mod cli_util;
 mod geometry_reference;
 mod model_util;
 
+mod bad_input;
 mod cli_eval;
 mod cli_info;
 mod cli_limits;
