@@ -133,6 +133,7 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
             None => input.with_file_name(labelled_name(&input, args.out_format)),
         };
         check_output_format(&output, args.out_format)?;
+        check_output_folder(&output)?;
         let job = Job { input, output };
         check_not_input(&job, args.in_place)?;
         return Ok(vec![job]);
@@ -208,6 +209,21 @@ fn check_not_input(job: &Job, in_place: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Refuse, before any work, an output whose folder does not exist.
+fn check_output_folder(output: &Path) -> anyhow::Result<()> {
+    if output.as_os_str() == "-" {
+        return Ok(());
+    }
+    match output.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => bail!(
+            "{}: the folder {} does not exist",
+            output.display(),
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Refuse an output name whose extension is not a cloud format, or that

@@ -10,9 +10,7 @@
 //!   intact.
 //!
 //! A few rows check something else (a FIFO output, a signal during the
-//! write): see [`Expect`]. Rows marked `pending` describe behaviour that is
-//! being fixed on other branches; they are skipped with one line each until
-//! the fix lands and the mark is removed.
+//! write): see [`Expect`].
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -60,8 +58,6 @@ struct Case {
     names: &'static str,
     /// What the case must do.
     expect: Expect,
-    /// Being fixed elsewhere: the issue item. Skipped while set.
-    pending: Option<&'static str>,
 }
 
 const BASE: Case = Case {
@@ -71,7 +67,6 @@ const BASE: Case = Case {
     setup: None,
     names: "",
     expect: Expect::Refused,
-    pending: None,
 };
 
 /// A binary little-endian PLY header with float `x y z` and `n` vertices.
@@ -271,7 +266,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
                 ("out.ply", EXISTING),
             ],
             names: "trail.ply",
-            pending: Some("#14: PLY with trailing data after the declared vertices"),
             ..BASE
         },
         // ---- XYZ-style text
@@ -380,7 +374,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["eval", "lab", "--category", "chair", "--quiet"],
             files: &[("lab/chair/s.xyz", b"0 0 0 1\n1 1 1 2\n2 2 2 3\n")],
             names: "s.xyz",
-            pending: Some("#14 item 18: two-line errors in single-file eval (+ '1 of 1 inputs failed')"),
             ..BASE
         },
         Case {
@@ -426,7 +419,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
                 ("r.json", b"{\"an existing report\": true}\n"),
             ],
             names: "unscorable",
-            pending: Some("#14 item 4: a failing eval destroys an existing report"),
             ..BASE
         },
         // ---- outputs
@@ -450,7 +442,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["run", "x.txt", "-o", "x.txt"],
             files: &[("x.txt", CLOUD_XYZ)],
             names: "x.txt",
-            pending: Some("#14 item 3: output equal to input"),
             ..BASE
         },
         Case {
@@ -458,7 +449,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["run", "dir", "-o", "dir"],
             files: &[("dir/a.xyz", CLOUD_XYZ)],
             names: "dir",
-            pending: Some("#14 item 3: output equal to input"),
             ..BASE
         },
         Case {
@@ -466,7 +456,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["render", "x.ply", "-o", "x.ply"],
             files: &[("x.ply", CLOUD_PLY)],
             names: "x.ply",
-            pending: Some("#14 item 3/18: render output equal to input"),
             ..BASE
         },
         Case {
@@ -475,7 +464,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             files: &[("a.xyz", CLOUD_XYZ)],
             setup: Some(fifo_output),
             expect: Expect::FifoKept,
-            pending: Some("#14 item 7: writing to a FIFO replaces it"),
             ..BASE
         },
         Case {
@@ -484,7 +472,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             files: &[("out.ply", EXISTING)],
             setup: Some(large_cloud),
             expect: Expect::SignalDuringWrite("INT"),
-            pending: Some("#14 item 5: interrupted run leaves temporary files"),
             ..BASE
         },
         Case {
@@ -493,7 +480,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             files: &[("out.ply", EXISTING)],
             setup: Some(large_cloud),
             expect: Expect::SignalDuringWrite("TERM"),
-            pending: Some("#14 item 5: interrupted run leaves temporary files"),
             ..BASE
         },
         // ---- models and limits
@@ -529,7 +515,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             files: &[("a.xyz", CLOUD_XYZ), ("out.ply", EXISTING)],
             setup: Some(nan_model),
             names: "nan.safetensors",
-            pending: Some("#14 item 12: model files with NaN weights are accepted"),
             ..BASE
         },
         Case {
@@ -537,7 +522,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["run", "a.xyz", "--points", "10000000", "-o", "out.ply"],
             files: &[("a.xyz", CLOUD_XYZ), ("out.ply", EXISTING)],
             names: "--points",
-            pending: Some("#14 item 15: --points has no upper bound"),
             ..BASE
         },
         // ---- render and info
@@ -546,7 +530,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["render", "missing.ply", "-o", "out.png"],
             files: &[("out.png", EXISTING)],
             names: "missing.ply",
-            pending: Some("#14 item 18: two-line errors in render (+ '1 of 1 inputs failed')"),
             ..BASE
         },
         Case {
@@ -554,7 +537,6 @@ property float z\nproperty int source_label\nproperty int source_label\nend_head
             args: &["render", "cut.ply", "-o", "out.png"],
             files: &[("cut.ply", const { concat!(bin_header!("3"), "0123").as_bytes() }), ("out.png", EXISTING)],
             names: "cut.ply",
-            pending: Some("#14 item 18: two-line errors in render (+ '1 of 1 inputs failed')"),
             ..BASE
         },
         Case {
@@ -933,10 +915,6 @@ fn bad_inputs_get_one_line_errors_and_leave_files_alone() {
     let mut failed = Vec::new();
     let mut ran = 0;
     for case in cases() {
-        if let Some(why) = case.pending {
-            eprintln!("bad_input: skipped (pending {why}): {}", case.name);
-            continue;
-        }
         match run_case(&case) {
             Err(why) => eprintln!("bad_input: skipped ({why}): {}", case.name),
             Ok(wrong) if wrong.is_empty() => ran += 1,
@@ -954,24 +932,7 @@ fn bad_inputs_get_one_line_errors_and_leave_files_alone() {
         failed.len(),
         failed.join("\n")
     );
-    assert!(ran >= 35, "only {ran} cases ran");
-}
-
-/// The pending cases, run on demand (`cargo test ... -- --ignored`) to see
-/// which fixes have landed: lists what each still does wrong.
-#[test]
-#[ignore = "pending cases: being fixed on other branches"]
-fn pending_bad_inputs() {
-    let mut report = Vec::new();
-    for case in cases().into_iter().filter(|c| c.pending.is_some()) {
-        match run_case(&case) {
-            Err(why) => report.push(format!("{}: skipped ({why})", case.name)),
-            Ok(wrong) if wrong.is_empty() => report.push(format!("{}: PASSES now", case.name)),
-            Ok(wrong) => report.push(format!("{}: fails: {}", case.name, wrong.join("; "))),
-        }
-    }
-    let passing = report.iter().filter(|r| r.ends_with("PASSES now")).count();
-    assert!(passing == report.len(), "{}", report.join("\n"));
+    assert!(ran >= 50, "only {ran} cases ran");
 }
 
 /// The table is sound: every case has a name, arguments and what to look
