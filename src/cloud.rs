@@ -261,7 +261,8 @@ impl PointCloud {
 
     /// Replace the labels with `labels`. Labels the cloud already had are
     /// kept as an extra property `source_label` (or the first free name after
-    /// it), in the label column's place and with its type, so nothing is lost.
+    /// it), in the label column's place and with its type, and so is an extra
+    /// property named `label`: nothing is lost.
     pub fn relabel(&mut self, labels: Vec<u32>) {
         if let Some(old) = self.labels.take() {
             let mut kind = ScalarKind::I32;
@@ -280,6 +281,16 @@ impl PointCloud {
                 kind,
                 values: old.into_iter().map(f64::from).collect(),
             });
+        }
+        // An extra property called `label` (a float one, say, beside an
+        // integer `class` that held the labels) moves aside too, so the new
+        // labels can take the name.
+        if let Some(i) = self
+            .extra
+            .iter()
+            .position(|e| e.name.eq_ignore_ascii_case("label"))
+        {
+            self.extra[i].name = self.free_name("source_label");
         }
         self.labels = Some(labels);
     }

@@ -67,35 +67,11 @@ pub fn same_cloud(a: &PointCloud, b: &PointCloud) -> bool {
         && a.extra.iter().zip(&b.extra).all(|(x, y)| same_extra(x, y))
 }
 
-/// What `write_ply` + `read_ply` gives back today for `c`: `c` itself,
-/// except for the known findings (docs/RELIABILITY.md, "Findings"), which
-/// are modelled explicitly so the campaign goes on looking for new ones
-/// while every other part of the cloud is still compared.
-/// `--features strict` turns the exceptions off.
-///
-/// - F1: labels above `i32::MAX` (a `uint` label property) are written as
-///   `int` and come back as `i32::MAX`.
-/// - F2: an extra property named `label` (a non-integer `label` beside an
-///   integer `class`, `part` or `scalar_label` that became the labels) is
-///   left out by `write_ply`, which writes the labels as `label`.
-fn expected_back(c: &PointCloud) -> PointCloud {
-    let mut want = c.clone();
-    if cfg!(feature = "strict") {
-        return want;
-    }
-    if let Some(l) = want.labels.as_mut() {
-        for v in l.iter_mut() {
-            *v = (*v).min(i32::MAX as u32);
-        }
-        want.extra.retain(|e| e.name != "label");
-    }
-    want
-}
-
 /// Write `c` with `write_ply` in every encoding and read it back: the cloud
-/// must come back the same (up to the known findings, [`expected_back`]).
+/// must come back the same (findings F1 and F2 of docs/RELIABILITY.md were
+/// modelled as exceptions here until they were fixed).
 pub fn check_ply_round_trip(c: &PointCloud) {
-    let want = expected_back(c);
+    let want = c.clone();
     for encoding in ENCODINGS {
         let mut bytes = Vec::new();
         let options = PlyWriteOptions {

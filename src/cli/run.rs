@@ -3,8 +3,9 @@
 use super::args::{category_choice, ModelArgs, PredictArgs};
 use super::{progress_bar, SomeFailed};
 use anyhow::{bail, Context};
-use pcseg::categories::part_colour;
+use pcseg::categories::{find_category, part_colour, Category};
 use pcseg::cloud::{ExtraProperty, PointCloud, ScalarKind};
+use pcseg::io::dataset::Dataset;
 use pcseg::io::{self, Format, PlyEncoding, PlyWriteOptions, ReadOptions};
 use pcseg::model::Network;
 use pcseg::predict::{predict, CategoryChoice, PredictOptions, Prediction};
@@ -24,8 +25,14 @@ pub struct Args {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Category name (case-insensitive) or synset id, or auto to let the network choose.
-    #[arg(short, long, default_value = "auto", value_parser = category_choice)]
-    pub category: CategoryChoice,
+    ///
+    /// Default: auto, except for the shapes of a ShapeNetPart-layout folder
+    /// (or a folder named by a synset id), which take their folder's category.
+    #[arg(short, long, value_parser = category_choice)]
+    pub category: Option<CategoryChoice>,
+    /// Walk folder inputs recursively; outputs mirror the folder tree.
+    #[arg(short, long)]
+    pub recursive: bool,
     /// The network.
     #[command(flatten)]
     pub model: ModelArgs,
@@ -81,27 +88,100 @@ pub enum ColorsArg {
 struct Job {
     input: PathBuf,
     output: PathBuf,
+    /// The category its folder names (a ShapeNetPart dataset's synset folder).
+    hint: Option<&'static Category>,
 }
 
-/// Expand folders into their cloud files (sorted, not recursive).
-fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<(Vec<PathBuf>, bool)> {
+/// One input file: its path, its output path relative to `-o FOLDER`
+/// (without extension), and the category its folder names.
+struct Found {
+    file: PathBuf,
+    relative: PathBuf,
+    hint: Option<&'static Category>,
+}
+
+/// The synset category named by a folder, if its name is a synset id.
+fn synset_category(dir: &Path) -> Option<&'static Category> {
+    let name = dir.file_name()?.to_str()?;
+    find_category(name).filter(|c| c.synset == name)
+}
+
+/// The clouds of a folder: its cloud files, and with `recursive` those of
+/// its subfolders (relative paths kept). A ShapeNetPart-layout folder (with
+/// `synsetoffset2category.txt`) is always walked whole: every shape on disk
+/// under its synset folders (split lists do not limit `run`), the category
+/// file and `train_test_split/` left out. Files in a folder named by a synset
+/// id (or below one) take that category.
+fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::Result<()> {
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        recursive: bool,
+        files: bool,
+        hint: Option<&'static Category>,
+        out: &mut Vec<Found>,
+    ) -> anyhow::Result<()> {
+        let entries = io::list_folder(dir)
+            .with_context(|| format!("{}: cannot list the folder", dir.display()))?;
+        for path in entries.iter().filter(|p| files && p.is_file()) {
+            if io::Format::from_path(path).is_some() {
+                let rel = path.strip_prefix(root).unwrap_or(path);
+                out.push(Found {
+                    file: path.clone(),
+                    relative: rel.with_extension(""),
+                    hint,
+                });
+            }
+        }
+        if recursive {
+            for path in entries.iter().filter(|p| p.is_dir()) {
+                let hint = synset_category(path).or(hint);
+                walk(root, path, recursive, true, hint, out)?;
+            }
+        }
+        Ok(())
+    }
+    let before = out.len();
+    if Dataset::is_root(dir) {
+        let entries = io::list_folder(dir)
+            .with_context(|| format!("{}: cannot list the folder", dir.display()))?;
+        for path in entries.iter().filter(|p| p.is_dir()) {
+            if let Some(category) = synset_category(path) {
+                walk(dir, path, true, true, Some(category), out)?;
+            }
+        }
+    } else {
+        walk(dir, dir, recursive, true, synset_category(dir), out)?;
+    }
+    if out.len() == before {
+        bail!(
+            "{}: no point cloud files ({}) in this folder{}",
+            dir.display(),
+            io::cloud_extension_list(),
+            if recursive {
+                " or below it"
+            } else {
+                " (--recursive walks subfolders)"
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Expand folders into their cloud files (sorted; see [`folder_clouds`]).
+fn expand_inputs(inputs: &[PathBuf], recursive: bool) -> anyhow::Result<(Vec<Found>, bool)> {
     let mut files = Vec::new();
     let mut had_dir = false;
     for input in inputs {
         if input.is_dir() {
             had_dir = true;
-            let found = io::list_cloud_files(input)
-                .with_context(|| format!("{}: cannot list the folder", input.display()))?;
-            if found.is_empty() {
-                bail!(
-                    "{}: no point cloud files ({}) in this folder",
-                    input.display(),
-                    io::cloud_extension_list()
-                );
-            }
-            files.extend(found);
+            folder_clouds(input, recursive, &mut files)?;
         } else {
-            files.push(input.clone());
+            files.push(Found {
+                file: input.clone(),
+                relative: PathBuf::from(input.file_stem().unwrap_or_default()),
+                hint: input.parent().and_then(synset_category),
+            });
         }
     }
     Ok((files, had_dir))
@@ -120,12 +200,14 @@ fn output_extension(input: &Path, out_format: Option<Format>) -> String {
 }
 
 fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
-    let (files, had_dir) = expand_inputs(&args.inputs)?;
-    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+    let (files, had_dir) = expand_inputs(&args.inputs, args.recursive)?;
+    let is_stdin = |f: &Found| f.file.as_os_str() == "-";
+    if files.iter().filter(|f| is_stdin(f)).count() > 1 {
         bail!("standard input (-) can be read only once");
     }
     if files.len() == 1 && !had_dir {
-        let input = files[0].clone();
+        let hint = files[0].hint;
+        let input = files[0].file.clone();
         let output = match &args.output {
             Some(o) if o.is_dir() => o.join(labelled_name(&input, args.out_format)),
             Some(o) => o.clone(),
@@ -134,7 +216,11 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
         };
         check_output_format(&output, args.out_format)?;
         check_output_folder(&output)?;
-        let job = Job { input, output };
+        let job = Job {
+            input,
+            output,
+            hint,
+        };
         check_not_input(&job, args.in_place)?;
         return Ok(vec![job]);
     }
@@ -144,7 +230,7 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
     if dir.as_os_str() == "-" {
         bail!("several inputs cannot all be written to stdout; give -o FOLDER");
     }
-    if files.iter().any(|f| f.as_os_str() == "-") {
+    if files.iter().any(is_stdin) {
         bail!("standard input (-) cannot be mixed with other inputs");
     }
     if dir.exists() && !dir.is_dir() {
@@ -157,24 +243,27 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
         .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
     let mut jobs = Vec::with_capacity(files.len());
     let mut seen = std::collections::HashMap::new();
-    for input in files {
-        let stem = input
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        let name = format!("{stem}.{}", output_extension(&input, args.out_format));
-        if let Some(other) = seen.insert(name.clone(), input.clone()) {
+    for found in files {
+        let name = found
+            .relative
+            .with_extension(output_extension(&found.file, args.out_format));
+        if let Some(other) = seen.insert(name.clone(), found.file.clone()) {
             bail!(
                 "{} and {} would both be written to {}",
                 other.display(),
-                input.display(),
+                found.file.display(),
                 dir.join(&name).display()
             );
         }
+        let output = dir.join(&name);
+        if let Some(parent) = output.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("{}: cannot create the folder", parent.display()))?;
+        }
         let job = Job {
-            output: dir.join(name),
-            input,
+            output,
+            input: found.file,
+            hint: found.hint,
         };
         check_not_input(&job, args.in_place)?;
         jobs.push(job);
@@ -318,7 +407,12 @@ fn process(
     };
     let (mut cloud, _) = io::read_cloud_with(&job.input, &read)?;
     let name = pcseg::error::display_path(&job.input);
-    let prediction = predict(net, &cloud, args.category, options, &name)?;
+    let choice = match (args.category, job.hint) {
+        (Some(choice), _) => choice,
+        (None, Some(category)) => CategoryChoice::Given(category),
+        (None, None) => CategoryChoice::Auto,
+    };
+    let prediction = predict(net, &cloud, choice, options, &name)?;
     if let Some(warning) = low_confidence_warning(&name, &prediction) {
         eprintln!("pcseg: warning: {warning}");
     }
@@ -452,10 +546,10 @@ mod tests {
             crate::cli::args::parse::<Args>(&["r", "in.ply", "--category", name])
                 .map(|a| a.category)
         };
-        assert_eq!(category("AUTO").unwrap(), CategoryChoice::Auto);
+        assert_eq!(category("AUTO").unwrap(), Some(CategoryChoice::Auto));
         assert_eq!(
             category("Chair").unwrap(),
-            CategoryChoice::Given(pcseg::categories::find_category("chair").unwrap())
+            Some(CategoryChoice::Given(find_category("chair").unwrap()))
         );
         let err = category("sofa").unwrap_err().to_string();
         assert!(

@@ -253,3 +253,66 @@ fn bad_inputs_fail_on_one_line_without_output() {
         assert!(!out.exists(), "{args:?} left an output file");
     }
 }
+
+#[test]
+fn folders_recurse_and_datasets_give_their_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    // A tree of clouds: without --recursive only the top folder counts.
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("a/b")).unwrap();
+    write_cloud(
+        &tree.join("a/one.xyz"),
+        &chair(21, 300),
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    write_cloud(
+        &tree.join("a/b/two.ply"),
+        &chair(22, 300),
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let lines = failure(&pcseg(&["run", s(&tree), "-o", s(&out), "-q"], None));
+    assert!(lines[0].contains("--recursive"), "{lines:?}");
+    stdout(&pcseg(
+        &["run", s(&tree), "-o", s(&out), "-q", "-r", "-c", "chair"],
+        None,
+    ));
+    assert!(out.join("a/one.xyz").is_file() && out.join("a/b/two.ply").is_file());
+    // A folder named by a synset id gives its category when --category is
+    // not given: a chair-shaped cloud in the Table folder gets Table parts.
+    let ds = dir.path().join("ds");
+    stdout(&pcseg(
+        &["synth", s(&ds), "--shapes", "4", "--seed", "3", "--quiet"],
+        None,
+    ));
+    let table = find_category("table").unwrap();
+    std::fs::create_dir_all(ds.join(table.synset)).unwrap();
+    let mut c = chair(23, 400);
+    c.labels = None;
+    c.normals = None;
+    write_cloud(
+        &ds.join(table.synset).join("odd.txt"),
+        &c,
+        None,
+        &Default::default(),
+    )
+    .unwrap();
+    let labelled = dir.path().join("labelled");
+    stdout(&pcseg(&["run", s(&ds), "-o", s(&labelled), "-q"], None));
+    let odd = read_cloud(&labelled.join(table.synset).join("odd.txt"), None).unwrap();
+    assert!(odd
+        .labels
+        .unwrap()
+        .iter()
+        .all(|&l| table.owns_part(l as usize)));
+    // Every shape of the dataset is written under <synset>/<token>.
+    let written: usize = std::fs::read_dir(&labelled)
+        .unwrap()
+        .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
+        .sum();
+    assert_eq!(written, 5);
+}

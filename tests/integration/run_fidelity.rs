@@ -506,3 +506,33 @@ fn unknown_or_contradicting_output_extensions_are_refused() {
     let head = String::from_utf8_lossy(&std::fs::read(&out).unwrap()[..200]).to_string();
     assert!(head.contains("comment scanner: Faro X130"), "{head}");
 }
+
+/// The fuzzing campaign's findings F1-F3 (docs/RELIABILITY.md): a `uint`
+/// label above `i32::MAX`, a float `label` beside an integer `class`, and an
+/// input that already has `source_label` all come back whole.
+#[test]
+fn fuzz_findings_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nproperty float y\nproperty float z\n";
+    let cases = [
+        ("f1.ply", "property uint label\nend_header\n0 0 0 3000000000\n1 1 1 7\n", "source_label", [3e9, 7.0]),
+        ("f2.ply", "property float label\nproperty uchar class\nend_header\n0 0 0 0.25 3\n1 1 1 0.75 4\n", "source_label_2", [0.25, 0.75]),
+        ("f3.ply", "property float source_label\nproperty int label\nend_header\n0 0 0 0.25 3\n1 1 1 0.75 4\n", "source_label", [0.25, 0.75]),
+    ];
+    for (name, rest, kept, want) in cases {
+        let input = dir.path().join(name);
+        std::fs::write(&input, format!("{head}{rest}")).unwrap();
+        for ascii in [false, true] {
+            let out = dir.path().join(format!("out-{ascii}-{name}"));
+            let mut args = vec!["run", s(&input), "-o", s(&out), "-c", "airplane", "-q"];
+            if ascii {
+                args.push("--ascii");
+            }
+            stdout(&pcseg(&args, None));
+            stdout(&pcseg(&["info", s(&out)], None));
+            let back = read_cloud(&out, None).unwrap();
+            assert_eq!(extra(&back, kept), want, "{name}: {:?}", names(&back));
+            assert!(back.labels.unwrap().iter().all(|&l| l < 4), "{name}");
+        }
+    }
+}
