@@ -8,10 +8,26 @@ use cli::Command;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A closed pipe (`pcseg categories | head -1`) ends the process quietly,
+    // as for other Unix tools, instead of a panic in `println!`.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up,
+    // before any thread exists, has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match cli::parse_command_line() {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build_global()
+        {
+            eprintln!("pcseg: warning: --threads {n}: {e}");
+        }
+    }
     if let Err(e) = cli::signals::install() {
         eprintln!("pcseg: warning: cannot handle SIGINT and SIGTERM: {e}");
     }
@@ -24,6 +40,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cli::train::execute(*args),
         Command::Export(args) => cli::export::execute(args),
         Command::PseudoLabel(args) => cli::pseudo_label::execute(args),
+        Command::Categories(args) => cli::categories::execute(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod args;
+pub mod categories;
 pub mod eval;
 pub mod export;
 pub mod info;
@@ -22,6 +23,10 @@ pub mod train;
 #[derive(Debug, Parser)]
 #[command(name = "pcseg", version, about, long_about = None)]
 pub struct Cli {
+    /// Worker threads for the parallel parts (default: one per CPU; the
+    /// RAYON_NUM_THREADS environment variable also works).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -46,6 +51,8 @@ pub enum Command {
     Export(export::Args),
     /// Sample real unlabelled meshes and label them with a model, for self-training.
     PseudoLabel(pseudo_label::Args),
+    /// List the categories, their synsets, part ids, names and colours.
+    Categories(categories::Args),
 }
 
 /// Parse the command line. A value that a flag refuses is reported like

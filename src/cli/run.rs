@@ -62,6 +62,12 @@ pub struct Args {
     /// colours go to part_red part_green part_blue; none: no part colours.
     #[arg(long, value_enum, default_value_t = ColorsArg::Parts)]
     pub colors: ColorsArg,
+    /// Also write one JSON line per input (NDJSON) to FILE, or - for stdout:
+    /// input, output, points, category (with confidence, margin and a
+    /// low-confidence flag when chosen automatically), per-part point counts,
+    /// seconds taken, model; a failed input gets its error instead.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Allow the output to replace its input (refused otherwise).
     #[arg(long)]
     pub in_place: bool,
@@ -490,41 +496,125 @@ fn low_confidence_warning(name: &str, p: &Prediction) -> Option<String> {
     ))
 }
 
+/// The `--json` record of one input.
+fn json_record(
+    job: &Job,
+    result: &anyhow::Result<Prediction>,
+    seconds: f64,
+    model: &str,
+) -> serde_json::Value {
+    let mut r = serde_json::json!({
+        "input": job.input.display().to_string(),
+        "output": job.output.display().to_string(),
+        "model": model,
+        "seconds": (seconds * 1e4).round() / 1e4,
+    });
+    match result {
+        Ok(p) => {
+            let parts: serde_json::Map<String, serde_json::Value> = p
+                .category
+                .parts
+                .iter()
+                .zip(part_counts(p))
+                .map(|(name, count)| (name.to_string(), count.into()))
+                .collect();
+            r["points"] = p.labels.len().into();
+            r["category"] = p.category.name.into();
+            r["parts"] = parts.into();
+            if let Some(auto) = &p.auto {
+                let score = auto.scores[p.category.index];
+                r["category_confidence"] = (score as f64).into();
+                r["category_margin"] = (auto.margin as f64).into();
+                r["low_confidence"] = (score < LOW_CONFIDENCE || auto.margin < LOW_MARGIN).into();
+            }
+        }
+        Err(e) => r["error"] = format!("{e:#}").replace('\n', " ").into(),
+    }
+    r
+}
+
+/// Write the `--json` records, one line each, to `path` (atomically) or stdout.
+fn write_json(path: &Path, records: &[serde_json::Value]) -> anyhow::Result<()> {
+    let fill = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        for r in records {
+            serde_json::to_writer(&mut *w, r)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()
+    };
+    if path.as_os_str() == "-" {
+        fill(&mut std::io::stdout().lock())
+            .with_context(|| "<stdout>: cannot write the JSON records".to_string())?;
+    } else {
+        io::atomic::write_atomic(path, |w| fill(w))?;
+    }
+    Ok(())
+}
+
 /// Run `pcseg run`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let options = args.predict.options()?;
     let jobs = plan_jobs(&args)?;
+    if let Some(json) = &args.json {
+        if json.as_os_str() == "-" && jobs.iter().any(|j| j.output.as_os_str() == "-") {
+            bail!("--json - and -o - cannot both go to standard output");
+        }
+        if json.as_os_str() != "-" {
+            check_output_folder(json)?;
+        }
+    }
     let net = args.model.load(args.quiet)?;
+    let model = args
+        .model
+        .model
+        .as_ref()
+        .map_or("embedded".to_string(), |m| m.display().to_string());
+    let timed = |job: &Job| {
+        let start = std::time::Instant::now();
+        let r = process(&net, job, &args, &options);
+        (r, start.elapsed().as_secs_f64())
+    };
     if jobs.len() == 1 {
         let job = &jobs[0];
-        let p = process(&net, job, &args, &options)?;
+        let (r, seconds) = timed(job);
+        let p = r?;
         if !args.quiet {
             eprintln!("{}", summary(&pcseg::error::display_path(&job.input), &p));
+        }
+        if let Some(json) = &args.json {
+            write_json(json, &[json_record(job, &Ok(p), seconds, &model)])?;
         }
         return Ok(());
     }
     let bar = progress_bar(jobs.len() as u64, args.quiet, "segmenting");
-    let results: Vec<(usize, anyhow::Result<Prediction>)> = jobs
+    let results: Vec<(anyhow::Result<Prediction>, f64)> = jobs
         .par_iter()
-        .enumerate()
-        .map(|(i, job)| {
-            let r = process(&net, job, &args, &options);
+        .map(|job| {
+            let r = timed(job);
             bar.inc(1);
-            (i, r)
+            r
         })
         .collect();
     bar.finish_and_clear();
     let mut failed = 0;
-    for (i, r) in results {
-        let name = jobs[i].input.display().to_string();
+    for (job, (r, _)) in jobs.iter().zip(&results) {
+        let name = job.input.display().to_string();
         match r {
-            Ok(p) if !args.quiet => eprintln!("{}", summary_line(&name, &p)),
+            Ok(p) if !args.quiet => eprintln!("{}", summary_line(&name, p)),
             Ok(_) => {}
             Err(e) => {
                 failed += 1;
                 eprintln!("pcseg: error: {}", format!("{e:#}").replace('\n', " "));
             }
         }
+    }
+    if let Some(json) = &args.json {
+        let records: Vec<serde_json::Value> = jobs
+            .iter()
+            .zip(&results)
+            .map(|(job, (r, seconds))| json_record(job, r, *seconds, &model))
+            .collect();
+        write_json(json, &records)?;
     }
     if failed > 0 {
         return Err(SomeFailed {

@@ -316,3 +316,79 @@ fn folders_recurse_and_datasets_give_their_categories() {
         .sum();
     assert_eq!(written, 5);
 }
+
+#[test]
+fn json_records_threads_and_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.ply");
+    let b = dir.path().join("b.xyz");
+    write_cloud(&a, &chair(31, 300), None, &Default::default()).unwrap();
+    std::fs::write(&b, "1 2 3\n1 2 nan\n").unwrap();
+    let out = dir.path().join("out");
+    let json = dir.path().join("r.ndjson");
+    let o = pcseg(
+        &[
+            "run",
+            s(&a),
+            s(&b),
+            "-o",
+            s(&out),
+            "--json",
+            s(&json),
+            "-q",
+            "--threads",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(failure(&o).len(), 2, "one line for b.xyz, one summary");
+    let text = std::fs::read_to_string(&json).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    let first = &records[0];
+    assert_eq!(first["points"], 300);
+    assert_eq!(first["model"], "embedded");
+    let counts: u64 = first["parts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counts, 300);
+    assert!(first["category_confidence"].as_f64().unwrap() > 0.0);
+    assert!(first["low_confidence"].is_boolean());
+    assert!(records[1]["error"].as_str().unwrap().contains("b.xyz"));
+    // To stdout, for one input with the category given: no auto fields.
+    let o = pcseg(
+        &[
+            "run",
+            s(&a),
+            "-o",
+            s(&dir.path().join("x.ply")),
+            "--json",
+            "-",
+            "-q",
+            "-c",
+            "chair",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["category"], "Chair");
+    assert!(v.get("category_confidence").is_none());
+    // Both on stdout is refused.
+    let o = pcseg(&["run", s(&a), "-o", "-", "--json", "-", "-q"], None);
+    assert!(failure(&o)[0].contains("standard output"));
+    // The category list, as JSON and as a table.
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&pcseg(&["categories", "--json"], None))).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 16);
+    let table = stdout(&pcseg(&["categories"], None));
+    assert_eq!(table.lines().count(), 16);
+    assert!(table.contains("Chair       03001627  12 back"), "{table}");
+    let o = pcseg(&["run", s(&a), "--threads", "0"], None);
+    assert_eq!(failure(&o).len(), 1);
+}
