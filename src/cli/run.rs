@@ -50,7 +50,8 @@ pub struct Args {
     /// Text input: name the columns (e.g. x,y,z,r,g,b or x,y,z,nx,ny,nz,label).
     ///
     /// Names: x y z, nx ny nz, label (or class, part, scalar_label); r g b are
-    /// read as red green blue; any other name is kept as an extra column.
+    /// read as red green blue; _ leaves a column uninterpreted (kept as _N);
+    /// any other name is kept as an extra column.
     /// Without it, a header line names the columns, or the column count does
     /// (3 x y z, 4 + label, 6 + normals or r g b colours, 7 + label).
     #[arg(long, value_delimiter = ',')]
@@ -413,6 +414,9 @@ fn process(
     };
     let (mut cloud, _) = io::read_cloud_with(&job.input, &read)?;
     let name = pcseg::error::display_path(&job.input);
+    if let Some(note) = guessed_layout_note(&name, &cloud, args.columns.is_some() || args.quiet) {
+        eprintln!("pcseg: note: {note}");
+    }
     let choice = match (args.category, job.hint) {
         (Some(choice), _) => choice,
         (None, Some(category)) => CategoryChoice::Given(category),
@@ -458,6 +462,25 @@ fn process(
     }
     io::write_cloud(&job.output, &cloud, Some(out_format), &write)?;
     Ok(prediction)
+}
+
+/// One line saying what was assumed when unnamed text columns 4-6 were
+/// taken for colours rather than normals (the column-count rule).
+fn guessed_layout_note(name: &str, cloud: &PointCloud, named: bool) -> Option<String> {
+    let src = cloud.source.as_ref()?;
+    if named || src.text_header || src.text_separator.is_none() {
+        return None;
+    }
+    let colours = src
+        .columns
+        .get(3)
+        .is_some_and(|c| c.name == "red" && matches!(c.role, pcseg::cloud::ColumnRole::Extra(_)));
+    colours.then(|| {
+        format!(
+            "{name}: columns 4-6 read as red green blue (integers 0-255, not unit normals); \
+             --columns says otherwise"
+        )
+    })
 }
 
 /// Part colours as extra properties `part_red part_green part_blue`.

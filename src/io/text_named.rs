@@ -166,7 +166,19 @@ pub fn read_named(
     skip_header: bool,
     separator: u8,
 ) -> Result<PointCloud> {
-    let names: Vec<String> = raw_names.iter().map(|n| clean_name(n)).collect();
+    // `_` (a column to leave uninterpreted) is kept as an extra named by
+    // its column number, `_4`.
+    let names: Vec<String> = raw_names
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            if n.trim() == "_" {
+                format!("_{}", k + 1)
+            } else {
+                clean_name(n)
+            }
+        })
+        .collect();
     let roles = roles(&names).map_err(|m| Error::data(path, None, m))?;
     let has_normals = roles.contains(&Role::Normal(0));
     let has_labels = roles.contains(&Role::Label);
@@ -397,6 +409,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("non-finite"), "{e}");
+    }
+
+    #[test]
+    fn underscore_columns_are_kept_uninterpreted() {
+        let c = read_named(
+            b"1 2 3 9 8\n",
+            "a.txt".as_ref(),
+            &names("x,y,z,_,_"),
+            false,
+            b' ',
+        )
+        .unwrap();
+        let ex: Vec<(&str, f64)> = c
+            .extra
+            .iter()
+            .map(|e| (e.name.as_str(), e.values[0]))
+            .collect();
+        assert_eq!(ex, [("_4", 9.0), ("_5", 8.0)]);
+        assert!(c.normals.is_none() && c.labels.is_none());
     }
 
     #[test]
