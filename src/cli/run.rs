@@ -16,8 +16,18 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Input clouds (PLY, XYZ-style text, ShapeNetPart .pts), folders of them, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "files_from")]
     pub inputs: Vec<PathBuf>,
+    /// Also read input paths from FILE, one a line (blank lines and lines
+    /// starting with # skipped); the outputs go to -o FOLDER.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Process only share K of N (0-based: K in 0..N) of the inputs: every
+    /// N-th input starting at K, in input order (folders sorted), so N tasks
+    /// (a Slurm array, a Kubernetes indexed job) split a collection with one
+    /// command each.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
     /// Output file (- for stdout); a folder when there are several inputs or a folder input.
     ///
     /// Default for a single file: <input stem>.labelled.<ext> beside the input;
@@ -78,6 +88,36 @@ pub struct Args {
     /// No progress bar and no per-part summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `K/N` with `N >= 1` and `K < N`.
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("'{s}': expected K/N with 0 <= K < N, e.g. 0/8");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// The paths listed in `list`, one a line.
+fn read_file_list(list: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(list)
+        .with_context(|| format!("{}: cannot read the file list", list.display()))?;
+    let paths: Vec<PathBuf> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(PathBuf::from)
+        .collect();
+    if paths.is_empty() {
+        bail!("{}: the file list names no inputs", list.display());
+    }
+    Ok(paths)
 }
 
 /// How part colours travel in PLY output (`--colors`).
@@ -207,7 +247,24 @@ fn output_extension(input: &Path, out_format: Option<Format>) -> String {
 }
 
 fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
-    let (files, had_dir) = expand_inputs(&args.inputs, args.recursive)?;
+    let mut inputs = args.inputs.clone();
+    if let Some(list) = &args.files_from {
+        inputs.extend(read_file_list(list)?);
+    }
+    let (mut files, mut had_dir) = expand_inputs(&inputs, args.recursive)?;
+    // A list or a shard is a collection: it always goes to -o FOLDER.
+    had_dir |= args.files_from.is_some() || args.shard.is_some();
+    if let Some((k, n)) = args.shard {
+        files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k)
+            .map(|(_, f)| f)
+            .collect();
+        if files.is_empty() {
+            bail!("--shard {k}/{n}: no inputs fall in this share");
+        }
+    }
     let is_stdin = |f: &Found| f.file.as_os_str() == "-";
     if files.iter().filter(|f| is_stdin(f)).count() > 1 {
         bail!("standard input (-) can be read only once");

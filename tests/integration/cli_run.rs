@@ -392,3 +392,87 @@ fn json_records_threads_and_categories() {
     let o = pcseg(&["run", s(&a), "--threads", "0"], None);
     assert_eq!(failure(&o).len(), 1);
 }
+
+#[test]
+fn file_lists_and_shards_split_a_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let clouds = dir.path().join("clouds");
+    std::fs::create_dir(&clouds).unwrap();
+    for i in 0..5 {
+        let p = clouds.join(format!("c{i}.xyz"));
+        write_cloud(&p, &chair(40 + i, 200), None, &Default::default()).unwrap();
+    }
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .map(|r| {
+                r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let mut all = Vec::new();
+    for k in 0..2 {
+        let out = dir.path().join(format!("s{k}"));
+        let shard = format!("{k}/2");
+        stdout(&pcseg(
+            &[
+                "run",
+                s(&clouds),
+                "-o",
+                s(&out),
+                "--shard",
+                &shard,
+                "-q",
+                "-c",
+                "chair",
+            ],
+            None,
+        ));
+        all.extend(names(&out));
+    }
+    assert_eq!(
+        names(&dir.path().join("s0")),
+        ["c0.xyz", "c2.xyz", "c4.xyz"]
+    );
+    all.sort();
+    assert_eq!(all, names(&clouds));
+    // A list of files (comments and blank lines skipped) always goes to a folder.
+    let list = dir.path().join("list.txt");
+    let text = format!(
+        "# two of them\n{}\n\n{}\n",
+        s(&clouds.join("c1.xyz")),
+        s(&clouds.join("c3.xyz"))
+    );
+    std::fs::write(&list, text).unwrap();
+    let out = dir.path().join("listed");
+    stdout(&pcseg(
+        &[
+            "run",
+            "--files-from",
+            s(&list),
+            "-o",
+            s(&out),
+            "-q",
+            "-c",
+            "chair",
+        ],
+        None,
+    ));
+    assert_eq!(names(&out), ["c1.xyz", "c3.xyz"]);
+    for bad in ["2/2", "1", "x/3"] {
+        let o = pcseg(&["run", s(&clouds), "-o", s(&out), "--shard", bad], None);
+        assert!(failure(&o)[0].contains("K/N"), "{bad}");
+    }
+    let o = pcseg(
+        &[
+            "run",
+            s(&list),
+            "--files-from",
+            s(&dir.path().join("missing.txt")),
+        ],
+        None,
+    );
+    assert!(failure(&o)[0].contains("missing.txt"));
+}
