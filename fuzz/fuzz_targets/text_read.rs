@@ -1,13 +1,14 @@
 //! Arbitrary bytes as XYZ-style text: `read_xyz_bytes` returns a valid cloud
 //! whose layout matches what it holds, or a one-line error naming the file;
-//! an accepted cloud survives `write_xyz` + `read_xyz_bytes` in its layout
-//! and `write_ply` + `read_ply`.
+//! an accepted cloud survives `write_text_cloud` + `read_xyz_bytes` (every
+//! column kept, extras such as `x y z r g b` colours or named columns
+//! included) and `write_ply` + `read_ply`.
 #![no_main]
 
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use pcseg::io::xyz::{read_xyz_bytes, write_xyz};
+use pcseg::io::xyz::{read_xyz_bytes, write_text_cloud};
 use std::path::Path;
 
 const NAME: &str = "fuzz.xyz";
@@ -27,21 +28,21 @@ fuzz_target!(|data: &[u8]| {
                 cloud.labels.is_some(),
                 "layout vs labels"
             );
-            assert!(cloud.extra.is_empty(), "text has no extra properties");
             let mut text = Vec::new();
-            write_xyz(&mut text, &cloud, layout).expect("write_xyz of a cloud read from text");
+            write_text_cloud(&mut text, &cloud, None)
+                .expect("write_text_cloud of a cloud read from text");
             match read_xyz_bytes(&text, Path::new("back.xyz")) {
                 Ok((back, back_layout)) => {
                     assert_eq!(
                         back_layout, layout,
-                        "write_xyz then read changed the layout"
+                        "write_text_cloud then read changed the layout"
                     );
                     assert!(
                         common::same_cloud(&cloud, &back),
-                        "write_xyz then read changed the cloud:\nbefore {cloud:?}\nafter  {back:?}"
+                        "write_text_cloud then read changed the cloud:\nbefore {cloud:?}\nafter  {back:?}"
                     );
                 }
-                Err(e) => panic!("write_xyz wrote text read_xyz_bytes refuses: {e}"),
+                Err(e) => panic!("write_text_cloud wrote text read_xyz_bytes refuses: {e}"),
             }
             common::check_ply_round_trip(&cloud);
         }
