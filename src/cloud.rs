@@ -22,6 +22,22 @@ pub enum ScalarKind {
     F64,
 }
 
+impl ScalarKind {
+    /// Whether every integer `0..=max` is exactly representable in this type.
+    pub fn holds_up_to(self, max: u32) -> bool {
+        let max = max as f64;
+        match self {
+            ScalarKind::I8 => max <= i8::MAX as f64,
+            ScalarKind::U8 => max <= u8::MAX as f64,
+            ScalarKind::I16 => max <= i16::MAX as f64,
+            ScalarKind::U16 => max <= u16::MAX as f64,
+            ScalarKind::I32 => max <= i32::MAX as f64,
+            ScalarKind::U32 | ScalarKind::F64 => true,
+            ScalarKind::F32 => max <= (1u32 << 24) as f64,
+        }
+    }
+}
+
 /// A per-point property pcseg does not interpret (intensity, colour, ...),
 /// carried through so outputs keep it unchanged. Values are stored as `f64`,
 /// which represents every PLY scalar type exactly.
@@ -271,7 +287,12 @@ impl PointCloud {
             if let Some(src) = &mut self.source {
                 for c in &mut src.columns {
                     if c.role == ColumnRole::Label {
-                        kind = c.kind;
+                        let max = old.iter().copied().max().unwrap_or(0);
+                        kind = if c.kind.holds_up_to(max) {
+                            c.kind
+                        } else {
+                            ScalarKind::U32
+                        };
                         c.role = ColumnRole::Extra(index);
                     }
                 }

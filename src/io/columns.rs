@@ -62,7 +62,8 @@ pub fn output_columns(cloud: &PointCloud, colours: bool) -> Result<Vec<OutputCol
                 }
                 ColumnRole::Label if cloud.labels.is_some() => {
                     have_label = true;
-                    push(&mut out, &c.name, c.kind, ColumnValue::Label);
+                    let kind = label_kind(c.kind, cloud.labels.as_deref().unwrap_or_default());
+                    push(&mut out, &c.name, kind, ColumnValue::Label);
                 }
                 ColumnRole::Extra(i) if i < cloud.extra.len() && !used_extra[i] => {
                     used_extra[i] = true;
@@ -163,6 +164,16 @@ pub fn output_columns(cloud: &PointCloud, colours: bool) -> Result<Vec<OutputCol
         check(&format!("property '{}'", e.name), e.values.len())?;
     }
     Ok(out)
+}
+
+/// `kind`, or `uint` when some label does not fit it (a label column read
+/// from text as `int` holding 4,000,000,000, say).
+fn label_kind(kind: ScalarKind, labels: &[u32]) -> ScalarKind {
+    if kind.holds_up_to(labels.iter().copied().max().unwrap_or(0)) {
+        kind
+    } else {
+        ScalarKind::U32
+    }
 }
 
 /// The value of `column` for point `i`; `colours` as given to the writer.
@@ -298,6 +309,17 @@ mod tests {
         let cols = output_columns(&c, false).unwrap();
         assert_eq!(cols[3].kind, ScalarKind::U32);
         assert_eq!(column_value(&c, None, &cols[3], 0), 3e9);
+        // Also when the source said int (text labels are read as int): found
+        // by the fuzz target text_read.
+        let (c, _) =
+            crate::io::xyz::read_xyz_bytes(b"0 0 0 0\n3 4 0 4000041000\n", "f.xyz".as_ref())
+                .unwrap();
+        let cols = output_columns(&c, false).unwrap();
+        assert_eq!(cols[3].kind, ScalarKind::U32);
+        let mut bytes = Vec::new();
+        crate::io::ply::write_ply(&mut bytes, &c, &Default::default()).unwrap();
+        let back = crate::io::ply::read_ply(&bytes[..], "b.ply".as_ref()).unwrap();
+        assert_eq!(back.labels, Some(vec![0, 4_000_041_000]));
     }
 
     #[test]

@@ -535,4 +535,14 @@ fn fuzz_findings_round_trip() {
             assert!(back.labels.unwrap().iter().all(|&l| l < 4), "{name}");
         }
     }
+    // A text label beyond i32 (fuzz target text_read, follow-up campaign).
+    let text = dir.path().join("f4.xyz");
+    std::fs::write(&text, "0 0 0 0\n3 4 0 4000041000\n").unwrap();
+    let out = dir.path().join("f4.ply");
+    stdout(&pcseg(
+        &["run", s(&text), "-o", s(&out), "-c", "airplane", "-q"],
+        None,
+    ));
+    let back = read_cloud(&out, None).unwrap();
+    assert_eq!(extra(&back, "source_label"), [0.0, 4_000_041_000.0]);
 }
