@@ -5,6 +5,7 @@
 //! every input property.
 
 use crate::cloud::{ColumnRole, PointCloud, ScalarKind};
+use crate::io::ply::LABEL_NAMES;
 
 /// Where an output column's values come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,18 +53,31 @@ pub fn output_columns(cloud: &PointCloud, colours: bool) -> Result<Vec<OutputCol
     if let Some(src) = &cloud.source {
         for c in &src.columns {
             match c.role {
+                // Coordinates and normals take the names every PLY reader
+                // looks for (a text header may say `X` or `normal_x`).
                 ColumnRole::Coord(k) if k < 3 => {
                     have_coord = true;
-                    push(&mut out, &c.name, c.kind, ColumnValue::Coord(k));
+                    push(&mut out, ["x", "y", "z"][k], c.kind, ColumnValue::Coord(k));
                 }
                 ColumnRole::Normal(k) if k < 3 && cloud.normals.is_some() => {
                     have_normal = true;
-                    push(&mut out, &c.name, c.kind, ColumnValue::Normal(k));
+                    push(
+                        &mut out,
+                        ["nx", "ny", "nz"][k],
+                        c.kind,
+                        ColumnValue::Normal(k),
+                    );
                 }
                 ColumnRole::Label if cloud.labels.is_some() => {
                     have_label = true;
                     let kind = label_kind(c.kind, cloud.labels.as_deref().unwrap_or_default());
-                    push(&mut out, &c.name, kind, ColumnValue::Label);
+                    let lower = c.name.to_ascii_lowercase();
+                    let name = if LABEL_NAMES.contains(&lower.as_str()) {
+                        lower
+                    } else {
+                        "label".to_string()
+                    };
+                    push(&mut out, &name, kind, ColumnValue::Label);
                 }
                 ColumnRole::Extra(i) if i < cloud.extra.len() && !used_extra[i] => {
                     used_extra[i] = true;
@@ -273,7 +287,8 @@ mod tests {
             ..Default::default()
         });
         let cols = output_columns(&c, false).unwrap();
-        assert_eq!(names(&cols), ["red", "X", "Y", "Z", "class"]);
+        // `X Y Z` come out as `x y z`, the names PLY readers look for.
+        assert_eq!(names(&cols), ["red", "x", "y", "z", "class"]);
         assert_eq!(cols[4].kind, ScalarKind::U8);
         // Asking for part colours over a source `red` is refused...
         let e = output_columns(&c, true).unwrap_err();
@@ -287,9 +302,9 @@ mod tests {
             names(&cols),
             [
                 "source_red",
-                "X",
-                "Y",
-                "Z",
+                "x",
+                "y",
+                "z",
                 "source_label",
                 "label",
                 "red",
