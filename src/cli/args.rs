@@ -81,8 +81,8 @@ pub struct PredictArgs {
     /// Clouds with at most this many points are seen whole, no sampling (0: always sample).
     #[arg(long, default_value_t = pcseg::predict::DEFAULT_WHOLE_MAX, value_parser = whole_max)]
     pub whole_max: usize,
-    /// Test-time votes: forward passes on different samples, logits averaged.
-    #[arg(long, default_value_t = 1, value_parser = votes)]
+    /// Test-time votes: forward passes on different samples (odd ones mirrored left-right), logits averaged.
+    #[arg(long, default_value_t = pcseg::predict::DEFAULT_VOTES, value_parser = votes)]
     pub votes: usize,
     /// Seed of the sampling (results are deterministic for a seed).
     #[arg(long, default_value_t = 0)]
@@ -400,7 +400,7 @@ mod tests {
         assert_eq!(names, ["Chair", "Table"]);
         assert_eq!(c.category, CategoryChoice::Auto);
         let o = c.predict.options().unwrap();
-        assert_eq!((o.points, o.votes, o.seed), (2048, 1, 0));
+        assert_eq!((o.points, o.votes, o.seed), (2048, 2, 0));
         assert_eq!(o.whole_max, pcseg::predict::DEFAULT_WHOLE_MAX);
         let o = parse::<PredictArgs>(&["c", "--points", "65536", "--votes", "64"])
             .unwrap()

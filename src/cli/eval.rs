@@ -390,7 +390,7 @@ mod tests {
             .to_string();
         for text in [
             "Points the network sees of a shape larger than --whole-max (all-points protocol) [default: 2048]",
-            "Test-time votes per shape (logits averaged) [default: 1]",
+            "Test-time votes per shape (logits averaged) [default: 2]",
             "Seed of the sampling [default: 0]",
         ] {
             assert!(help.contains(text), "{help}");

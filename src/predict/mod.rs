@@ -33,7 +33,8 @@ pub struct PredictOptions {
     /// padded by repeats up to `points` when smaller); larger clouds are
     /// sampled to `points`. 0: always sample.
     pub whole_max: usize,
-    /// Forward passes averaged (each with its own sample of the cloud).
+    /// Forward passes averaged, each with its own sample of the cloud; odd
+    /// passes see the sample mirrored left-right (z -> -z).
     pub votes: usize,
     /// Seed of the sampling; the whole pipeline is deterministic for a seed.
     pub seed: u64,
@@ -44,11 +45,19 @@ impl Default for PredictOptions {
         PredictOptions {
             points: 2048,
             whole_max: DEFAULT_WHOLE_MAX,
-            votes: 1,
+            votes: DEFAULT_VOTES,
             seed: 0,
         }
     }
 }
+
+/// Default [`PredictOptions::votes`]: the cloud and its mirror image
+/// (left and right swapped; odd votes see the mirror image), logits
+/// averaged. On the 52 real reference shapes two such votes score 70.31
+/// instance mIoU against 69.61 for one vote and 69.88 for two resampled
+/// votes of the same cloud (65.19 against 64.55 with the category chosen by
+/// the network); on the 4 full real samples 87.10 against 86.07.
+pub const DEFAULT_VOTES: usize = 2;
 
 /// Default [`PredictOptions::whole_max`]: ShapeNetPart shapes (about 2,000
 /// to 3,000 points) are seen whole, which scores about one point of mIoU
@@ -113,9 +122,12 @@ struct VoteInput {
     /// For each point the network sees, its index in the source cloud.
     indices: Vec<usize>,
     seed: u64,
+    /// The points and normals mirrored left-right (z -> -z), which the
+    /// network sees instead in the odd votes.
+    mirrored: Option<(Vec<[f32; 3]>, Vec<[f32; 3]>)>,
 }
 
-fn vote_input(cloud: &PointCloud, n: usize, seed: u64) -> VoteInput {
+fn vote_input(cloud: &PointCloud, n: usize, seed: u64, mirror: bool) -> VoteInput {
     let mut rng = Rng::new(seed);
     let prepared = prepare_cloud(cloud, n, &mut rng);
     // Same rule as training (`train::data::prepare_item`): normals missing
@@ -124,19 +136,32 @@ fn vote_input(cloud: &PointCloud, n: usize, seed: u64) -> VoteInput {
         Some(normals) => normals,
         None => estimate_normals(&prepared.cloud.points, DEFAULT_NORMAL_K),
     };
+    let mirrored = mirror.then(|| (mirror_z(&prepared.cloud.points), mirror_z(&normals)));
     VoteInput {
         points: prepared.cloud.points,
         normals,
         indices: prepared.indices,
         seed: rng.next_u64(),
+        mirrored,
     }
+}
+
+/// The vectors reflected in the x-y plane (z -> -z): left and right swapped,
+/// which leaves every ShapeNetPart part where it was (no category has
+/// separate left and right parts).
+fn mirror_z(v: &[[f32; 3]]) -> Vec<[f32; 3]> {
+    v.iter().map(|&[x, y, z]| [x, y, -z]).collect()
 }
 
 impl VoteInput {
     fn input(&self, category: usize) -> CloudInput<'_> {
+        let (points, normals) = match &self.mirrored {
+            Some((p, n)) => (p, n),
+            None => (&self.points, &self.normals),
+        };
         CloudInput {
-            points: &self.points,
-            normals: Some(&self.normals),
+            points,
+            normals: Some(normals),
             category,
             seed: self.seed,
         }
@@ -258,7 +283,7 @@ fn prepare_votes(
     let votes = (0..options.votes)
         .map(|v| {
             let seed = Rng::for_item(options.seed, v as u64).next_u64();
-            vote_input(cloud, points_seen(cloud.len(), options), seed)
+            vote_input(cloud, points_seen(cloud.len(), options), seed, v % 2 == 1)
         })
         .collect();
     Ok((normalized, votes))

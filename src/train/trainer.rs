@@ -218,6 +218,7 @@ impl Trainer {
     pub fn validation_options(&self) -> PredictOptions {
         PredictOptions {
             points: self.options.points,
+            votes: 1,
             seed: stream_seed(self.options.seed, VAL_SAMPLE_STREAM, 0),
             ..PredictOptions::default()
         }

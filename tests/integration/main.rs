@@ -23,6 +23,7 @@ mod model_classifier;
 mod model_layers;
 mod model_network;
 mod model_weights;
+mod predict_votes;
 mod render_cli;
 mod render_gallery;
 mod render_tile;
