@@ -55,6 +55,10 @@ pub struct Args {
     /// misalignment, stronger with each level.
     #[arg(long, default_value = "off", ignore_case = true)]
     pub realism: RealismArg,
+    /// Mean number of small details (boxes, knobs) attached to each shape
+    /// with the label of the part they stand on (as `pcseg train --attach`).
+    #[arg(long, value_name = "MEAN", default_value_t = 0.0)]
+    pub attach: f32,
     /// No progress bar or summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -135,6 +139,9 @@ fn category_indices(list: &[Option<&'static Category>]) -> Vec<usize> {
 
 /// Run the body of `pcseg synth` that writes a dataset.
 fn write_synthetic(args: Args, out_dir: PathBuf, categories: Vec<usize>) -> anyhow::Result<()> {
+    if !(0.0..=20.0).contains(&args.attach) {
+        bail!("--attach {}: expected a mean in [0, 20]", args.attach);
+    }
     let splits = if args.train.is_some() || args.val.is_some() || args.test.is_some() {
         [
             args.train.unwrap_or(0),
@@ -153,7 +160,10 @@ fn write_synthetic(args: Args, out_dir: PathBuf, categories: Vec<usize>) -> anyh
         splits,
         points: args.points,
         seed: args.seed,
-        realism: Realism::level(args.realism.into()),
+        realism: Realism {
+            attach: args.attach,
+            ..Realism::level(args.realism.into())
+        },
     };
     let bar = super::progress_bar(total as u64, args.quiet, "synth");
     let start = Instant::now();

@@ -116,6 +116,11 @@ pub struct Args {
     /// inside-out components of real CAD meshes have (0: never).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub surface_flip: f32,
+    /// Mean number of small details (boxes, knobs) attached to each
+    /// synthetic training shape with the label of the part they stand on,
+    /// as CAD models carry details no generator draws (0: none).
+    #[arg(long, value_name = "MEAN", default_value_t = 0.0)]
+    pub attach: f32,
     /// Amplitude of a smooth random free-form warp of every training cloud,
     /// in unit-sphere units (0: off; 0.03-0.06 bends shapes visibly).
     #[arg(long, value_name = "AMP", default_value_t = 0.0)]
@@ -193,6 +198,9 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
                 args.surface_flip
             );
         }
+        if !(0.0..=20.0).contains(&args.attach) {
+            bail!("--attach {}: expected a mean in [0, 20]", args.attach);
+        }
         if args.shapes_per_epoch == 0 || args.val_shapes == 0 {
             bail!("--shapes-per-epoch and --val-shapes must be at least 1");
         }
@@ -203,6 +211,7 @@ fn parse_data(args: &Args) -> anyhow::Result<DataSpec> {
             realism: RealismLevel::from(args.realism).to_string(),
             raw_points: args.raw_points.map(|(lo, hi)| [lo, hi]),
             surface_flip: args.surface_flip,
+            attach: args.attach,
             pseudo: match &args.pseudo {
                 Some(root) => {
                     let spec = PseudoSpec {

@@ -50,6 +50,7 @@
 //! See `chair.rs` for a worked example.
 
 pub mod airplane;
+pub mod attach;
 pub mod bag;
 pub mod cap;
 pub mod car;
@@ -145,7 +146,11 @@ pub fn sample_shape(
     points: usize,
     realism: &Realism,
 ) -> Result<PointCloud> {
-    let shape = build_shape(category, rng)?;
+    let mut shape = build_shape(category, rng)?;
+    if realism.attach > 0.0 {
+        let mut r = Rng::new(rng.next_u64());
+        attach::attach_details(&mut shape, realism.attach, &mut r);
+    }
     let mut cloud = shape.sample_flipping(
         category,
         realism.oversample(points),

@@ -64,6 +64,10 @@ pub struct Realism {
     /// Probability that a surface's normals are reversed (an inside-out CAD
     /// component); not part of the presets.
     pub surface_flip: f32,
+    /// Mean number of small details (boxes, knobs) attached to a shape with
+    /// the label of the part they stand on ([`crate::synth::attach`]); not
+    /// part of the presets.
+    pub attach: f32,
 }
 
 impl Realism {
@@ -86,6 +90,7 @@ impl Realism {
                 yaw: deg(3.0),
                 tilt: deg(2.0),
                 surface_flip: 0.0,
+                attach: 0.0,
             },
             RealismLevel::Medium => Realism {
                 normal_noise: 0.004,
@@ -96,6 +101,7 @@ impl Realism {
                 yaw: deg(8.0),
                 tilt: deg(4.0),
                 surface_flip: 0.0,
+                attach: 0.0,
             },
             RealismLevel::High => Realism {
                 normal_noise: 0.008,
@@ -106,6 +112,7 @@ impl Realism {
                 yaw: deg(15.0),
                 tilt: deg(8.0),
                 surface_flip: 0.0,
+                attach: 0.0,
             },
         }
     }
@@ -120,6 +127,7 @@ impl Realism {
     pub fn cloud_effects_off(&self) -> bool {
         Realism {
             surface_flip: 0.0,
+            attach: 0.0,
             ..*self
         } == Realism::off()
     }
@@ -259,14 +267,16 @@ impl std::fmt::Display for RealismLevel {
 /// The preset's name (`medium`), or every strength for custom values.
 impl std::fmt::Display for Realism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let flip = self.surface_flip;
+        let (flip, attach) = (self.surface_flip, self.attach);
         let base = Realism {
             surface_flip: 0.0,
+            attach: 0.0,
             ..*self
         };
         match base.preset() {
-            Some(level) if flip == 0.0 => write!(f, "{level}"),
-            Some(level) => write!(f, "{level}, surface flips {flip}"),
+            Some(level) if flip == 0.0 && attach == 0.0 => write!(f, "{level}"),
+            Some(level) if attach == 0.0 => write!(f, "{level}, surface flips {flip}"),
+            Some(level) => write!(f, "{level}, surface flips {flip}, {attach} details a shape"),
             None => write!(
                 f,
                 "normal noise {}, tangential noise {}, density {}, {} holes of radius {}, \

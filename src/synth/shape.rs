@@ -51,6 +51,42 @@ impl Shape {
         self.items.is_empty()
     }
 
+    /// One point drawn uniformly by area over every surface: its local part,
+    /// position and normal. `None` when the shape has no area.
+    pub fn surface_point(&self, rng: &mut Rng) -> Option<(usize, [f32; 3], [f32; 3])> {
+        let total: f32 = self.items.iter().map(|it| it.area).sum();
+        if !(total > 0.0) {
+            return None;
+        }
+        let mut u = rng.f32() * total;
+        let it = self
+            .items
+            .iter()
+            .find(|it| {
+                u -= it.area;
+                u < 0.0 && it.area > 0.0
+            })
+            .or_else(|| self.items.iter().rev().find(|it| it.area > 0.0))?;
+        let (p, n) = it.surface.sample(rng);
+        Some((it.part, p, n))
+    }
+
+    /// The diagonal of the bounding box of 128 points drawn by area: the
+    /// shape's size in its own units. `None` when the shape has no area.
+    pub fn extent(&self, rng: &mut Rng) -> Option<f32> {
+        let mut lo = [f32::INFINITY; 3];
+        let mut hi = [f32::NEG_INFINITY; 3];
+        for _ in 0..128 {
+            let (_, p, _) = self.surface_point(rng)?;
+            for a in 0..3 {
+                lo[a] = lo[a].min(p[a]);
+                hi[a] = hi[a].max(p[a]);
+            }
+        }
+        let d = (0..3).map(|a| (hi[a] - lo[a]).powi(2)).sum::<f32>().sqrt();
+        d.is_finite().then_some(d)
+    }
+
     /// Total area per local part (`parts` entries).
     pub fn part_areas(&self, parts: usize) -> Vec<f32> {
         let mut out = vec![0.0; parts];

@@ -37,6 +37,10 @@ pub enum DataSpec {
         /// ([`Realism::surface_flip`]), on top of the realism level.
         #[serde(default, skip_serializing_if = "is_zero")]
         surface_flip: f32,
+        /// Mean number of small details attached to each training shape
+        /// with the label of their part ([`Realism::attach`]).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        attach: f32,
         /// Pseudo-labelled real shapes mixed into every training epoch
         /// (self-training); validation stays synthetic.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,12 +155,14 @@ impl DataSpec {
                 realism,
                 raw_points,
                 surface_flip,
+                attach,
                 pseudo,
             } => {
                 let raw = raw_points_for(points);
                 let train_raw = raw_points.map_or((raw, raw), |[lo, hi]| (lo, hi));
                 let r = Realism {
                     surface_flip: *surface_flip,
+                    attach: *attach,
                     ..Realism::level(realism.parse::<RealismLevel>()?)
                 };
                 let mut train: Box<dyn ShapeSource> = Box::new(SyntheticSource::training(

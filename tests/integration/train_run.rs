@@ -31,6 +31,7 @@ fn data(shapes: usize) -> DataSpec {
         realism: "medium".into(),
         raw_points: None,
         surface_flip: 0.0,
+        attach: 0.0,
         pseudo: None,
     }
 }
