@@ -116,8 +116,11 @@ class Segmenter:
             local = os.path.join(tmp, os.path.basename(path) or "cloud.ply")
             with open(local, "wb") as f:
                 f.write(content)
-            cloud = pcseg.read(local)
-        return cloud
+            try:
+                return pcseg.read(local)
+            except (OSError, ValueError) as e:
+                # Messages name the input, not the temporary copy.
+                raise type(e)(str(e).replace(local, path)) from None
 
     def _write(self, path: str, cloud: Dict[str, Any], labels: np.ndarray) -> str:
         out = output_path(path, self.output_dir, self.out_format)
@@ -141,7 +144,7 @@ class Segmenter:
                 content = None if contents is None else bytes(contents[i])
                 clouds[i] = self._read(path, content)
             except (OSError, ValueError) as e:
-                rows[i]["error"] = str(e).replace(os.path.join(tempfile.gettempdir(), ""), "")
+                rows[i]["error"] = str(e)
             rows[i]["seconds"] = time.perf_counter() - start
         order = sorted(clouds)
         start = time.perf_counter()
@@ -251,7 +254,7 @@ def segment_files(
         ),
         batch_size=batch_size,
         batch_format="numpy",
-        concurrency=concurrency,
+        compute=ray.data.ActorPoolStrategy(size=concurrency),
         num_cpus=num_cpus,
     )
     table = results.to_pandas()

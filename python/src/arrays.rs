@@ -74,22 +74,25 @@ pub fn triples(obj: &Bound<'_, PyAny>, name: &str, what: &str) -> PyResult<Tripl
     // A C-contiguous array is read as one slice; another layout (a column
     // slice such as `a[:, :3]`, a transposed array) through its strides: in
     // both cases the values are copied once, into the cloud.
+    // (`as_slice` also takes a Fortran-ordered array, whose slice is not
+    // row-major: only a C-contiguous one is read as a slice.)
+    let c_order = arr.is_c_contiguous();
     if width == 4 {
         let a = obj.cast::<PyArray2<f32>>()?.try_readonly()?;
-        let f32 = match a.as_slice() {
-            Ok(s) => s.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-            Err(_) => a.as_array().rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect(),
+        let f32 = match a.as_slice().ok().filter(|_| c_order) {
+            Some(s) => s.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            None => a.as_array().rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect(),
         };
         return Ok(Triples { f32, exact: None });
     }
     let a = obj.cast::<PyArray2<f64>>()?.try_readonly()?;
     let round = |c: [f64; 3]| [c[0] as f32, c[1] as f32, c[2] as f32];
-    let (f32, lossy): (Vec<[f32; 3]>, bool) = match a.as_slice() {
-        Ok(s) => (
+    let (f32, lossy): (Vec<[f32; 3]>, bool) = match a.as_slice().ok().filter(|_| c_order) {
+        Some(s) => (
             s.chunks_exact(3).map(|c| round([c[0], c[1], c[2]])).collect(),
             !s.iter().all(|&v| fits_f32(v)),
         ),
-        Err(_) => {
+        None => {
             let v = a.as_array();
             (
                 v.rows().into_iter().map(|r| round([r[0], r[1], r[2]])).collect(),
@@ -97,9 +100,9 @@ pub fn triples(obj: &Bound<'_, PyAny>, name: &str, what: &str) -> PyResult<Tripl
             )
         }
     };
-    let exact = lossy.then(|| match a.as_slice() {
-        Ok(s) => s.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-        Err(_) => a.as_array().rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect(),
+    let exact = lossy.then(|| match a.as_slice().ok().filter(|_| c_order) {
+        Some(s) => s.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+        None => a.as_array().rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect(),
     });
     Ok(Triples { f32, exact })
 }
