@@ -81,7 +81,12 @@ pub fn triples(obj: &Bound<'_, PyAny>, name: &str, what: &str) -> PyResult<Tripl
         let a = obj.cast::<PyArray2<f32>>()?.try_readonly()?;
         let f32 = match a.as_slice().ok().filter(|_| c_order) {
             Some(s) => s.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-            None => a.as_array().rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect(),
+            None => a
+                .as_array()
+                .rows()
+                .into_iter()
+                .map(|r| [r[0], r[1], r[2]])
+                .collect(),
         };
         return Ok(Triples { f32, exact: None });
     }
@@ -89,20 +94,30 @@ pub fn triples(obj: &Bound<'_, PyAny>, name: &str, what: &str) -> PyResult<Tripl
     let round = |c: [f64; 3]| [c[0] as f32, c[1] as f32, c[2] as f32];
     let (f32, lossy): (Vec<[f32; 3]>, bool) = match a.as_slice().ok().filter(|_| c_order) {
         Some(s) => (
-            s.chunks_exact(3).map(|c| round([c[0], c[1], c[2]])).collect(),
+            s.chunks_exact(3)
+                .map(|c| round([c[0], c[1], c[2]]))
+                .collect(),
             !s.iter().all(|&v| fits_f32(v)),
         ),
         None => {
             let v = a.as_array();
             (
-                v.rows().into_iter().map(|r| round([r[0], r[1], r[2]])).collect(),
+                v.rows()
+                    .into_iter()
+                    .map(|r| round([r[0], r[1], r[2]]))
+                    .collect(),
                 !v.iter().all(|&x| fits_f32(x)),
             )
         }
     };
     let exact = lossy.then(|| match a.as_slice().ok().filter(|_| c_order) {
         Some(s) => s.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
-        None => a.as_array().rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect(),
+        None => a
+            .as_array()
+            .rows()
+            .into_iter()
+            .map(|r| [r[0], r[1], r[2]])
+            .collect(),
     });
     Ok(Triples { f32, exact })
 }
@@ -130,7 +145,10 @@ pub fn input_cloud(
 /// and return its number of points; for measuring the cost of the input
 /// conversion alone (`tests/test_memory.py`).
 #[pyfunction(name = "_input_cloud_len", signature = (xyz, normals=None))]
-pub fn input_cloud_len(xyz: &Bound<'_, PyAny>, normals: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+pub fn input_cloud_len(
+    xyz: &Bound<'_, PyAny>,
+    normals: Option<&Bound<'_, PyAny>>,
+) -> PyResult<usize> {
     Ok(input_cloud(xyz, normals, "<array>")?.len())
 }
 

@@ -79,15 +79,15 @@ pub fn read<'py>(
     d.set_item("normals", normals)?;
     d.set_item(
         "labels",
-        cloud
-            .labels
-            .as_ref()
-            .map(|l| PyArray1::from_slice(py, l)),
+        cloud.labels.as_ref().map(|l| PyArray1::from_slice(py, l)),
     )?;
     let extra = PyDict::new(py);
     for e in &cloud.extra {
         let values = PyArray1::from_slice(py, &e.values);
-        extra.set_item(&e.name, values.call_method1("astype", (dtype_name(e.kind),))?)?;
+        extra.set_item(
+            &e.name,
+            values.call_method1("astype", (dtype_name(e.kind),))?,
+        )?;
     }
     d.set_item("extra", extra)?;
     d.set_item("format", info.format().name())?;
@@ -96,13 +96,16 @@ pub fn read<'py>(
 
 /// A 1-D numeric array's values as `f64`, with its kind.
 fn column(obj: &Bound<'_, PyAny>, name: &str, what: &str) -> PyResult<(ScalarKind, Vec<f64>)> {
-    let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
-        PyTypeError::new_err(format!("{name}: {what} must be a numpy array"))
-    })?;
+    let arr = obj
+        .cast::<PyUntypedArray>()
+        .map_err(|_| PyTypeError::new_err(format!("{name}: {what} must be a numpy array")))?;
     if arr.ndim() != 1 {
         return Err(value_error(
             name,
-            format!("{what} has {} dimensions; expected 1 (one value per point)", arr.ndim()),
+            format!(
+                "{what} has {} dimensions; expected 1 (one value per point)",
+                arr.ndim()
+            ),
         ));
     }
     let dtype = arr.dtype();
@@ -131,7 +134,10 @@ fn label_values(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u32>> {
     if arr.ndim() != 1 {
         return Err(value_error(
             name,
-            format!("labels has {} dimensions; expected 1 (one value per point)", arr.ndim()),
+            format!(
+                "labels has {} dimensions; expected 1 (one value per point)",
+                arr.ndim()
+            ),
         ));
     }
     let dtype = arr.dtype();
@@ -150,7 +156,10 @@ fn label_values(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u32>> {
         .enumerate()
         .map(|(i, &v)| {
             u32::try_from(v).map_err(|_| {
-                value_error(name, format!("point {i}: label {v} is not in 0..=4294967295"))
+                value_error(
+                    name,
+                    format!("point {i}: label {v} is not in 0..=4294967295"),
+                )
             })
         })
         .collect()

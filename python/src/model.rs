@@ -53,15 +53,25 @@ fn load_model(path: &Path) -> Result<TrainModel> {
 fn options(points: usize, whole_max: usize, votes: usize, seed: u64) -> PyResult<PredictOptions> {
     let checks = [
         ("points", points, 1, MAX_POINTS, "points per forward pass"),
-        ("whole_max", whole_max, 0, MAX_POINTS, "points per forward pass"),
+        (
+            "whole_max",
+            whole_max,
+            0,
+            MAX_POINTS,
+            "points per forward pass",
+        ),
         ("votes", votes, 1, MAX_VOTES, "votes"),
     ];
     for (arg, n, min, max, what) in checks {
         if n < min {
-            return Err(PyValueError::new_err(format!("{arg} {n}: must be at least {min}")));
+            return Err(PyValueError::new_err(format!(
+                "{arg} {n}: must be at least {min}"
+            )));
         }
         if n > max {
-            return Err(PyValueError::new_err(format!("{arg} {n}: at most {max} {what}")));
+            return Err(PyValueError::new_err(format!(
+                "{arg} {n}: at most {max} {what}"
+            )));
         }
     }
     Ok(PredictOptions {
@@ -354,9 +364,6 @@ impl Model {
                     .collect::<Result<Vec<_>>>()
             })
             .map_err(to_py)?;
-        done.into_iter()
-            .map(|d| Segmentation::new(py, d))
-            .collect()
+        done.into_iter().map(|d| Segmentation::new(py, d)).collect()
     }
 }
-
