@@ -230,12 +230,22 @@ def segment_files(
     writes none). ``concurrency`` workers of ``num_cpus`` CPUs each; see
     :class:`Segmenter` for the other options.
 
+    Two listed inputs that would share an output are refused (ValueError)
+    before any work, as ``pcseg run`` refuses them.
+
     Returns a pandas DataFrame with the :data:`RESULT_COLUMNS`, one row per
     input, sorted by input. Failed files have a non-empty ``error``.
     """
     import ray
 
     if isinstance(inputs, (list, tuple)):
+        if output_dir is not None:
+            seen: Dict[str, str] = {}
+            for p in map(str, inputs):
+                out = output_path(p, output_dir, out_format)
+                if out in seen:
+                    raise ValueError(f"{seen[out]} and {p} would both be written to {out}")
+                seen[out] = p
         ds = ray.data.from_items([{"path": str(p)} for p in inputs])
     else:
         ds = inputs

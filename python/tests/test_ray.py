@@ -79,3 +79,10 @@ def test_a_ray_pipeline_on_two_local_workers_matches_pcseg_run(cli, tmp_path):
     for row in from_bytes.itertuples():
         name = os.path.basename(row.input)
         np.testing.assert_array_equal(cli_labels(row.output), cli_labels(tmp_path / "cli" / name))
+
+
+def test_two_inputs_with_one_output_name_are_refused_before_any_work(tmp_path):
+    a, b = tmp_path / "a" / "x.ply", tmp_path / "b" / "x.ply"
+    with pytest.raises(ValueError, match=r"a/x\.ply and .*b/x\.ply would both be written to .*out/x\.ply$"):
+        segment_files([str(a), str(b)], str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
