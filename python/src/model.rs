@@ -284,7 +284,7 @@ impl Model {
     }
 
     /// Segment one cloud; see the stub for the arguments.
-    #[pyo3(signature = (xyz, normals=None, category=None, points=2048, votes=1, seed=0,
+    #[pyo3(signature = (xyz, normals=None, category=None, points=2048, votes=pcseg::predict::DEFAULT_VOTES, seed=0,
                         probabilities=false, whole_max=DEFAULT_WHOLE_MAX))]
     #[allow(clippy::too_many_arguments)]
     fn segment(
@@ -313,7 +313,7 @@ impl Model {
     }
 
     /// Segment many clouds in parallel (one rayon task per cloud); see the stub.
-    #[pyo3(signature = (clouds, normals=None, category=None, points=2048, votes=1, seed=0,
+    #[pyo3(signature = (clouds, normals=None, category=None, points=2048, votes=pcseg::predict::DEFAULT_VOTES, seed=0,
                         probabilities=false, whole_max=DEFAULT_WHOLE_MAX))]
     #[allow(clippy::too_many_arguments)]
     fn segment_many(
