@@ -169,10 +169,10 @@ pub struct OrientArgs {
     ///
     /// The cloud is turned into the model's frame (y up, front +x) for the
     /// network only: the output keeps the input's coordinates.
-    #[arg(long, value_name = "AXIS", value_parser = axis)]
+    #[arg(long, value_name = "AXIS", value_parser = axis, allow_hyphen_values = true)]
     pub up: Option<Axis>,
     /// The input axis the front looks toward [default: x, or z when --up is along x].
-    #[arg(long, value_name = "AXIS", value_parser = axis)]
+    #[arg(long, value_name = "AXIS", value_parser = axis, allow_hyphen_values = true)]
     pub front: Option<Axis>,
     /// auto: try the 24 axis-aligned orientations and keep the one the
     /// network is most confident in (reported on stderr and in --json).

@@ -57,7 +57,12 @@ mod tests {
         let names: Vec<&str> = c.extra.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             names,
-            ["source_confidence", "confidence", "prob_handle", "prob_body"]
+            [
+                "source_confidence",
+                "confidence",
+                "prob_handle",
+                "prob_body"
+            ]
         );
         assert_eq!(c.extra[0].values, [7.0, 8.0]);
         assert_eq!(c.extra[1].values, [0.75, 0.5]);

@@ -117,13 +117,7 @@ fn part_id(s: &str) -> std::result::Result<usize, String> {
         .parts
         .iter()
         .position(|p| p.eq_ignore_ascii_case(part))
-        .ok_or_else(|| {
-            format!(
-                "unknown part '{s}': {} has {}",
-                c.name,
-                c.parts.join(", ")
-            )
-        })?;
+        .ok_or_else(|| format!("unknown part '{s}': {} has {}", c.name, c.parts.join(", ")))?;
     Ok(c.first_part + k)
 }
 
@@ -164,9 +158,7 @@ fn json_colour(v: &serde_json::Value) -> std::result::Result<[u8; 3], String> {
             }
             Ok(out)
         }
-        other => Err(format!(
-            "colour {other}: expected [r, g, b] or \"#rrggbb\""
-        )),
+        other => Err(format!("colour {other}: expected [r, g, b] or \"#rrggbb\"")),
     }
 }
 
@@ -177,13 +169,8 @@ fn line_of(text: &str, needle: &str) -> Option<u64> {
 }
 
 fn parse_json(text: &str, path: &Path, palette: &mut Palette) -> Result<()> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        Error::data(
-            path,
-            Some(e.line() as u64),
-            format!("not valid JSON: {e}"),
-        )
-    })?;
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::data(path, Some(e.line() as u64), format!("not valid JSON: {e}")))?;
     let mut any = false;
     match &v {
         serde_json::Value::Object(map) => {
@@ -261,19 +248,34 @@ mod tests {
     #[test]
     fn bad_palettes_name_the_file_and_line() {
         let e = err("12 1 2 3\nChair/wheel 1 2 3\n");
-        assert!(e.starts_with("pal.txt: line 2: ") && e.contains("Chair/wheel"), "{e}");
+        assert!(
+            e.starts_with("pal.txt: line 2: ") && e.contains("Chair/wheel"),
+            "{e}"
+        );
         let e = err("12 1 2 300\n");
-        assert!(e.starts_with("pal.txt: line 1: ") && e.contains("300"), "{e}");
+        assert!(
+            e.starts_with("pal.txt: line 1: ") && e.contains("300"),
+            "{e}"
+        );
         let e = err("\n\n50 1 2 3\n");
-        assert!(e.starts_with("pal.txt: line 3: ") && e.contains("out of range"), "{e}");
+        assert!(
+            e.starts_with("pal.txt: line 3: ") && e.contains("out of range"),
+            "{e}"
+        );
         let e = err("12 1 2\n");
-        assert!(e.starts_with("pal.txt: line 1: ") && e.contains("3 fields"), "{e}");
+        assert!(
+            e.starts_with("pal.txt: line 1: ") && e.contains("3 fields"),
+            "{e}"
+        );
         let e = err("12 #12345\n");
         assert!(e.starts_with("pal.txt: line 1: "), "{e}");
         let e = err("# only comments\n");
         assert!(e.contains("names no parts"), "{e}");
         let e = err("{\n\"Chair/seat\": [1, 2, 3],\n\"Sofa/arm\": [1, 2, 3]\n}");
-        assert!(e.starts_with("pal.txt: line 3: ") && e.contains("Sofa/arm"), "{e}");
+        assert!(
+            e.starts_with("pal.txt: line 3: ") && e.contains("Sofa/arm"),
+            "{e}"
+        );
         let e = err("{\n\"Chair/seat\": [1, 2\n");
         assert!(e.starts_with("pal.txt: line ") && e.contains("JSON"), "{e}");
     }
