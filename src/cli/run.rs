@@ -504,7 +504,7 @@ fn process(
         eprintln!("pcseg: note: {}", auto.note(&name));
     }
     let prediction = &oriented.prediction;
-    if let Some(warning) = low_confidence_warning(&name, &prediction) {
+    if let Some(warning) = low_confidence_warning(&name, prediction) {
         eprintln!("pcseg: warning: {warning}");
     }
     // Labels already in the input are kept as source_label (nothing is lost).
