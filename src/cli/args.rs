@@ -7,7 +7,9 @@ use super::model_file::load_network;
 use anyhow::bail;
 use pcseg::categories::{category_names, find_category, Category};
 use pcseg::model::Network;
+use pcseg::predict::orient::{Axis, Frame, Orientation};
 use pcseg::predict::{CategoryChoice, PredictOptions};
+use pcseg::render::palette::Palette;
 use pcseg::synth::RealismLevel;
 use pcseg::train::data::CategoryMix;
 use pcseg::train::data_spec::ValSplit;
@@ -152,6 +154,78 @@ pub fn category_choice(s: &str) -> Result<CategoryChoice, String> {
     find_category(s)
         .map(CategoryChoice::Given)
         .ok_or_else(|| format!("unknown category '{s}'; valid: auto, {}", category_names()))
+}
+
+/// `value_parser` of `--up` / `--front`: x, y, z, -x, -y, -z (a leading +
+/// allowed).
+fn axis(s: &str) -> Result<Axis, String> {
+    Axis::parse(s).ok_or_else(|| format!("'{s}': expected x, y, z, -x, -y or -z"))
+}
+
+/// `run --up/--front/--orient`: the frame a cloud is read in.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OrientArgs {
+    /// The input axis that points up (x, y, z, -x, -y, -z) [default: y, the model's].
+    ///
+    /// The cloud is turned into the model's frame (y up, front +x) for the
+    /// network only: the output keeps the input's coordinates.
+    #[arg(long, value_name = "AXIS", value_parser = axis, allow_hyphen_values = true)]
+    pub up: Option<Axis>,
+    /// The input axis the front looks toward [default: x, or z when --up is along x].
+    #[arg(long, value_name = "AXIS", value_parser = axis, allow_hyphen_values = true)]
+    pub front: Option<Axis>,
+    /// auto: try the 24 axis-aligned orientations and keep the one the
+    /// network is most confident in (reported on stderr and in --json).
+    #[arg(long, value_enum, value_name = "auto", conflicts_with_all = ["up", "front"])]
+    pub orient: Option<OrientArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrientArg {
+    Auto,
+}
+
+impl OrientArgs {
+    /// The orientation asked for; `--up` along `--front` is a usage error.
+    pub fn orientation(&self) -> anyhow::Result<Orientation> {
+        if self.orient.is_some() {
+            return Ok(Orientation::Auto);
+        }
+        Ok(Orientation::Given(Frame::from_flags(self.up, self.front)?))
+    }
+}
+
+/// `run --probabilities`: which probabilities go into the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProbabilitiesArg {
+    Max,
+    All,
+}
+
+/// `run --probabilities/--palette`: what else goes into the output.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExtrasArgs {
+    /// Add a float property confidence (the label's probability) per point;
+    /// `--probabilities all` also adds prob_<part> for every part of the category.
+    #[arg(long, value_enum, value_name = "max|all", num_args = 0..=1,
+          default_missing_value = "max")]
+    pub probabilities: Option<ProbabilitiesArg>,
+    /// Part colours for --colors parts/keep from FILE: lines `PART R G B`
+    /// (PART a global part id or Category/part, R G B 0-255 or #rrggbb; # comments),
+    /// or JSON {"Chair/leg": [r, g, b], ...}, or the output of `pcseg categories --json`.
+    /// Parts it does not name keep their usual colours.
+    #[arg(long, value_name = "FILE")]
+    pub palette: Option<PathBuf>,
+}
+
+impl ExtrasArgs {
+    /// The palette: `--palette FILE` read and checked, or the usual colours.
+    pub fn palette(&self) -> anyhow::Result<Palette> {
+        Ok(match &self.palette {
+            Some(path) => Palette::read(path)?,
+            None => Palette::default(),
+        })
+    }
 }
 
 // The choices below carry no doc comments: clap would print them as a long

@@ -1,14 +1,17 @@
 //! `pcseg run`: label every point of one or many clouds with its part.
 
-use super::args::{category_choice, ModelArgs, PredictArgs};
+use super::args::{category_choice, ExtrasArgs, ModelArgs, OrientArgs, PredictArgs};
 use super::{progress_bar, SomeFailed};
 use anyhow::{bail, Context};
-use pcseg::categories::{find_category, part_colour, Category};
+use pcseg::categories::{find_category, Category};
 use pcseg::cloud::{ExtraProperty, PointCloud, ScalarKind};
 use pcseg::io::dataset::Dataset;
 use pcseg::io::{self, Format, PlyEncoding, PlyWriteOptions, ReadOptions};
 use pcseg::model::Network;
-use pcseg::predict::{predict, CategoryChoice, PredictOptions, Prediction};
+use pcseg::predict::orient::{predict_oriented, OrientedPrediction};
+use pcseg::predict::probabilities::add_probability_properties;
+use pcseg::predict::{CategoryChoice, PredictOptions, Prediction};
+use pcseg::render::palette::Palette;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +52,12 @@ pub struct Args {
     /// How the network sees a cloud.
     #[command(flatten)]
     pub predict: PredictArgs,
+    /// The frame the cloud is in (--up, --front, --orient auto).
+    #[command(flatten)]
+    pub orient: OrientArgs,
+    /// Probabilities and palette.
+    #[command(flatten)]
+    pub extras: ExtrasArgs,
     /// Input format when it cannot be told from the extension (ply or xyz).
     #[arg(long)]
     pub format: Option<Format>,
@@ -464,7 +473,8 @@ fn process(
     job: &Job,
     args: &Args,
     options: &PredictOptions,
-) -> anyhow::Result<Prediction> {
+    palette: &Palette,
+) -> anyhow::Result<OrientedPrediction> {
     let read = ReadOptions {
         format: args.format,
         columns: args.columns.clone(),
@@ -479,12 +489,30 @@ fn process(
         (None, Some(category)) => CategoryChoice::Given(category),
         (None, None) => CategoryChoice::Auto,
     };
-    let prediction = predict(net, &cloud, choice, options, &name)?;
-    if let Some(warning) = low_confidence_warning(&name, &prediction) {
+    let orientation = args.orient.orientation()?;
+    let probabilities = args.extras.probabilities;
+    let oriented = predict_oriented(
+        net,
+        &cloud,
+        choice,
+        orientation,
+        options,
+        &name,
+        probabilities.is_some(),
+    )?;
+    if let (Some(auto), false) = (&oriented.auto, args.quiet) {
+        eprintln!("pcseg: note: {}", auto.note(&name));
+    }
+    let prediction = &oriented.prediction;
+    if let Some(warning) = low_confidence_warning(&name, prediction) {
         eprintln!("pcseg: warning: {warning}");
     }
     // Labels already in the input are kept as source_label (nothing is lost).
     cloud.relabel(prediction.labels.clone());
+    if let (Some(which), Some(probs)) = (probabilities, &oriented.probabilities) {
+        let all = which == super::args::ProbabilitiesArg::All;
+        add_probability_properties(&mut cloud, prediction.category, probs, all);
+    }
     let out_format = args
         .out_format
         .or_else(|| Format::from_path(&job.output))
@@ -495,7 +523,7 @@ fn process(
         (Format::Ply, ColorsArg::Parts | ColorsArg::Keep) => prediction
             .labels
             .iter()
-            .map(|&l| part_colour(l as usize))
+            .map(|&l| palette.colour(l as usize))
             .collect(),
         _ => Vec::new(),
     };
@@ -518,7 +546,7 @@ fn process(
         _ => {}
     }
     io::write_cloud(&job.output, &cloud, Some(out_format), &write)?;
-    Ok(prediction)
+    Ok(oriented)
 }
 
 /// One line saying what was assumed when unnamed text columns 4-6 were
@@ -579,7 +607,7 @@ fn low_confidence_warning(name: &str, p: &Prediction) -> Option<String> {
 /// The `--json` record of one input.
 fn json_record(
     job: &Job,
-    result: &anyhow::Result<Prediction>,
+    result: &anyhow::Result<OrientedPrediction>,
     seconds: f64,
     model: &str,
 ) -> serde_json::Value {
@@ -590,7 +618,9 @@ fn json_record(
         "seconds": (seconds * 1e4).round() / 1e4,
     });
     match result {
-        Ok(p) => {
+        Ok(o) => {
+            r["orientation"] = o.json();
+            let p = &o.prediction;
             let parts: serde_json::Map<String, serde_json::Value> = p
                 .category
                 .parts
@@ -634,6 +664,8 @@ fn write_json(path: &Path, records: &[serde_json::Value]) -> anyhow::Result<()> 
 /// Run `pcseg run`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
     let options = args.predict.options()?;
+    args.orient.orientation()?;
+    let palette = args.extras.palette()?;
     let jobs = plan_jobs(&args)?;
     if let Some(json) = &args.json {
         if json.as_os_str() == "-" && jobs.iter().any(|j| j.output.as_os_str() == "-") {
@@ -651,7 +683,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         .map_or("embedded".to_string(), |m| m.display().to_string());
     let timed = |job: &Job| {
         let start = std::time::Instant::now();
-        let r = process(&net, job, &args, &options);
+        let r = process(&net, job, &args, &options, &palette);
         (r, start.elapsed().as_secs_f64())
     };
     if jobs.len() == 1 {
@@ -659,7 +691,10 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         let (r, seconds) = timed(job);
         let p = r?;
         if !args.quiet {
-            eprintln!("{}", summary(&pcseg::error::display_path(&job.input), &p));
+            eprintln!(
+                "{}",
+                summary(&pcseg::error::display_path(&job.input), &p.prediction)
+            );
         }
         if let Some(json) = &args.json {
             write_json(json, &[json_record(job, &Ok(p), seconds, &model)])?;
@@ -667,7 +702,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let bar = progress_bar(jobs.len() as u64, args.quiet, "segmenting");
-    let results: Vec<(anyhow::Result<Prediction>, f64)> = jobs
+    let results: Vec<(anyhow::Result<OrientedPrediction>, f64)> = jobs
         .par_iter()
         .map(|job| {
             let r = timed(job);
@@ -680,7 +715,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     for (job, (r, _)) in jobs.iter().zip(&results) {
         let name = job.input.display().to_string();
         match r {
-            Ok(p) if !args.quiet => eprintln!("{}", summary_line(&name, p)),
+            Ok(p) if !args.quiet => eprintln!("{}", summary_line(&name, &p.prediction)),
             Ok(_) => {}
             Err(e) => {
                 failed += 1;

@@ -13,6 +13,8 @@
 //! 5. every input point gets the inverse-distance-weighted logits of its 3
 //!    nearest sampled points; its label is the argmax over the category's parts.
 
+pub mod orient;
+pub mod probabilities;
 pub mod sample;
 
 use crate::categories::{Category, CATEGORIES, NUM_CATEGORIES};
@@ -298,6 +300,35 @@ pub fn predict(
     options: &PredictOptions,
     name: &str,
 ) -> Result<Prediction> {
+    Ok(predict_full(net, cloud, choice, options, name, false)?.0)
+}
+
+/// [`predict`] and the part probabilities of every input point under the
+/// category segmented under: the softmax over the category's parts of the
+/// logits averaged over votes, whose argmax the labels are.
+/// `len * category.num_parts()` values, row-major (point, then part from
+/// `category.first_part`); each row sums to 1.
+pub fn predict_with_probabilities(
+    net: &Network,
+    cloud: &PointCloud,
+    choice: CategoryChoice,
+    options: &PredictOptions,
+    name: &str,
+) -> Result<(Prediction, Vec<f32>)> {
+    let (p, probs) = predict_full(net, cloud, choice, options, name, true)?;
+    Ok((p, probs.unwrap_or_default()))
+}
+
+/// [`predict`], with the probabilities of [`predict_with_probabilities`]
+/// when `probabilities` is set.
+pub(crate) fn predict_full(
+    net: &Network,
+    cloud: &PointCloud,
+    choice: CategoryChoice,
+    options: &PredictOptions,
+    name: &str,
+    probabilities: bool,
+) -> Result<(Prediction, Option<Vec<f32>>)> {
     let (normalized, votes) = prepare_votes(cloud, options, name)?;
     let (category, auto, logits) = match choice {
         CategoryChoice::Given(c) => {
@@ -316,12 +347,21 @@ pub fn predict(
             (d.category, Some(d.choice), d.logits)
         }
     };
-    let labels = transfer(category, &votes, &logits, &normalized)?;
-    Ok(Prediction {
-        category,
-        labels,
-        auto,
-    })
+    let sum = transfer_logits(category, &votes, &logits, &normalized)?;
+    let labels = argmax_labels(category, &sum);
+    let probs = probabilities.then(|| {
+        let mut sum = sum;
+        softmax_rows(&mut sum, category.num_parts(), options.votes);
+        sum
+    });
+    Ok((
+        Prediction {
+            category,
+            labels,
+            auto,
+        },
+        probs,
+    ))
 }
 
 /// Part probabilities of every input point under a given category: the
@@ -341,8 +381,14 @@ pub fn part_probabilities(
         .map(|v| net.forward_one(&v.input(category.index)))
         .collect::<Result<Vec<_>>>()?;
     let mut sum = transfer_logits(category, &votes, &logits, &normalized)?;
-    let inv = 1.0 / options.votes as f32;
-    for row in sum.chunks_exact_mut(category.num_parts()) {
+    softmax_rows(&mut sum, category.num_parts(), options.votes);
+    Ok(sum)
+}
+
+/// Turn rows of logits summed over `votes` into probabilities in place.
+fn softmax_rows(sum: &mut [f32], k: usize, votes: usize) {
+    let inv = 1.0 / votes as f32;
+    for row in sum.chunks_exact_mut(k) {
         let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x * inv));
         let mut total = 0f32;
         for x in row.iter_mut() {
@@ -351,7 +397,6 @@ pub fn part_probabilities(
         }
         row.iter_mut().for_each(|x| *x /= total);
     }
-    Ok(sum)
 }
 
 /// For a vote that saw every one of the `len` source points, each point's
@@ -387,20 +432,10 @@ fn own_logits(
     Some(own)
 }
 
-/// Average the votes' logits (restricted to the category's parts) at every
-/// input point and take the argmax. A vote that saw the whole cloud gives
-/// each point its own logits; a sampled vote gives the inverse-distance blend
-/// of the 3 nearest sampled points.
-fn transfer(
-    category: &'static Category,
-    votes: &[VoteInput],
-    logits: &[Array2<f32>],
-    normalized: &[[f32; 3]],
-) -> Result<Vec<u32>> {
-    let k = category.num_parts();
-    let sum = transfer_logits(category, votes, logits, normalized)?;
-    Ok(sum
-        .chunks_exact(k)
+/// The label of every row of summed logits: the category's part with the
+/// largest logit (the first on ties).
+fn argmax_labels(category: &'static Category, sum: &[f32]) -> Vec<u32> {
+    sum.chunks_exact(category.num_parts())
         .map(|row| {
             let best = row
                 .iter()
@@ -408,7 +443,7 @@ fn transfer(
                 .fold(0, |b, (i, &x)| if x > row[b] { i } else { b });
             (category.first_part + best) as u32
         })
-        .collect())
+        .collect()
 }
 
 /// The votes' logits restricted to the category's parts, summed over votes,

@@ -23,6 +23,7 @@
 pub mod font;
 pub mod gallery;
 pub mod image;
+pub mod palette;
 pub mod png_file;
 pub mod splat;
 pub mod tile;

@@ -9,6 +9,8 @@ mod bad_input;
 mod cli_eval;
 mod cli_info;
 mod cli_limits;
+mod cli_orient;
+mod cli_probabilities;
 mod cli_run;
 mod geometry_kernels;
 mod geometry_label_transfer;
