@@ -85,6 +85,15 @@ pub struct Args {
     /// Write PLY as ascii instead of binary little-endian.
     #[arg(long)]
     pub ascii: bool,
+    /// Mesh input: also write the mesh with a part label and colour per
+    /// face (the majority of its sampled points) to FILE (.ply, or .obj with
+    /// a .mtl beside it). One input only.
+    #[arg(long, value_name = "FILE")]
+    pub mesh_out: Option<PathBuf>,
+    /// Whether --points was given (a mesh input is sampled into --points
+    /// points, else into pcseg::io::DEFAULT_MESH_POINTS); set by the parser.
+    #[arg(skip)]
+    pub points_given: bool,
     /// No progress bar and no per-part summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -171,7 +180,7 @@ fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::R
         let entries = io::list_folder(dir)
             .with_context(|| format!("{}: cannot list the folder", dir.display()))?;
         for path in entries.iter().filter(|p| files && p.is_file()) {
-            if io::Format::from_path(path).is_some() {
+            if io::Format::from_path(path).is_some() || io::is_mesh_input(path) {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 out.push(Found {
                     file: path.clone(),
@@ -238,10 +247,13 @@ fn output_extension(input: &Path, out_format: Option<Format>) -> String {
     match out_format {
         Some(Format::Ply) => "ply".into(),
         Some(Format::Xyz) => "xyz".into(),
+        Some(Format::Pcd) => "pcd".into(),
+        // A mesh input gives a PLY cloud.
         None => input
             .extension()
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
+            .filter(|_| Format::from_path(input).is_some())
             .unwrap_or_else(|| "ply".into()),
     }
 }
@@ -286,8 +298,10 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
             hint,
         };
         check_not_input(&job, args.in_place)?;
+        super::mesh_out::check(args.mesh_out.as_deref(), &job.input, &job.output)?;
         return Ok(vec![job]);
     }
+    super::mesh_out::check_single(args.mesh_out.as_deref())?;
     let Some(dir) = &args.output else {
         bail!("-o/--output FOLDER is required with several inputs or a folder input");
     };
@@ -468,8 +482,10 @@ fn process(
     let read = ReadOptions {
         format: args.format,
         columns: args.columns.clone(),
+        mesh: super::mesh_out::sampling(args),
     };
-    let (mut cloud, _) = io::read_cloud_with(&job.input, &read)?;
+    let (mut cloud, _, mesh) = io::read_input(&job.input, &read)?;
+    super::mesh_out::check_input(args.mesh_out.as_deref(), &job.input, mesh.as_ref())?;
     let name = pcseg::error::display_path(&job.input);
     if let Some(note) = guessed_layout_note(&name, &cloud, args.columns.is_some() || args.quiet) {
         eprintln!("pcseg: note: {note}");
@@ -492,7 +508,7 @@ fn process(
         .or_else(|| Format::from_path(&job.input))
         .unwrap_or(Format::Ply);
     let colours: Vec<[u8; 3]> = match (out_format, args.colors) {
-        (Format::Ply, ColorsArg::Parts | ColorsArg::Keep) => prediction
+        (Format::Ply | Format::Pcd, ColorsArg::Parts | ColorsArg::Keep) => prediction
             .labels
             .iter()
             .map(|&l| part_colour(l as usize))
@@ -508,16 +524,19 @@ fn process(
         colours: None,
     };
     match (out_format, args.colors) {
-        (Format::Ply, ColorsArg::Parts) => {
+        (Format::Ply | Format::Pcd, ColorsArg::Parts) => {
             for channel in ["red", "green", "blue"] {
                 cloud.move_aside(channel);
             }
             write.colours = Some(&colours);
         }
-        (Format::Ply, ColorsArg::Keep) => add_part_colours(&mut cloud, &colours),
+        (Format::Ply | Format::Pcd, ColorsArg::Keep) => add_part_colours(&mut cloud, &colours),
         _ => {}
     }
     io::write_cloud(&job.output, &cloud, Some(out_format), &write)?;
+    if let (Some(path), Some(mesh)) = (&args.mesh_out, &mesh) {
+        super::mesh_out::write(path, mesh, &cloud.points, &prediction.labels)?;
+    }
     Ok(prediction)
 }
 
