@@ -52,14 +52,14 @@ pub fn check(mesh_out: Option<&Path>, input: &Path, output: &Path) -> anyhow::Re
         }
     }
     let same = |a: &Path, b: &Path| {
-        a == b
-            || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
     };
     if same(p, output) {
         bail!("--mesh-out {}: is also the -o output", p.display());
     }
-    if same(p, input) || (LabelledMeshFormat::from_path(p) == Some(LabelledMeshFormat::Obj)
-        && same(&pcseg::io::mesh::labelled::mtl_path(p), input))
+    if same(p, input)
+        || (LabelledMeshFormat::from_path(p) == Some(LabelledMeshFormat::Obj)
+            && same(&pcseg::io::mesh::labelled::mtl_path(p), input))
     {
         bail!("--mesh-out {}: would replace the input", p.display());
     }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `pcseg run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input clouds (PLY, XYZ-style text, ShapeNetPart .pts), folders of them, or - for stdin.
+    /// Input clouds (PLY, PCD, XYZ-style text, ShapeNetPart .pts) or meshes (OBJ, OFF, STL, PLY with faces, AC3D, glTF; sampled), folders of them, or - for stdin.
     #[arg(required_unless_present = "files_from")]
     pub inputs: Vec<PathBuf>,
     /// Also read input paths from FILE, one a line (blank lines and lines
@@ -49,10 +49,10 @@ pub struct Args {
     /// How the network sees a cloud.
     #[command(flatten)]
     pub predict: PredictArgs,
-    /// Input format when it cannot be told from the extension (ply or xyz).
+    /// Input format when it cannot be told from the extension (ply, xyz or pcd).
     #[arg(long)]
     pub format: Option<Format>,
-    /// Output format: ply or xyz-style text; both keep every input column and add label.
+    /// Output format: ply, pcd or xyz-style text; all keep every input column and add label.
     ///
     /// Default: the output's extension, else the input's format.
     #[arg(long)]

@@ -553,7 +553,9 @@ mod tests {
             ..Default::default()
         };
         let e = write_cloud(&dir.path().join("a.xyz"), &c, None, &opts).unwrap_err();
-        assert!(e.to_string().contains("colours can only be written to PLY or PCD"));
+        assert!(e
+            .to_string()
+            .contains("colours can only be written to PLY or PCD"));
         assert!(!dir.path().join("a.xyz").exists());
     }
 

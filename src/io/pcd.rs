@@ -168,9 +168,8 @@ pub fn read_pcd_header(bytes: &[u8], path: &Path) -> Result<(PcdHeader, usize)> 
         let numbers = |what: &str| -> Result<Vec<usize>> {
             rest.iter()
                 .map(|w| {
-                    w.parse::<usize>().map_err(|_| {
-                        bad(line_no, format!("PCD {what}: bad number '{w}'"))
-                    })
+                    w.parse::<usize>()
+                        .map_err(|_| bad(line_no, format!("PCD {what}: bad number '{w}'")))
                 })
                 .collect()
         };
@@ -192,12 +191,7 @@ pub fn read_pcd_header(bytes: &[u8], path: &Path) -> Result<(PcdHeader, usize)> 
                 for w in &rest {
                     match w.as_bytes() {
                         [c @ (b'I' | b'U' | b'F')] => t.push(*c),
-                        _ => {
-                            return Err(bad(
-                                line_no,
-                                format!("PCD TYPE: '{w}' is not I, U or F"),
-                            ))
-                        }
+                        _ => return Err(bad(line_no, format!("PCD TYPE: '{w}' is not I, U or F"))),
                     }
                 }
                 types = Some(t);
@@ -248,7 +242,11 @@ pub fn read_pcd_header(bytes: &[u8], path: &Path) -> Result<(PcdHeader, usize)> 
                     if kind_of(f.ty, f.size).is_none() {
                         return Err(bad(
                             line_no,
-                            format!("PCD field '{}' has unsupported type {}", f.name, f.type_name()),
+                            format!(
+                                "PCD field '{}' has unsupported type {}",
+                                f.name,
+                                f.type_name()
+                            ),
                         ));
                     }
                     if f.count == 0 || f.count > 1 << 16 {
@@ -261,9 +259,9 @@ pub fn read_pcd_header(bytes: &[u8], path: &Path) -> Result<(PcdHeader, usize)> 
                 }
                 let width = width.ok_or_else(|| bad(line_no, "PCD header has no WIDTH".into()))?;
                 let height = height.unwrap_or(1);
-                let wh = width.checked_mul(height).ok_or_else(|| {
-                    bad(line_no, "PCD WIDTH x HEIGHT is too large".into())
-                })?;
+                let wh = width
+                    .checked_mul(height)
+                    .ok_or_else(|| bad(line_no, "PCD WIDTH x HEIGHT is too large".into()))?;
                 let points = points.unwrap_or(wh);
                 if points != wh {
                     return Err(bad(
@@ -426,9 +424,9 @@ pub fn read_pcd(bytes: &[u8], path: &Path) -> Result<(PointCloud, PcdHeader)> {
     let label_at = LABEL_NAMES.iter().find_map(|n| {
         find(&[n]).filter(|&i| matches!(fields[i].ty, b'I' | b'U') && fields[i].size <= 4)
     });
-    let rgb_at = fields.iter().position(|f| {
-        f.count == 1 && f.size == 4 && matches!(f.name.as_str(), "rgb" | "rgba")
-    });
+    let rgb_at = fields
+        .iter()
+        .position(|f| f.count == 1 && f.size == 4 && matches!(f.name.as_str(), "rgb" | "rgba"));
     let mut cloud = PointCloud::default();
     let mut layout = Vec::new();
     let mut slots = Vec::new();
@@ -454,7 +452,10 @@ pub fn read_pcd(bytes: &[u8], path: &Path) -> Result<(PointCloud, PcdHeader)> {
         for j in 0..f.count {
             let target = if f.name == "_" {
                 Target::Skip
-            } else if f.count == 1 && matches!(f.name.as_str(), "x" | "y" | "z") && find(&[&f.name]) == Some(fi) {
+            } else if f.count == 1
+                && matches!(f.name.as_str(), "x" | "y" | "z")
+                && find(&[&f.name]) == Some(fi)
+            {
                 let k = (f.name.as_bytes()[0] - b'x') as usize;
                 coord_kinds[k] = kind;
                 layout.push(SourceColumn {
@@ -555,7 +556,9 @@ pub fn read_pcd(bytes: &[u8], path: &Path) -> Result<(PointCloud, PcdHeader)> {
                 Target::Extra(i) => cloud.extra[i].values.push(v),
                 Target::Rgb(i, _) => {
                     for (k, shift) in [16u32, 8, 0, 24].into_iter().enumerate() {
-                        cloud.extra[i + k].values.push(((bits >> shift) & 0xff) as f64);
+                        cloud.extra[i + k]
+                            .values
+                            .push(((bits >> shift) & 0xff) as f64);
                     }
                 }
             }
@@ -601,7 +604,10 @@ pub fn read_pcd(bytes: &[u8], path: &Path) -> Result<(PointCloud, PcdHeader)> {
                         Error::data(
                             path,
                             Some(line),
-                            format!("point {record} has {si} values, the header declares {}", slots.len()),
+                            format!(
+                                "point {record} has {si} values, the header declares {}",
+                                slots.len()
+                            ),
                         )
                     })?;
                     let v = parse_f64(tok).ok_or_else(|| {
@@ -639,7 +645,10 @@ pub fn read_pcd(bytes: &[u8], path: &Path) -> Result<(PointCloud, PcdHeader)> {
                     return Err(Error::data(
                         path,
                         Some(line),
-                        format!("point {record} has more than the {} values the header declares", slots.len()),
+                        format!(
+                            "point {record} has more than the {} values the header declares",
+                            slots.len()
+                        ),
                     ));
                 }
                 store(&values, Some(line), record, &mut cloud)?;
@@ -725,7 +734,11 @@ pub fn read_pcd(bytes: &[u8], path: &Path) -> Result<(PointCloud, PcdHeader)> {
                 decompressed = aos;
                 &decompressed
             };
-            for (record, rec) in data.chunks_exact(stride.max(1)).enumerate().take(n as usize) {
+            for (record, rec) in data
+                .chunks_exact(stride.max(1))
+                .enumerate()
+                .take(n as usize)
+            {
                 for (si, s) in slots.iter().enumerate() {
                     let b = &rec[s.offset..s.offset + s.size];
                     if s.size == 8 && s.ty != b'F' && !int64_exact(b, s.ty) {
@@ -843,7 +856,10 @@ pub fn write_pcd<W: Write + ?Sized>(
     let n = cloud.points.len();
     if let Some(c) = colours {
         if c.len() != n {
-            return Err(invalid(format!("colours has {} entries for {n} points", c.len())));
+            return Err(invalid(format!(
+                "colours has {} entries for {n} points",
+                c.len()
+            )));
         }
     }
     let columns = output_columns(cloud, colours.is_some()).map_err(invalid)?;
@@ -876,8 +892,14 @@ pub fn write_pcd<W: Write + ?Sized>(
             Out::Column(c) if c.value == ColumnValue::Label => (pcd_name(c), (b'U', 4)),
             Out::Column(c) => (pcd_name(c), type_of(c.kind)),
         };
-        if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace() || !b.is_ascii_graphic()) {
-            return Err(invalid(format!("field name '{name}' cannot be written to PCD")));
+        if name.is_empty()
+            || name
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || !b.is_ascii_graphic())
+        {
+            return Err(invalid(format!(
+                "field name '{name}' cannot be written to PCD"
+            )));
         }
         names.push(name);
         types.push((ty, size));
@@ -1023,7 +1045,11 @@ mod tests {
         assert_eq!(h.data, PcdData::Binary);
         assert_eq!(back, c);
         // The same records, compressed field by field as PCL does.
-        let body_at = bytes.windows(12).position(|w| w == b"DATA binary\n").unwrap() + 12;
+        let body_at = bytes
+            .windows(12)
+            .position(|w| w == b"DATA binary\n")
+            .unwrap()
+            + 12;
         let header = &bytes[..body_at];
         let body = &bytes[body_at..];
         let widths: Vec<usize> = h.fields.iter().map(|f| f.size * f.count).collect();

@@ -53,9 +53,7 @@ pub fn face_labels(
         let mut best = (f64::INFINITY, usize::MAX);
         let d2 = |i: usize| {
             let p = points[i];
-            (0..3)
-                .map(|k| (p[k] as f64 - q[k]).powi(2))
-                .sum::<f64>()
+            (0..3).map(|k| (p[k] as f64 - q[k]).powi(2)).sum::<f64>()
         };
         let consider = |j: usize, best: &mut (f64, usize)| {
             let d = d2(order[j]);
@@ -80,10 +78,7 @@ pub fn face_labels(
     (0..nt)
         .map(|t| {
             let v = &votes[t];
-            if let Some(&(label, _)) = v
-                .iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-            {
+            if let Some(&(label, _)) = v.iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))) {
                 return label;
             }
             let c = mesh.corners(t);
@@ -120,7 +115,13 @@ pub fn obj_part_name(label: u32) -> String {
     part_name(label as usize)
         .unwrap_or_else(|| format!("part_{label}"))
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -173,7 +174,11 @@ pub fn write_labelled_mesh(path: &Path, mesh: &TriMesh, labels: &[u32]) -> Resul
 }
 
 /// The PLY body of [`write_labelled_mesh`].
-pub fn write_ply<W: Write + ?Sized>(w: &mut W, mesh: &TriMesh, labels: &[u32]) -> std::io::Result<()> {
+pub fn write_ply<W: Write + ?Sized>(
+    w: &mut W,
+    mesh: &TriMesh,
+    labels: &[u32],
+) -> std::io::Result<()> {
     write!(
         w,
         "ply\nformat binary_little_endian 1.0\ncomment written by pcseg: a part label and colour per face\n\
@@ -320,7 +325,10 @@ mod tests {
         write_labelled_mesh(&obj, &m, &[12, 12, 13, 13]).unwrap();
         let text = std::fs::read_to_string(&obj).unwrap();
         assert!(text.contains("mtllib out.mtl\n"), "{text}");
-        assert!(text.contains("g Chair_back\nusemtl Chair_back\nf 1 2 3\nf 1 3 4\n"), "{text}");
+        assert!(
+            text.contains("g Chair_back\nusemtl Chair_back\nf 1 2 3\nf 1 3 4\n"),
+            "{text}"
+        );
         let mtl = std::fs::read_to_string(dir.path().join("out.mtl")).unwrap();
         assert!(mtl.contains("newmtl Chair_seat\nKd "), "{mtl}");
         // The OBJ reads back as the same geometry.
