@@ -294,6 +294,14 @@ pub fn read_pcd_header(bytes: &[u8], path: &Path) -> Result<(PcdHeader, usize)> 
 /// `out_len` bytes. Fails on a back reference before the start, a run past
 /// either end, or an output of another length.
 pub fn lzf_decompress(input: &[u8], out_len: usize) -> std::result::Result<Vec<u8>, String> {
+    // A run of 3 input bytes gives at most 264 output bytes: a header that
+    // claims more cannot be right, and must not reserve gigabytes.
+    if out_len / 88 > input.len() + 1 {
+        return Err(format!(
+            "{} bytes of LZF data cannot expand to the {out_len} bytes the header says",
+            input.len()
+        ));
+    }
     let mut out: Vec<u8> = Vec::with_capacity(out_len);
     let mut i = 0;
     let short = || "LZF data ends inside a run".to_string();
@@ -1012,6 +1020,15 @@ mod tests {
         // A back reference before the start.
         assert!(lzf_decompress(&[0x20, 0x05], 3).is_err());
         assert_eq!(lzf_decompress(&[], 0).unwrap(), Vec::<u8>::new());
+        // A size no LZF data of this length can reach is refused up front.
+        let e = lzf_decompress(&[0, 1], u32::MAX as usize).unwrap_err();
+        assert!(e.contains("cannot expand"), "{e}");
+        // The densest runs (a literal then back references of 264 bytes).
+        let zeros = vec![0u8; 264 * 50 + 1];
+        assert_eq!(
+            lzf_decompress(&lzf_compress(&zeros), zeros.len()).unwrap(),
+            zeros
+        );
     }
 
     fn ascii_pcd() -> &'static str {

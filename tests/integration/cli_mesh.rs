@@ -56,10 +56,10 @@ fn triangle_glb() -> Vec<u8> {
         bin.extend_from_slice(&i.to_le_bytes());
     }
     let mut j = json.as_bytes().to_vec();
-    while j.len() % 4 != 0 {
+    while !j.len().is_multiple_of(4) {
         j.push(b' ');
     }
-    while bin.len() % 4 != 0 {
+    while !bin.len().is_multiple_of(4) {
         bin.push(0);
     }
     let mut out = b"glTF".to_vec();

@@ -145,8 +145,8 @@ fn run_writes_binary_pcd_with_uint_label_and_rgb() {
     // rgb holds the part colours; the input's colours moved aside, and
     // every other input field is still there.
     let get = |n: &str| &back.extra.iter().find(|e| e.name == n).unwrap().values;
-    for i in 0..300 {
-        let want = part_colour(labels[i] as usize);
+    for (i, &label) in labels.iter().enumerate() {
+        let want = part_colour(label as usize);
         assert_eq!(
             [get("red")[i], get("green")[i], get("blue")[i]],
             want.map(f64::from)

@@ -61,8 +61,8 @@ pub fn face_labels(
                 *best = (d, order[j]);
             }
         };
-        for j in start..order.len() {
-            if (xs[j] - q[0]).powi(2) > best.0 {
+        for (j, &x) in xs.iter().enumerate().skip(start) {
+            if (x - q[0]).powi(2) > best.0 {
                 break;
             }
             consider(j, &mut best);
