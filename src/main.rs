@@ -41,6 +41,8 @@ fn main() -> ExitCode {
         Command::Export(args) => cli::export::execute(args),
         Command::PseudoLabel(args) => cli::pseudo_label::execute(args),
         Command::Categories(args) => cli::categories::execute(args),
+        Command::Completions(args) => cli::completions::completions(args),
+        Command::Man(args) => cli::completions::man(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

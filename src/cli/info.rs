@@ -11,12 +11,13 @@ use std::path::PathBuf;
 /// Arguments of `pcseg info`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Point cloud (PLY, XYZ-style text, ShapeNetPart .pts) or model (.safetensors).
+    /// Point cloud (PLY, PCD, XYZ-style text, ShapeNetPart .pts), mesh (OBJ,
+    /// OFF, STL, PLY with faces, AC3D, glTF; described as sampled) or model (.safetensors).
     pub file: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Input format (ply or xyz) when the extension does not tell, or for `-`.
+    /// Input format (ply, xyz or pcd) when the extension does not tell, or for `-`.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<Format>,
 }
@@ -45,7 +46,8 @@ pub fn execute(args: Args) -> Result<()> {
 
 /// Everything `info` reports, computed once for both output styles.
 struct Summary {
-    format: Format,
+    /// `ply`, `xyz`, `pcd`, or the mesh format's name.
+    format: &'static str,
     detail: String,
     points: usize,
     properties: Vec<(String, String)>,
@@ -92,6 +94,37 @@ impl Summary {
                 properties.push(("label".into(), "seg file".into()));
                 "ShapeNetPart v0 .pts + .seg".to_string()
             }
+            SourceInfo::Pcd(h) => {
+                for f in &h.fields {
+                    let ty = match f.count {
+                        1 => f.type_name(),
+                        n => format!("{} x{n}", f.type_name()),
+                    };
+                    properties.push((f.name.clone(), ty));
+                }
+                let organised = if h.height > 1 {
+                    format!(", organised {} x {}", h.width, h.height)
+                } else {
+                    String::new()
+                };
+                format!("PCD {}{organised}", h.data.name())
+            }
+            SourceInfo::Mesh(m) => {
+                for name in ["x", "y", "z", "nx", "ny", "nz"] {
+                    properties.push((name.to_string(), "sampled".to_string()));
+                }
+                format!(
+                    "{} mesh, {} vertices, {} triangles, {} group(s), area {:.6}; \
+                     {} points sampled uniformly by area (seed {})",
+                    m.format.name().to_ascii_uppercase(),
+                    m.vertices,
+                    m.triangles,
+                    m.groups.len(),
+                    m.area,
+                    m.sampling.points,
+                    m.sampling.seed
+                )
+            }
         };
         let mut histogram = Vec::new();
         if let Some(labels) = &cloud.labels {
@@ -102,7 +135,10 @@ impl Summary {
             histogram = counts.into_iter().collect();
         }
         Summary {
-            format: source.format(),
+            format: match source {
+                SourceInfo::Mesh(m) => m.format.name(),
+                s => s.format().map_or("?", Format::name),
+            },
             detail,
             points: cloud.len(),
             properties,
@@ -180,7 +216,7 @@ impl Summary {
             .collect();
         json!({
             "file": display_path(path),
-            "format": self.format.name(),
+            "format": self.format,
             "detail": self.detail,
             "points": self.points,
             "properties": properties,

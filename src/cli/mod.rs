@@ -2,15 +2,17 @@
 //! holding its clap `Args` and an `execute` function; `main.rs` only parses and
 //! dispatches. This is the application edge, so errors here are `anyhow`.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub mod args;
 pub mod categories;
+pub mod completions;
 pub mod eval;
 pub mod export;
 pub mod info;
+pub mod mesh_out;
 pub mod model_file;
 pub mod pseudo_label;
 pub mod render;
@@ -20,7 +22,7 @@ pub mod synth;
 pub mod train;
 
 /// Fast part segmentation of 3D point clouds on the CPU.
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "pcseg", version, about, long_about = None)]
 pub struct Cli {
     /// Worker threads for the parallel parts (default: one per CPU; the
@@ -53,13 +55,17 @@ pub enum Command {
     PseudoLabel(pseudo_label::Args),
     /// List the categories, their synsets, part ids, names and colours.
     Categories(categories::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write all of them into a folder.
+    Man(completions::ManArgs),
 }
 
 /// Parse the command line. A value that a flag refuses is reported like
 /// every other pcseg error, on one line with exit code 1; help, version and
 /// the other command-line errors are clap's (`Err` holds the exit code).
 pub fn parse_command_line() -> Result<Cli, ExitCode> {
-    match Cli::try_parse() {
+    match parse_from(std::env::args_os()) {
         Ok(cli) => Ok(cli),
         Err(e) => match args::value_error_line(&e) {
             Some(line) => {
@@ -69,6 +75,21 @@ pub fn parse_command_line() -> Result<Cli, ExitCode> {
             None => e.exit(),
         },
     }
+}
+
+/// Parse `argv` (the program name first), noting what clap's derive cannot
+/// say: whether `run --points` was given (a mesh input's default differs).
+pub fn parse_from<I, T>(argv: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(argv)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Run(run), Some(("run", m))) = (&mut cli.command, matches.subcommand()) {
+        run.points_given = m.value_source("points") == Some(clap::parser::ValueSource::CommandLine);
+    }
+    Ok(cli)
 }
 
 /// Returned when a command processed many files and some failed; each failure

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `pcseg run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input clouds (PLY, XYZ-style text, ShapeNetPart .pts), folders of them, or - for stdin.
+    /// Input clouds (PLY, PCD, XYZ-style text, ShapeNetPart .pts) or meshes (OBJ, OFF, STL, PLY with faces, AC3D, glTF; sampled), folders of them, or - for stdin.
     #[arg(required_unless_present = "files_from")]
     pub inputs: Vec<PathBuf>,
     /// Also read input paths from FILE, one a line (blank lines and lines
@@ -58,10 +58,10 @@ pub struct Args {
     /// Probabilities and palette.
     #[command(flatten)]
     pub extras: ExtrasArgs,
-    /// Input format when it cannot be told from the extension (ply or xyz).
+    /// Input format when it cannot be told from the extension (ply, xyz or pcd).
     #[arg(long)]
     pub format: Option<Format>,
-    /// Output format: ply or xyz-style text; both keep every input column and add label.
+    /// Output format: ply, pcd or xyz-style text; all keep every input column and add label.
     ///
     /// Default: the output's extension, else the input's format.
     #[arg(long)]
@@ -94,6 +94,15 @@ pub struct Args {
     /// Write PLY as ascii instead of binary little-endian.
     #[arg(long)]
     pub ascii: bool,
+    /// Mesh input: also write the mesh with a part label and colour per
+    /// face (the majority of its sampled points) to FILE (.ply, or .obj with
+    /// a .mtl beside it). One input only.
+    #[arg(long, value_name = "FILE")]
+    pub mesh_out: Option<PathBuf>,
+    /// Whether --points was given (a mesh input is sampled into --points
+    /// points, else into pcseg::io::DEFAULT_MESH_POINTS); set by the parser.
+    #[arg(skip)]
+    pub points_given: bool,
     /// No progress bar and no per-part summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -180,7 +189,7 @@ fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::R
         let entries = io::list_folder(dir)
             .with_context(|| format!("{}: cannot list the folder", dir.display()))?;
         for path in entries.iter().filter(|p| files && p.is_file()) {
-            if io::Format::from_path(path).is_some() {
+            if io::Format::from_path(path).is_some() || io::is_mesh_input(path) {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 out.push(Found {
                     file: path.clone(),
@@ -247,10 +256,13 @@ fn output_extension(input: &Path, out_format: Option<Format>) -> String {
     match out_format {
         Some(Format::Ply) => "ply".into(),
         Some(Format::Xyz) => "xyz".into(),
+        Some(Format::Pcd) => "pcd".into(),
+        // A mesh input gives a PLY cloud.
         None => input
             .extension()
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
+            .filter(|_| Format::from_path(input).is_some())
             .unwrap_or_else(|| "ply".into()),
     }
 }
@@ -295,8 +307,10 @@ fn plan_jobs(args: &Args) -> anyhow::Result<Vec<Job>> {
             hint,
         };
         check_not_input(&job, args.in_place)?;
+        super::mesh_out::check(args.mesh_out.as_deref(), &job.input, &job.output)?;
         return Ok(vec![job]);
     }
+    super::mesh_out::check_single(args.mesh_out.as_deref())?;
     let Some(dir) = &args.output else {
         bail!("-o/--output FOLDER is required with several inputs or a folder input");
     };
@@ -478,8 +492,10 @@ fn process(
     let read = ReadOptions {
         format: args.format,
         columns: args.columns.clone(),
+        mesh: super::mesh_out::sampling(args),
     };
-    let (mut cloud, _) = io::read_cloud_with(&job.input, &read)?;
+    let (mut cloud, _, mesh) = io::read_input(&job.input, &read)?;
+    super::mesh_out::check_input(args.mesh_out.as_deref(), &job.input, mesh.as_ref())?;
     let name = pcseg::error::display_path(&job.input);
     if let Some(note) = guessed_layout_note(&name, &cloud, args.columns.is_some() || args.quiet) {
         eprintln!("pcseg: note: {note}");
@@ -520,7 +536,7 @@ fn process(
         .or_else(|| Format::from_path(&job.input))
         .unwrap_or(Format::Ply);
     let colours: Vec<[u8; 3]> = match (out_format, args.colors) {
-        (Format::Ply, ColorsArg::Parts | ColorsArg::Keep) => prediction
+        (Format::Ply | Format::Pcd, ColorsArg::Parts | ColorsArg::Keep) => prediction
             .labels
             .iter()
             .map(|&l| palette.colour(l as usize))
@@ -536,16 +552,19 @@ fn process(
         colours: None,
     };
     match (out_format, args.colors) {
-        (Format::Ply, ColorsArg::Parts) => {
+        (Format::Ply | Format::Pcd, ColorsArg::Parts) => {
             for channel in ["red", "green", "blue"] {
                 cloud.move_aside(channel);
             }
             write.colours = Some(&colours);
         }
-        (Format::Ply, ColorsArg::Keep) => add_part_colours(&mut cloud, &colours),
+        (Format::Ply | Format::Pcd, ColorsArg::Keep) => add_part_colours(&mut cloud, &colours),
         _ => {}
     }
     io::write_cloud(&job.output, &cloud, Some(out_format), &write)?;
+    if let (Some(path), Some(mesh)) = (&args.mesh_out, &mesh) {
+        super::mesh_out::write(path, mesh, &cloud.points, &oriented.prediction.labels)?;
+    }
     Ok(oriented)
 }
 

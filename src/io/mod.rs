@@ -2,6 +2,9 @@
 //!
 //! - [`ply`]: PLY (ascii, binary little/big-endian), extra properties kept.
 //! - [`xyz`]: XYZ-style text (`.xyz .txt .pts .csv`), 3/4/6/7 columns.
+//! - [`pcd`]: PCL's PCD (ascii, binary, binary_compressed), every field kept.
+//! - [`mesh`]: triangle meshes (OBJ, OFF, STL, PLY with faces, AC3D, glTF),
+//!   which [`read_cloud`] samples into a cloud ([`MeshSampling`]).
 //! - [`shapenet_v0`]: ShapeNetPart v0 `.pts` + `.seg` pairs.
 //! - [`dataset`], [`folder_dataset`]: whole datasets, split lists, parallel loading.
 //! - [`atomic`]: outputs appear only when completely written.
@@ -26,6 +29,7 @@ pub mod dataset;
 pub mod folder_dataset;
 pub mod mesh;
 pub mod numparse;
+pub mod pcd;
 pub mod ply;
 pub mod shapenet_v0;
 pub mod text_named;
@@ -43,12 +47,12 @@ use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Extensions (lower case, compared case-insensitively) of the point cloud
-/// files pcseg reads: `ply` is [`Format::Ply`], the others are XYZ-style text
-/// ([`Format::Xyz`]). Folder inputs and [`list_cloud_files`] take the files
-/// with these extensions.
-pub const CLOUD_EXTENSIONS: [&str; 5] = ["ply", "xyz", "txt", "pts", "csv"];
+/// files pcseg reads: `ply` is [`Format::Ply`], `pcd` [`Format::Pcd`], the
+/// others are XYZ-style text ([`Format::Xyz`]). Folder inputs and
+/// [`list_cloud_files`] take the files with these extensions.
+pub const CLOUD_EXTENSIONS: [&str; 6] = ["ply", "xyz", "txt", "pts", "csv", "pcd"];
 
-/// [`CLOUD_EXTENSIONS`] for messages: `.ply .xyz .txt .pts .csv`.
+/// [`CLOUD_EXTENSIONS`] for messages: `.ply .xyz .txt .pts .csv .pcd`.
 pub fn cloud_extension_list() -> String {
     CLOUD_EXTENSIONS.map(|e| format!(".{e}")).join(" ")
 }
@@ -86,6 +90,8 @@ pub enum Format {
     Ply,
     /// XYZ-style text (`.xyz .txt .pts .csv`).
     Xyz,
+    /// PCL's PCD (`.pcd`).
+    Pcd,
 }
 
 impl Format {
@@ -101,16 +107,18 @@ impl Format {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "ply" => Some(Format::Ply),
+            "pcd" => Some(Format::Pcd),
             e if CLOUD_EXTENSIONS.contains(&e) => Some(Format::Xyz),
             _ => None,
         }
     }
 
-    /// Lower-case name (`ply`, `xyz`).
+    /// Lower-case name (`ply`, `xyz`, `pcd`).
     pub fn name(self) -> &'static str {
         match self {
             Format::Ply => "ply",
             Format::Xyz => "xyz",
+            Format::Pcd => "pcd",
         }
     }
 }
@@ -127,8 +135,9 @@ impl std::str::FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "ply" => Ok(Format::Ply),
             "xyz" | "txt" | "pts" | "csv" | "text" => Ok(Format::Xyz),
+            "pcd" => Ok(Format::Pcd),
             _ => Err(Error::usage(format!(
-                "unknown format '{s}' (expected ply or xyz)"
+                "unknown format '{s}' (expected ply, xyz or pcd)"
             ))),
         }
     }
@@ -143,16 +152,110 @@ pub enum SourceInfo {
     Xyz(XyzLayout),
     /// A ShapeNetPart v0 `.pts` + `.seg` pair.
     V0Pair,
+    /// A PCD file and its header.
+    Pcd(pcd::PcdHeader),
+    /// A mesh, sampled into the cloud.
+    Mesh(MeshSource),
+}
+
+/// What was read from a mesh input and how it was sampled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshSource {
+    /// The mesh format.
+    pub format: mesh::MeshFormat,
+    /// Vertices in the file (after welding, for STL and glTF).
+    pub vertices: usize,
+    /// Triangles (polygons fan-triangulated).
+    pub triangles: usize,
+    /// Group (object, part) names.
+    pub groups: Vec<String>,
+    /// Total surface area.
+    pub area: f64,
+    /// The sampling.
+    pub sampling: MeshSampling,
 }
 
 impl SourceInfo {
-    /// The file format.
-    pub fn format(&self) -> Format {
+    /// The point cloud file format; `None` for a mesh.
+    pub fn format(&self) -> Option<Format> {
         match self {
-            SourceInfo::Ply(_) => Format::Ply,
-            SourceInfo::Xyz(_) | SourceInfo::V0Pair => Format::Xyz,
+            SourceInfo::Ply(_) => Some(Format::Ply),
+            SourceInfo::Xyz(_) | SourceInfo::V0Pair => Some(Format::Xyz),
+            SourceInfo::Pcd(_) => Some(Format::Pcd),
+            SourceInfo::Mesh(_) => None,
         }
     }
+}
+
+/// Points a mesh input is sampled into when nothing else is asked for
+/// (about what a ShapeNetPart cloud has).
+pub const DEFAULT_MESH_POINTS: usize = 2500;
+
+/// How a mesh input becomes a cloud: `points` points drawn uniformly by
+/// area ([`mesh::sample_surface`]) with their face normals, from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeshSampling {
+    /// Points drawn.
+    pub points: usize,
+    /// Seed of the draw (the same seed gives the same cloud).
+    pub seed: u64,
+}
+
+impl Default for MeshSampling {
+    fn default() -> Self {
+        MeshSampling {
+            points: DEFAULT_MESH_POINTS,
+            seed: 0,
+        }
+    }
+}
+
+/// A mesh input with the triangle each sampled point lies on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampledMesh {
+    /// The mesh as read.
+    pub mesh: mesh::TriMesh,
+    /// For each point of the cloud, the index of its triangle.
+    pub triangles: Vec<u32>,
+}
+
+/// Whether `path` is read as a mesh by its extension: a mesh format other
+/// than PLY (a `.ply` file is a mesh when it has faces, see [`read_input`]).
+pub fn is_mesh_input(path: &Path) -> bool {
+    mesh::MeshFormat::from_path(path).is_some_and(|f| f != mesh::MeshFormat::Ply)
+}
+
+/// Whether a PLY file read as `cloud` with `header` is a mesh to sample: its
+/// header declares faces (a non-empty `face` element) and its vertices carry
+/// no labels (labelled vertices are the points themselves: sampling would
+/// drop their labels).
+fn is_ply_mesh(header: &ply::PlyHeader, cloud: &PointCloud) -> bool {
+    cloud.labels.is_none()
+        && header
+            .elements
+            .iter()
+            .any(|e| e.name == "face" && e.count > 0)
+}
+
+fn sample_mesh(
+    mesh: mesh::TriMesh,
+    format: mesh::MeshFormat,
+    sampling: MeshSampling,
+) -> Result<(PointCloud, SourceInfo, SampledMesh)> {
+    if sampling.points == 0 {
+        return Err(Error::usage("a mesh is sampled into at least 1 point"));
+    }
+    let s = mesh::sample_surface(&mesh, sampling.points, sampling.seed)?;
+    let info = SourceInfo::Mesh(MeshSource {
+        format,
+        vertices: mesh.vertices.len(),
+        triangles: mesh.triangles.len(),
+        groups: mesh.group_names.clone(),
+        area: mesh.total_area(),
+        sampling,
+    });
+    let triangles = s.triangles.clone();
+    Ok((s.into_cloud(), info, SampledMesh { mesh, triangles }))
 }
 
 fn is_stdio(path: &Path) -> bool {
@@ -181,6 +284,8 @@ pub struct ReadOptions {
     /// Text input: the column names (`--columns x,y,z,r,g,b`), overriding a
     /// header line and the column-count rule.
     pub columns: Option<Vec<String>>,
+    /// How a mesh input (or a PLY file with faces) is sampled.
+    pub mesh: MeshSampling,
 }
 
 /// Like [`read_cloud`], also returning what was found about the source.
@@ -192,14 +297,34 @@ pub fn read_cloud_with_info(
         path,
         &ReadOptions {
             format,
-            columns: None,
+            ..Default::default()
         },
     )
 }
 
 /// [`read_cloud_with_info`] with all the reading options.
 pub fn read_cloud_with(path: &Path, options: &ReadOptions) -> Result<(PointCloud, SourceInfo)> {
+    read_input(path, options).map(|(c, i, _)| (c, i))
+}
+
+/// Like [`read_cloud_with`], also returning the mesh when the input was one:
+/// a file with a mesh extension other than `.ply` ([`is_mesh_input`],
+/// unless `options.format` says it is a cloud), or a PLY file whose header
+/// declares faces and whose vertices have no labels. Its cloud is `options.mesh.points` points sampled
+/// uniformly by area with their face normals (a PLY mesh's own vertex
+/// properties are not the points the network should see).
+pub fn read_input(
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<(PointCloud, SourceInfo, Option<SampledMesh>)> {
     let format = options.format;
+    if format.is_none() && !is_stdio(path) && is_mesh_input(path) {
+        let mesh_format = mesh::MeshFormat::from_path(path).expect("a mesh extension");
+        let m = mesh::read_mesh_as(path, mesh_format)?;
+        let (cloud, info, sampled) = sample_mesh(m, mesh_format, options.mesh)?;
+        validate_cloud(&cloud, path, None)?;
+        return Ok((cloud, info, Some(sampled)));
+    }
     let columns = options.columns.as_deref();
     let (cloud, info) = if is_stdio(path) {
         let mut bytes = Vec::new();
@@ -210,13 +335,24 @@ pub fn read_cloud_with(path: &Path, options: &ReadOptions) -> Result<(PointCloud
         let format = match format {
             Some(f) => f,
             None if starts_with_ply_magic(&bytes) => Format::Ply,
+            None if pcd::starts_with_pcd_magic(&bytes) => Format::Pcd,
             None => {
                 return Err(Error::usage(
-                    "<stdin>: not PLY; use --format ply or --format xyz to read standard input",
+                    "<stdin>: not PLY; use --format ply, xyz or pcd to read standard input",
                 ))
             }
         };
-        read_from(&bytes[..], path, format, columns)?
+        let (cloud, info) = read_from(&bytes[..], path, format, columns)?;
+        if let SourceInfo::Ply(h) = &info {
+            if is_ply_mesh(h, &cloud) {
+                let m = mesh::ply::read_ply_mesh(&bytes, path)?;
+                m.validate(path)?;
+                let (cloud, info, sampled) = sample_mesh(m, mesh::MeshFormat::Ply, options.mesh)?;
+                validate_cloud(&cloud, path, None)?;
+                return Ok((cloud, info, Some(sampled)));
+            }
+        }
+        (cloud, info)
     } else {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -227,11 +363,13 @@ pub fn read_cloud_with(path: &Path, options: &ReadOptions) -> Result<(PointCloud
                     std::io::BufRead::fill_buf(&mut reader).map_err(|e| Error::io(path, e))?;
                 if starts_with_ply_magic(head) {
                     Format::Ply
+                } else if pcd::starts_with_pcd_magic(head) {
+                    Format::Pcd
                 } else {
                     return Err(Error::data(
                         path,
                         None,
-                        "unknown point cloud format (use .ply, .xyz, .txt, .pts or .csv, or give the format)",
+                        "unknown point cloud format (use .ply, .xyz, .txt, .pts, .csv or .pcd, a mesh, or give the format)",
                     ));
                 }
             }
@@ -245,11 +383,23 @@ pub fn read_cloud_with(path: &Path, options: &ReadOptions) -> Result<(PointCloud
                 let cloud = shapenet_v0::read_v0_pair(path, &seg, category)?;
                 (cloud, SourceInfo::V0Pair)
             }
-            _ => read_from(reader, path, format, columns)?,
+            _ => {
+                let (cloud, info) = read_from(reader, path, format, columns)?;
+                if let SourceInfo::Ply(h) = &info {
+                    if is_ply_mesh(h, &cloud) {
+                        let m = mesh::read_mesh_as(path, mesh::MeshFormat::Ply)?;
+                        let (cloud, info, sampled) =
+                            sample_mesh(m, mesh::MeshFormat::Ply, options.mesh)?;
+                        validate_cloud(&cloud, path, None)?;
+                        return Ok((cloud, info, Some(sampled)));
+                    }
+                }
+                (cloud, info)
+            }
         }
     };
     validate_cloud(&cloud, path, None)?;
-    Ok((cloud, info))
+    Ok((cloud, info, None))
 }
 
 fn read_from<R: std::io::BufRead>(
@@ -258,10 +408,11 @@ fn read_from<R: std::io::BufRead>(
     format: Format,
     columns: Option<&[String]>,
 ) -> Result<(PointCloud, SourceInfo)> {
-    if format == Format::Ply && columns.is_some() {
+    if format != Format::Xyz && columns.is_some() {
         return Err(Error::usage(format!(
-            "{}: --columns names text columns; a PLY file names its own properties",
-            crate::error::display_path(path)
+            "{}: --columns names text columns; a {} file names its own properties",
+            crate::error::display_path(path),
+            format.name().to_ascii_uppercase()
         )));
     }
     Ok(match format {
@@ -281,6 +432,14 @@ fn read_from<R: std::io::BufRead>(
             let (c, l) = xyz::read_xyz_layout(reader, path)?;
             (c, SourceInfo::Xyz(l))
         }
+        Format::Pcd => {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(path, e))?;
+            let (c, h) = pcd::read_pcd(&bytes, path)?;
+            (c, SourceInfo::Pcd(h))
+        }
     })
 }
 
@@ -299,8 +458,9 @@ fn text_separator(path: &Path) -> Option<u8> {
 /// Write `cloud` to `path` (`-` = stdout) in `format`, or in the format of the
 /// extension when `None`. Files are written atomically (see [`atomic`]).
 ///
-/// Both formats keep every column of the cloud ([`columns`]). PLY output
-/// follows `options`; text output ([`xyz::write_text_cloud`]) is
+/// Every format keeps every column of the cloud ([`columns`]). PLY output
+/// follows `options`; PCD output ([`pcd::write_pcd`]) is binary with the
+/// colours packed in `rgb`; text output ([`xyz::write_text_cloud`]) is
 /// comma-separated for `.csv` and cannot carry colours (they are refused).
 pub fn write_cloud(
     path: &Path,
@@ -312,19 +472,19 @@ pub fn write_cloud(
         Some(f) => f,
         None if is_stdio(path) => {
             return Err(Error::usage(
-                "<stdout>: use --format ply or --format xyz to write standard output",
+                "<stdout>: use --format ply, xyz or pcd to write standard output",
             ))
         }
         None => Format::from_path(path).ok_or_else(|| {
             Error::usage(format!(
-                "{}: unknown output format (use .ply, .xyz, .txt, .pts or .csv, or give the format)",
+                "{}: unknown output format (use .ply, .xyz, .txt, .pts, .csv or .pcd, or give the format)",
                 path.display()
             ))
         })?,
     };
     if format == Format::Xyz && options.colours.is_some() {
         return Err(Error::usage(format!(
-            "{}: colours can only be written to PLY",
+            "{}: colours can only be written to PLY or PCD",
             crate::error::display_path(path).replace("<stdin>", "<stdout>")
         )));
     }
@@ -332,6 +492,7 @@ pub fn write_cloud(
         match format {
             Format::Ply => ply::write_ply(w, cloud, options),
             Format::Xyz => xyz::write_text_cloud(w, cloud, text_separator(path)),
+            Format::Pcd => pcd::write_pcd(w, cloud, options.colours),
         }
     };
     if is_stdio(path) {
@@ -375,7 +536,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.xyz", "b.PLY", "c.csv"]);
         assert_eq!(list_folder(dir.path()).unwrap().len(), 5);
-        assert_eq!(cloud_extension_list(), ".ply .xyz .txt .pts .csv");
+        assert_eq!(cloud_extension_list(), ".ply .xyz .txt .pts .csv .pcd");
         let e = list_cloud_files(&dir.path().join("missing")).unwrap_err();
         assert!(e.to_string().contains("missing"), "{e}");
     }
@@ -392,7 +553,9 @@ mod tests {
             ..Default::default()
         };
         let e = write_cloud(&dir.path().join("a.xyz"), &c, None, &opts).unwrap_err();
-        assert!(e.to_string().contains("colours can only be written to PLY"));
+        assert!(e
+            .to_string()
+            .contains("colours can only be written to PLY or PCD"));
         assert!(!dir.path().join("a.xyz").exists());
     }
 

@@ -112,7 +112,7 @@ fn bad_inputs_fail_with_one_line_naming_the_file() {
         ("garbage.ply", vec![0xde, 0xad, 0xbe, 0xef, 0, 1, 2], "not a PLY file"),
         ("short.xyz", b"1 2 3\n4 5\n".to_vec(), "line 2: expected 3 columns like line 1, got 2"),
         ("empty.xyz", Vec::new(), "no points"),
-        ("weird.obj", b"v 1 2 3\n".to_vec(), "unknown point cloud format"),
+        ("weird.obj", b"v 1 2 3\n".to_vec(), "mesh has no triangles"),
     ];
     for (name, bytes, want) in cases {
         let p = dir.path().join(name);

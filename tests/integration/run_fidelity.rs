@@ -468,7 +468,11 @@ fn ply_data_beyond_the_declared_vertices_is_refused() {
     assert_eq!(read_cloud(&p, None).unwrap(), c);
     let mesh = "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n";
     std::fs::write(&p, mesh).unwrap();
-    assert_eq!(read_cloud(&p, None).unwrap().len(), 3);
+    // A PLY with faces (and unlabelled vertices) is a mesh: sampled.
+    assert_eq!(
+        read_cloud(&p, None).unwrap().len(),
+        pcseg::io::DEFAULT_MESH_POINTS
+    );
     std::fs::write(&p, format!("{mesh}3 0 1 2\n")).unwrap();
     assert!(read_cloud(&p, None).is_err());
 }
@@ -478,10 +482,10 @@ fn unknown_or_contradicting_output_extensions_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("c.ply");
     write_cloud(&input, &chair(11, 200), None, &Default::default()).unwrap();
-    let pcd = dir.path().join("c.pcd");
+    let pcd = dir.path().join("c.las");
     let lines = failure(&pcseg(&["run", s(&input), "-o", s(&pcd), "-q"], None));
     assert!(
-        lines[0].contains("c.pcd") && lines[0].contains("unknown output extension"),
+        lines[0].contains("c.las") && lines[0].contains("unknown output extension"),
         "{lines:?}"
     );
     let xyz = dir.path().join("c.xyz");

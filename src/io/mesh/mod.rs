@@ -7,6 +7,8 @@
 //!   [`obj`] (Wavefront, via `tobj`), [`off`], [`stl`] (ascii and binary),
 //!   [`ply`] (a `vertex` and a `face` element), [`ac3d`] (`.ac`, `.acc`),
 //!   [`gltf`] (`.gltf`, `.glb`, via the `gltf` crate).
+//! - [`labelled`]: a part label per triangle from labelled samples
+//!   ([`face_labels`]), written as PLY or OBJ + MTL ([`write_labelled_mesh`]).
 //! - [`sample`]: [`sample_surface`] draws points uniformly by area with the
 //!   face normal of their triangle; [`sample_cloud`] makes a
 //!   [`PointCloud`](crate::cloud::PointCloud) of them.
@@ -31,6 +33,7 @@
 pub mod ac3d;
 pub mod gltf;
 pub mod index;
+pub mod labelled;
 pub mod obj;
 pub mod off;
 pub mod ply;
@@ -38,6 +41,7 @@ pub mod sample;
 pub mod stl;
 
 pub use index::{read_mesh_index, MeshIndexEntry};
+pub use labelled::{face_labels, write_labelled_mesh};
 pub use sample::{sample_cloud, sample_surface, SurfaceSample};
 
 use crate::error::{Error, Result};
