@@ -118,11 +118,18 @@ class CloudFile(TypedDict):
     """``"ply"`` or ``"xyz"`` (text)."""
 
 def read(
-    path: _Path, format: Optional[str] = None, columns: Optional[Sequence[str]] = None
+    path: _Path,
+    format: Optional[str] = None,
+    columns: Optional[Sequence[str]] = None,
+    mesh_points: int = 2500,
+    seed: int = 0,
 ) -> CloudFile:
     """Read a cloud file as ``pcseg run`` reads it (PLY, XYZ-style text, .pts,
-    ShapeNetPart v0 .pts + .seg). format: ``"ply"`` / ``"xyz"`` when the
-    extension does not tell; columns: text column names (``--columns``).
+    ShapeNetPart v0 .pts + .seg, PCD), or a mesh (OBJ, OFF, STL, PLY with
+    faces, glTF/GLB, AC3D) sampled by area into ``mesh_points`` points with
+    face normals from ``seed`` (``format`` is then ``"mesh"``). format:
+    ``"ply"`` / ``"xyz"`` / ``"pcd"`` when the extension does not tell;
+    columns: text column names (``--columns``).
     Raises OSError (FileNotFoundError, ...) when the file cannot be read,
     ValueError when its content is bad."""
 

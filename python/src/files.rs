@@ -50,19 +50,27 @@ fn parse_format(format: Option<&str>) -> PyResult<Option<Format>> {
         .transpose()
 }
 
-/// Read a point cloud file (PLY, XYZ-style text, ShapeNetPart .pts/.seg) as
-/// `pcseg run` reads it; see the stub for the returned dict.
+/// Read a point cloud file (PLY, XYZ-style text, ShapeNetPart .pts/.seg,
+/// PCD) or a mesh (OBJ, OFF, STL, PLY with faces, glTF/GLB, AC3D; sampled
+/// by area into `mesh_points` points from `seed`) as `pcseg run` reads it;
+/// see the stub for the returned dict.
 #[pyfunction]
-#[pyo3(signature = (path, format=None, columns=None))]
+#[pyo3(signature = (path, format=None, columns=None, mesh_points=io::DEFAULT_MESH_POINTS, seed=0))]
 pub fn read<'py>(
     py: Python<'py>,
     path: PathBuf,
     format: Option<&str>,
     columns: Option<Vec<String>>,
+    mesh_points: usize,
+    seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = ReadOptions {
         format: parse_format(format)?,
         columns,
+        mesh: io::MeshSampling {
+            points: mesh_points,
+            seed,
+        },
     };
     let (cloud, info) = py
         .detach(|| io::read_cloud_with(&path, &options))
@@ -90,7 +98,7 @@ pub fn read<'py>(
         )?;
     }
     d.set_item("extra", extra)?;
-    d.set_item("format", info.format().name())?;
+    d.set_item("format", info.format().map_or("mesh", |f| f.name()))?;
     Ok(d)
 }
 

@@ -5,10 +5,11 @@ use crate::arrays::input_cloud;
 use crate::errors::to_py;
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pcseg::categories::{category_names, find_category, Category, CATEGORIES};
-use pcseg::error::{Error, Result};
-use pcseg::model::{weights, Model as TrainModel, Network};
+use pcseg::error::Result;
+use pcseg::model::{Model as TrainModel, Network};
 use pcseg::predict::{
     part_probabilities, predict, CategoryChoice, PredictOptions, Prediction, DEFAULT_WHOLE_MAX,
+    MAX_POINTS, MAX_VOTES,
 };
 use pcseg::train::checkpoint;
 use pcseg::PointCloud;
@@ -23,30 +24,11 @@ use std::sync::Arc;
 const DEFAULT_MODEL_NAME: &str = "ssg-mbv2.safetensors";
 /// The default model, embedded like the CLI embeds it.
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/ssg-mbv2.safetensors");
-/// Most points one forward pass may see (as `pcseg run --points`).
-const MAX_POINTS: usize = 65_536;
-/// Most test-time votes (as `pcseg run --votes`).
-const MAX_VOTES: usize = 64;
 
-/// A model file, or the model inside a training checkpoint (trained once an
-/// epoch is complete), as `pcseg run --model PATH` loads it.
+/// A model file, or the model inside a training checkpoint, as `pcseg run
+/// --model PATH` loads it.
 fn load_model(path: &Path) -> Result<TrainModel> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let origin = path.display().to_string();
-    if weights::file_format(&bytes, &origin)?.as_deref() != Some(checkpoint::FORMAT) {
-        return weights::from_bytes(&bytes, &origin);
-    }
-    let ckpt = checkpoint::from_bytes(&bytes, path)?;
-    let mut model = ckpt.model;
-    let meta = &ckpt.meta;
-    if let Some(last) = meta.records.last() {
-        model.trained = true;
-        model.note = format!(
-            "training checkpoint after epoch {} of {} (validation instance mIoU {:.2})",
-            meta.epoch, meta.options.epochs, last.val_instance_miou
-        );
-    }
-    Ok(model)
+    checkpoint::load_model(path)
 }
 
 /// The options, bounded as `pcseg run` bounds its flags.

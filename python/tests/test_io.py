@@ -118,3 +118,19 @@ def test_categories_without_the_cli():
     assert len(cats) == 16 and sum(len(c["parts"]) for c in cats) == 50
     chair = next(c for c in cats if c["name"] == "Chair")
     assert chair["synset"] == "03001627" and chair["parts"][0]["id"] == 12
+
+
+def test_a_mesh_is_sampled_by_area_with_face_normals(tmp_path):
+    # Two triangles of a unit square in z = 0, the second 3x the area of a
+    # small one: points follow the area, normals are the face's.
+    path = tmp_path / "square.off"
+    path.write_text("OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n3 0 2 3\n")
+    got = pcseg.read(path, mesh_points=400, seed=3)
+    assert got["format"] == "mesh"
+    assert got["xyz"].shape == (400, 3)
+    np.testing.assert_allclose(got["xyz"][:, 2], 0.0)
+    np.testing.assert_allclose(np.abs(got["normals"][:, 2]), 1.0, rtol=1e-6)
+    again = pcseg.read(path, mesh_points=400, seed=3)
+    np.testing.assert_array_equal(got["xyz"], again["xyz"])
+    other = pcseg.read(path, mesh_points=400, seed=4)
+    assert not np.array_equal(got["xyz"], other["xyz"])

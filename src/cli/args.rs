@@ -32,11 +32,7 @@ impl ModelArgs {
     }
 }
 
-/// Most points one forward pass may see (`--points`, `--whole-max`): 32
-/// times the default, and about 1 GB of activations.
-pub const MAX_POINTS: usize = 65_536;
-/// Most test-time votes (`--votes`).
-pub const MAX_VOTES: usize = 64;
+pub use pcseg::predict::{MAX_POINTS, MAX_VOTES};
 
 /// `value_parser` of `--points`: 1 to [`MAX_POINTS`].
 fn points(s: &str) -> Result<usize, String> {

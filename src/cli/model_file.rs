@@ -4,8 +4,8 @@
 //! at the end of its last completed epoch.
 
 use anyhow::Context;
-use pcseg::error::{Error, Result};
-use pcseg::model::{weights, Model, Network};
+use pcseg::error::Result;
+use pcseg::model::{Model, Network};
 use pcseg::train::checkpoint;
 use std::path::Path;
 
@@ -35,24 +35,8 @@ pub fn load_network(path: Option<&Path>, quiet: bool) -> anyhow::Result<Network>
     Ok(net)
 }
 
-/// Read a model file, or the model inside a training checkpoint. A
-/// checkpoint's model counts as trained once an epoch is complete and its
-/// note says which epoch it is.
+/// Read a model file, or the model inside a training checkpoint
+/// ([`checkpoint::load_model`]).
 pub fn load_model(path: &Path) -> Result<Model> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let origin = path.display().to_string();
-    if weights::file_format(&bytes, &origin)?.as_deref() != Some(checkpoint::FORMAT) {
-        return weights::from_bytes(&bytes, &origin);
-    }
-    let ckpt = checkpoint::from_bytes(&bytes, path)?;
-    let mut model = ckpt.model;
-    let meta = &ckpt.meta;
-    if let Some(last) = meta.records.last() {
-        model.trained = true;
-        model.note = format!(
-            "training checkpoint after epoch {} of {} (validation instance mIoU {:.2})",
-            meta.epoch, meta.options.epochs, last.val_instance_miou
-        );
-    }
-    Ok(model)
+    checkpoint::load_model(path)
 }

@@ -53,6 +53,13 @@ impl Default for PredictOptions {
     }
 }
 
+/// Most points one forward pass may see (`--points`, `--whole-max`): 32
+/// times the default, and about 1 GB of activations.
+pub const MAX_POINTS: usize = 65_536;
+
+/// Most test-time votes (`--votes`).
+pub const MAX_VOTES: usize = 64;
+
 /// Default [`PredictOptions::votes`]: the cloud and its mirror image
 /// (left and right swapped; odd votes see the mirror image), logits
 /// averaged. On the 52 real reference shapes two such votes score 70.31

@@ -236,3 +236,25 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         optimiser,
     })
 }
+
+/// Read a model file, or the model inside a training checkpoint. A
+/// checkpoint's model counts as trained once an epoch is complete and its
+/// note says which epoch it is.
+pub fn load_model(path: &Path) -> Result<Model> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let origin = path.display().to_string();
+    if crate::model::weights::file_format(&bytes, &origin)?.as_deref() != Some(FORMAT) {
+        return crate::model::weights::from_bytes(&bytes, &origin);
+    }
+    let ckpt = from_bytes(&bytes, path)?;
+    let mut model = ckpt.model;
+    let meta = &ckpt.meta;
+    if let Some(last) = meta.records.last() {
+        model.trained = true;
+        model.note = format!(
+            "training checkpoint after epoch {} of {} (validation instance mIoU {:.2})",
+            meta.epoch, meta.options.epochs, last.val_instance_miou
+        );
+    }
+    Ok(model)
+}
