@@ -121,8 +121,8 @@ def test_categories_without_the_cli():
 
 
 def test_a_mesh_is_sampled_by_area_with_face_normals(tmp_path):
-    # Two triangles of a unit square in z = 0, the second 3x the area of a
-    # small one: points follow the area, normals are the face's.
+    # A unit square in z = 0 as two triangles: every sample lies on it with
+    # the face normal, and the draw repeats for a seed.
     path = tmp_path / "square.off"
     path.write_text("OFF\n4 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n3 0 1 2\n3 0 2 3\n")
     got = pcseg.read(path, mesh_points=400, seed=3)
