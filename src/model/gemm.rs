@@ -19,6 +19,7 @@
 use crate::geometry::simd::Avx512;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
+use std::mem::MaybeUninit;
 
 /// Columns per packed panel (two zmm registers).
 const NR: usize = 32;
@@ -126,11 +127,71 @@ pub(crate) fn matmul(simd: Option<Avx512>, a: &[f32], packed: &Packed, init: Ini
                 n.div_ceil(NR) * k * NR,
                 "gemm: not packed"
             );
-            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F, the
-            // only requirement of `matmul_avx512`; the sizes were checked.
-            unsafe { avx512::matmul(a, m, k, packed, n, init, c) }
+            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F;
+            // the sizes were checked above and `c` holds m * n floats.
+            unsafe { avx512::matmul(a, m, k, packed, n, init, c.as_mut_ptr()) }
         }
         _ => matmul_fallback(a, m, packed, init, c),
+    }
+}
+
+/// `c = bias + a . B` into uninitialised memory (every element is written;
+/// nothing is read from `c`), so the output needs no fill first.
+///
+/// # Panics
+///
+/// If the sizes do not agree.
+pub(crate) fn matmul_bias_uninit(
+    simd: Option<Avx512>,
+    a: &[f32],
+    packed: &Packed,
+    bias: &[f32],
+    c: &mut [MaybeUninit<f32>],
+) {
+    let (k, n) = (packed.k, packed.n);
+    if n == 0 {
+        return;
+    }
+    let m = c.len() / n;
+    assert!(
+        c.len() == m * n && a.len() == m * k && bias.len() == n,
+        "gemm::matmul_bias_uninit: sizes do not match"
+    );
+    match simd {
+        #[cfg(target_arch = "x86_64")]
+        Some(_) => {
+            assert_eq!(
+                packed.data.len(),
+                n.div_ceil(NR) * k * NR,
+                "gemm: not packed"
+            );
+            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F;
+            // the sizes were checked above, `c` holds m * n floats, and with
+            // a bias the kernel only writes `c` (raw-pointer writes to
+            // uninitialised memory are allowed).
+            unsafe {
+                avx512::matmul(
+                    a,
+                    m,
+                    k,
+                    packed,
+                    n,
+                    Init::Bias(bias),
+                    c.as_mut_ptr().cast::<f32>(),
+                )
+            }
+        }
+        _ => {
+            for row in c.chunks_exact_mut(n) {
+                for (d, &b) in row.iter_mut().zip(bias) {
+                    d.write(b);
+                }
+            }
+            // SAFETY: every element was initialised just above, and
+            // `MaybeUninit<f32>` has the layout of `f32`.
+            let c: &mut [f32] = unsafe { &mut *(c as *mut [MaybeUninit<f32>] as *mut [f32]) };
+            matmul_fallback(a, m, packed, Init::Accumulate, c);
+        }
     }
 }
 
@@ -161,18 +222,23 @@ mod avx512 {
     use super::{Init, Packed, MC, MR, NR};
     use std::arch::x86_64::*;
 
-    /// The AVX-512 product; sizes checked by the caller
-    /// (`a.len() == m * k`, `c.len() == m * n`, `packed` holds
-    /// `ceil(n / 32)` panels of `k * 32` floats, a bias has `n` values).
+    /// The AVX-512 product.
+    ///
+    /// # Safety
+    ///
+    /// AVX-512F must be available; `a.len() == m * k`, `c` points to
+    /// `m * n` writable floats (initialised when `init` is
+    /// [`Init::Accumulate`]), `packed` holds `ceil(n / 32)` panels of
+    /// `k * 32` floats and a bias has `n` values.
     #[target_feature(enable = "avx512f")]
-    pub(super) fn matmul(
+    pub(super) unsafe fn matmul(
         a: &[f32],
         m: usize,
         k: usize,
         packed: &Packed,
         n: usize,
         init: Init,
-        c: &mut [f32],
+        c: *mut f32,
     ) {
         let panels = n.div_ceil(NR);
         let mut r0 = 0;
@@ -188,16 +254,18 @@ mod avx512 {
                 while r < r1 {
                     let rows = MR.min(r1 - r);
                     let ap = &a[r * k..(r + rows) * k];
-                    let cp = &mut c[r * n + p * NR..];
+                    // SAFETY: r < m and p * 32 < n, so the offset is inside
+                    // the m * n floats behind `c`.
+                    let cp = unsafe { c.add(r * n + p * NR) };
                     let bias = match init {
                         Init::Bias(b) => Some(&b[p * NR..p * NR + cols]),
                         Init::Accumulate => None,
                     };
-                    // SAFETY: AVX-512F is enabled in this function, the
-                    // kernels' only requirement; their slice arguments are
-                    // sized as they state (rows of `a` with k values, `cp`
-                    // starts at column p*32 of row r and holds `rows` rows of
-                    // stride n, of which `cols` columns are written).
+                    // SAFETY: AVX-512F is enabled in this function; the slice
+                    // arguments are sized as `tile` states (rows of `a` with k
+                    // values) and `cp` is column p*32 of row r: `rows` rows of
+                    // stride n lie below it inside `c`, of which the `cols`
+                    // masked columns are read (accumulate) and written.
                     unsafe {
                         match rows {
                             8 => tile::<8>(ap, k, panel, bias, masks, cp, n),
@@ -223,8 +291,9 @@ mod avx512 {
     /// # Safety
     ///
     /// AVX-512F must be available. `a` holds `R * k` values, `panel`
-    /// `k * 32`, `bias` (if any) the tile's masked columns, and `c` reaches
-    /// element `(R - 1) * ldc + ` the last masked column.
+    /// `k * 32`, `bias` (if any) the tile's masked columns, and `cp` points
+    /// to R rows of stride `ldc` whose masked columns may be written (and
+    /// are initialised when there is no bias: they are read then).
     #[inline]
     #[target_feature(enable = "avx512f")]
     unsafe fn tile<const R: usize>(
@@ -233,17 +302,13 @@ mod avx512 {
         panel: &[f32],
         bias: Option<&[f32]>,
         masks: [u16; 2],
-        c: &mut [f32],
+        cp: *mut f32,
         ldc: usize,
     ) {
         debug_assert!(a.len() == R * k && panel.len() == k * NR);
-        debug_assert!(
-            c.len() >= (R - 1) * ldc + (masks[0].count_ones() + masks[1].count_ones()) as usize
-        );
         let ap = a.as_ptr();
         let bp = panel.as_ptr();
-        let cp = c.as_mut_ptr();
-        // SAFETY (whole body): the pointer offsets stay inside the slices per
+        // SAFETY: the pointer offsets stay inside the slices per
         // this function's contract: a[r * k + kk] with r < R, kk < k;
         // panel[kk * 32 + 0..32]; masked loads/stores of c touch only the
         // columns in `masks` of rows r < R (stride ldc); the bias is read
@@ -377,6 +442,11 @@ mod tests {
                     let mut c = vec![f32::NAN; m * n];
                     matmul(simd, &a, &packed, Init::Bias(&bias), &mut c);
                     close(&c, &want_b, &format!("{what} bias"));
+                    let mut u = vec![std::mem::MaybeUninit::<f32>::uninit(); m * n];
+                    matmul_bias_uninit(simd, &a, &packed, &bias, &mut u);
+                    // SAFETY: `matmul_bias_uninit` writes every element.
+                    let u: Vec<f32> = u.iter().map(|v| unsafe { v.assume_init() }).collect();
+                    assert_eq!(u, c, "{what}: uninit output");
                     let mut c2 = c0.clone();
                     matmul(simd, &a, &packed, Init::Accumulate, &mut c2);
                     close(&c2, &want_acc, &format!("{what} accumulate"));

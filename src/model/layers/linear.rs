@@ -15,7 +15,7 @@
 
 use super::{Par, ROW_CHUNK};
 use crate::geometry::simd::Avx512;
-use crate::model::gemm::{matmul, Init, Layout, Packed};
+use crate::model::gemm::{matmul, matmul_bias_uninit, Init, Layout, Packed};
 use crate::model::params::{Params, TensorId, TensorKind};
 use crate::rng::Rng;
 use ndarray::linalg::general_mat_mul;
@@ -84,22 +84,17 @@ impl Linear {
         let packed = Packed::new(simd, w, self.cin, self.cout, Layout::Transposed);
         let mut out = Array2::<f32>::uninit((rows, self.cout));
         {
-            // SAFETY: `matmul` writes every element of `o` before any is
-            // read (Init::Bias never reads the output), so the
-            // uninitialised floats are never observed.
             let o = out.as_slice_mut().expect("standard layout");
-            let o: &mut [f32] =
-                unsafe { std::slice::from_raw_parts_mut(o.as_mut_ptr().cast::<f32>(), o.len()) };
             match par {
                 Par::Rayon if rows > ROW_CHUNK => {
                     o.par_chunks_mut(ROW_CHUNK * self.cout)
                         .zip(x.par_chunks(ROW_CHUNK * self.cin))
-                        .for_each(|(o, x)| matmul(simd, x, &packed, Init::Bias(b), o));
+                        .for_each(|(o, x)| matmul_bias_uninit(simd, x, &packed, b, o));
                 }
-                _ => matmul(simd, x, &packed, Init::Bias(b), o),
+                _ => matmul_bias_uninit(simd, x, &packed, b, o),
             }
         }
-        // SAFETY: every element was written above.
+        // SAFETY: `matmul_bias_uninit` wrote every element of `out`.
         unsafe { out.assume_init() }
     }
 

@@ -183,32 +183,36 @@ impl NeighbourMax {
         let g = &*gs;
         let s = groups.centres.len();
         let k = groups.k;
-        let mut out = Array2::<f32>::uninit((s, c));
-        {
-            let o = out.as_slice_mut().expect("standard layout");
-            // SAFETY: every row of `o` is written by `gather_max` (all c
-            // channels) before `centre_bn_relu6` reads it; nothing else reads
-            // the uninitialised floats.
-            let o: &mut [f32] =
-                unsafe { std::slice::from_raw_parts_mut(o.as_mut_ptr().cast::<f32>(), o.len()) };
-            let run = |i0: usize, o: &mut [f32]| {
-                for (t, orow) in o.chunks_exact_mut(c).enumerate() {
-                    let i = i0 + t;
-                    let nb = &groups.nbr[i * k..(i + 1) * k];
-                    kernels::gather_max(simd, g, c, nb, orow);
-                    kernels::centre_bn_relu6(simd, orow, groups.centres[i], wpos, affine);
-                }
-            };
-            match par {
-                Par::Rayon if s > CENTRE_CHUNK => o
-                    .par_chunks_mut(CENTRE_CHUNK * c)
+        let row = |i: usize, orow: &mut [f32]| {
+            let nb = &groups.nbr[i * k..(i + 1) * k];
+            kernels::gather_max(simd, g, c, nb, orow);
+            kernels::centre_bn_relu6(simd, orow, groups.centres[i], wpos, affine);
+        };
+        let out = match par {
+            Par::Rayon if s > CENTRE_CHUNK => {
+                let mut out = vec![0f32; s * c];
+                out.par_chunks_mut(CENTRE_CHUNK * c)
                     .enumerate()
-                    .for_each(|(ci, o)| run(ci * CENTRE_CHUNK, o)),
-                _ => run(0, o),
+                    .for_each(|(ci, o)| {
+                        for (t, orow) in o.chunks_exact_mut(c).enumerate() {
+                            row(ci * CENTRE_CHUNK + t, orow);
+                        }
+                    });
+                out
             }
-        }
-        // SAFETY: every element was written above.
-        unsafe { out.assume_init() }
+            _ => {
+                // Rows are made in one reused buffer and appended: the
+                // output is never pre-filled.
+                let mut out = Vec::with_capacity(s * c);
+                let mut buf = vec![0f32; c];
+                for i in 0..s {
+                    row(i, &mut buf);
+                    out.extend_from_slice(&buf);
+                }
+                out
+            }
+        };
+        Array2::from_shape_vec((s, c), out).expect("S x C")
     }
 
     /// `dh[argmax[i,c], c] += dout[i,c]` and the position-weight gradient.
