@@ -3,10 +3,10 @@
 //! Forward: `out[R, Cout] = inp[R, Cin] . weight[Cout, Cin]^T + bias[Cout]`
 //! (PyTorch weight layout). Backward (llm.c `matmul_backward`):
 //! `dinp[R, Cin] += dout . weight`, `dweight[Cout, Cin] += dout^T . inp`,
-//! `dbias[Cout] += sum_r dout[r]`. The forward and `dinp` go through
+//! `dbias[Cout] += sum_r dout[r]`. Every product goes through
 //! [`crate::model::gemm`] (an AVX-512 kernel chosen at run time, else
-//! matrixmultiply); `dweight` is a matrixmultiply sgemm (ndarray
-//! `general_mat_mul`, run-time AVX2/FMA dispatch).
+//! matrixmultiply with its own AVX2/FMA dispatch); for `dweight` the AVX-512
+//! path multiplies a transposed copy of each block of `dout`.
 //!
 //! With [`Par::Rayon`], `out` and `dinp` are split by ROW chunks (each task
 //! writes disjoint rows); `dweight`/`dbias` are summed per fixed block of
@@ -150,7 +150,19 @@ impl Linear {
             let d = dout.slice(s![r0..r1, ..]);
             let x = inp.slice(s![r0..r1, ..]);
             let mut dw = Array2::<f32>::zeros((cout, cin));
-            general_mat_mul(1.0, &d.t(), &x, 0.0, &mut dw);
+            let simd = Avx512::detect();
+            match (simd, x.as_slice()) {
+                (Some(_), Some(xs)) => {
+                    // dout^T of the block, row-major [Cout, rows], times the
+                    // block's inputs [rows, Cin] on the AVX-512 kernel.
+                    let dt = d.t().as_standard_layout().into_owned();
+                    let dt = dt.as_slice().expect("standard layout");
+                    let packed = Packed::new(simd, xs, r1 - r0, cin, Layout::Plain);
+                    let out = dw.as_slice_mut().expect("standard layout");
+                    matmul(simd, dt, &packed, Init::Accumulate, out);
+                }
+                _ => general_mat_mul(1.0, &d.t(), &x, 0.0, &mut dw),
+            }
             let mut db = vec![0f32; cout];
             for row in d.rows() {
                 match row.as_slice() {
