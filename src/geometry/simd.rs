@@ -42,3 +42,33 @@ impl Avx2Fma {
         None
     }
 }
+
+/// Proof that the CPU supports AVX-512F (and the AVX2 + FMA it implies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// `Some` when the CPU supports AVX-512F, AVX2 and FMA (always `None`
+    /// off x86-64). Setting the environment variable `PCSEG_NO_AVX512` to any
+    /// value turns the AVX-512 kernels off (the AVX2 ones are used), to
+    /// compare the paths on one machine.
+    #[inline]
+    pub(crate) fn detect() -> Option<Avx512> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::sync::OnceLock;
+            static FOUND: OnceLock<bool> = OnceLock::new();
+            let found = *FOUND.get_or_init(|| {
+                std::env::var_os("PCSEG_NO_AVX512").is_none()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            });
+            if found {
+                return Some(Avx512(()));
+            }
+        }
+        None
+    }
+}

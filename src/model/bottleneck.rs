@@ -102,6 +102,22 @@ impl Bottleneck {
         x: ArrayView2<f32>,
         groups: Groups,
     ) -> (Array2<f32>, Option<BottleneckCache>) {
+        if !ctx.train() {
+            // Inference: the fused aggregation (no copy of `e`, centre term,
+            // BN and ReLU6 applied row by row; the same bits as below).
+            let (e, _) = self.expand.forward(ctx, x);
+            let (scale, shift) = self.agg_bn.affine(ctx.p);
+            let affine = (
+                scale.as_slice().expect("1-D"),
+                shift.as_slice().expect("1-D"),
+            );
+            let a = self.agg.forward_infer(ctx.p, e, groups, affine, ctx.par);
+            let (mut y, _) = self.project.forward(ctx, a.view());
+            if self.residual {
+                Residual.forward(y.view_mut(), x);
+            }
+            return (y, None);
+        }
         let (mut e, e_bn) = self.expand.forward(ctx, x);
         Relu6.forward(e.view_mut());
         let mut argmax = Vec::new();

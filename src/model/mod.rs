@@ -42,6 +42,7 @@ pub mod config;
 pub mod cost;
 pub mod exec;
 pub mod feature_propagation;
+pub(crate) mod gemm;
 pub mod head;
 pub mod inference;
 pub mod layers;

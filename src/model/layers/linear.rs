@@ -3,8 +3,10 @@
 //! Forward: `out[R, Cout] = inp[R, Cin] . weight[Cout, Cin]^T + bias[Cout]`
 //! (PyTorch weight layout). Backward (llm.c `matmul_backward`):
 //! `dinp[R, Cin] += dout . weight`, `dweight[Cout, Cin] += dout^T . inp`,
-//! `dbias[Cout] += sum_r dout[r]`. Every product is one sgemm (ndarray `dot`
-//! / `general_mat_mul`, matrixmultiply with runtime AVX2/FMA dispatch).
+//! `dbias[Cout] += sum_r dout[r]`. Every product goes through
+//! [`crate::model::gemm`] (an AVX-512 kernel chosen at run time, else
+//! matrixmultiply with its own AVX2/FMA dispatch); for `dweight` the AVX-512
+//! path multiplies a transposed copy of each block of `dout`.
 //!
 //! With [`Par::Rayon`], `out` and `dinp` are split by ROW chunks (each task
 //! writes disjoint rows); `dweight`/`dbias` are summed per fixed block of
@@ -12,6 +14,8 @@
 //! depend on the number of threads.
 
 use super::{Par, ROW_CHUNK};
+use crate::geometry::simd::Avx512;
+use crate::model::gemm::{matmul, matmul_bias_uninit, Init, Layout, Packed};
 use crate::model::params::{Params, TensorId, TensorKind};
 use crate::rng::Rng;
 use ndarray::linalg::general_mat_mul;
@@ -66,27 +70,32 @@ impl Linear {
         params.get_mut(self.bias).fill(0.0);
     }
 
-    /// `out[R, Cout] = inp[R, Cin] . W^T + b`.
+    /// `out[R, Cout] = inp[R, Cin] . W^T + b` (see [`crate::model::gemm`]:
+    /// the AVX-512 kernel where the CPU has it, starting from the bias).
     pub fn forward(&self, p: &Params, inp: ArrayView2<f32>, par: Par) -> Array2<f32> {
+        let simd = Avx512::detect();
         let w = p.view2(self.weight);
+        let w = w.as_slice().expect("contiguous weight");
         let b = p.view1(self.bias);
-        let rows = inp.nrows();
         let b = b.as_slice().expect("1-D");
-        let mut data = Vec::with_capacity(rows * self.cout);
-        for _ in 0..rows {
-            data.extend_from_slice(b);
-        }
-        let mut out = Array2::from_shape_vec((rows, self.cout), data).expect("R x Cout");
-        match par {
-            Par::Rayon if rows > ROW_CHUNK => {
-                out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
-                    .into_par_iter()
-                    .zip(inp.axis_chunks_iter(Axis(0), ROW_CHUNK))
-                    .for_each(|(mut o, x)| general_mat_mul(1.0, &x, &w.t(), 1.0, &mut o));
+        let rows = inp.nrows();
+        let inp = inp.as_standard_layout();
+        let x = inp.as_slice().expect("standard layout");
+        let packed = Packed::new(simd, w, self.cin, self.cout, Layout::Transposed);
+        let mut out = Array2::<f32>::uninit((rows, self.cout));
+        {
+            let o = out.as_slice_mut().expect("standard layout");
+            match par {
+                Par::Rayon if rows > ROW_CHUNK => {
+                    o.par_chunks_mut(ROW_CHUNK * self.cout)
+                        .zip(x.par_chunks(ROW_CHUNK * self.cin))
+                        .for_each(|(o, x)| matmul_bias_uninit(simd, x, &packed, b, o));
+                }
+                _ => matmul_bias_uninit(simd, x, &packed, b, o),
             }
-            _ => general_mat_mul(1.0, &inp, &w.t(), 1.0, &mut out),
         }
-        out
+        // SAFETY: `matmul_bias_uninit` wrote every element of `out`.
+        unsafe { out.assume_init() }
     }
 
     /// Accumulate `dweight`, `dbias` into `grads` and, when `dinp` is given,
@@ -103,14 +112,30 @@ impl Linear {
         let w = p.view2(self.weight);
         let rows = inp.nrows();
         if let Some(mut dinp) = dinp {
-            match par {
-                Par::Rayon if rows > ROW_CHUNK => {
-                    dinp.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
-                        .into_par_iter()
-                        .zip(dout.axis_chunks_iter(Axis(0), ROW_CHUNK))
-                        .for_each(|(mut di, d)| general_mat_mul(1.0, &d, &w, 1.0, &mut di));
+            let simd = Avx512::detect();
+            match (dinp.as_slice_mut(), w.as_slice()) {
+                (Some(di), Some(ws)) => {
+                    let packed = Packed::new(simd, ws, self.cout, self.cin, Layout::Plain);
+                    let dout = dout.as_standard_layout();
+                    let d = dout.as_slice().expect("standard layout");
+                    match par {
+                        Par::Rayon if rows > ROW_CHUNK => {
+                            di.par_chunks_mut(ROW_CHUNK * self.cin)
+                                .zip(d.par_chunks(ROW_CHUNK * self.cout))
+                                .for_each(|(di, d)| matmul(simd, d, &packed, Init::Accumulate, di));
+                        }
+                        _ => matmul(simd, d, &packed, Init::Accumulate, di),
+                    }
                 }
-                _ => general_mat_mul(1.0, &dout, &w, 1.0, &mut dinp),
+                _ => match par {
+                    Par::Rayon if rows > ROW_CHUNK => {
+                        dinp.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+                            .into_par_iter()
+                            .zip(dout.axis_chunks_iter(Axis(0), ROW_CHUNK))
+                            .for_each(|(mut di, d)| general_mat_mul(1.0, &d, &w, 1.0, &mut di));
+                    }
+                    _ => general_mat_mul(1.0, &dout, &w, 1.0, &mut dinp),
+                },
             }
         }
         // dweight = dout^T . inp and dbias = column sums of dout: one gemm
@@ -125,7 +150,19 @@ impl Linear {
             let d = dout.slice(s![r0..r1, ..]);
             let x = inp.slice(s![r0..r1, ..]);
             let mut dw = Array2::<f32>::zeros((cout, cin));
-            general_mat_mul(1.0, &d.t(), &x, 0.0, &mut dw);
+            let simd = Avx512::detect();
+            match (simd, x.as_slice()) {
+                (Some(_), Some(xs)) => {
+                    // dout^T of the block, row-major [Cout, rows], times the
+                    // block's inputs [rows, Cin] on the AVX-512 kernel.
+                    let dt = d.t().as_standard_layout().into_owned();
+                    let dt = dt.as_slice().expect("standard layout");
+                    let packed = Packed::new(simd, xs, r1 - r0, cin, Layout::Plain);
+                    let out = dw.as_slice_mut().expect("standard layout");
+                    matmul(simd, dt, &packed, Init::Accumulate, out);
+                }
+                _ => general_mat_mul(1.0, &d.t(), &x, 0.0, &mut dw),
+            }
             let mut db = vec![0f32; cout];
             for row in d.rows() {
                 match row.as_slice() {

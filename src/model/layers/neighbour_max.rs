@@ -136,6 +136,85 @@ impl NeighbourMax {
         Array2::from_shape_vec((s, c), out).expect("S x C")
     }
 
+    /// The inference form of the whole aggregation step, fused:
+    /// `out[i, c] = ReLU6(scale[c] * (max_k g[j, c] - q_i W / r) + shift[c])`
+    /// with `g = ReLU6(h) + p W / r` computed in place in `h` (consumed), so
+    /// neither a copy of `h` nor a pre-filled output is made, and each output
+    /// row gets its centre term, BatchNorm affine and ReLU6 while it is in
+    /// registers. Gives the same bits as ReLU6, [`NeighbourMax::forward`],
+    /// `BatchNorm1d::forward_eval` and ReLU6 run one after the other.
+    pub fn forward_infer(
+        &self,
+        p: &Params,
+        h: Array2<f32>,
+        groups: Groups,
+        affine: (&[f32], &[f32]),
+        par: Par,
+    ) -> Array2<f32> {
+        self.forward_infer_on(kernels::Simd::detect(), p, h, groups, affine, par)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn forward_infer_on(
+        &self,
+        simd: kernels::Simd,
+        p: &Params,
+        h: Array2<f32>,
+        groups: Groups,
+        affine: (&[f32], &[f32]),
+        par: Par,
+    ) -> Array2<f32> {
+        let c = self.channels;
+        let w = p.view2(self.pos_weight);
+        let inv_r = 1.0 / self.radius;
+        let wx: Vec<f32> = w.row(0).iter().map(|v| v * inv_r).collect();
+        let wy: Vec<f32> = w.row(1).iter().map(|v| v * inv_r).collect();
+        let wz: Vec<f32> = w.row(2).iter().map(|v| v * inv_r).collect();
+        let wpos = [&wx[..], &wy[..], &wz[..]];
+        let mut g = h.as_standard_layout().into_owned();
+        assert!(
+            g.ncols() == c && affine.0.len() == c && affine.1.len() == c,
+            "NeighbourMax::forward_infer: channel counts do not match"
+        );
+        let gs = g.as_slice_mut().expect("standard layout");
+        for (grow, pj) in gs.chunks_exact_mut(c).zip(groups.pos) {
+            kernels::relu6_add_position(simd, grow, *pj, wpos);
+        }
+        let g = &*gs;
+        let s = groups.centres.len();
+        let k = groups.k;
+        let row = |i: usize, orow: &mut [f32]| {
+            let nb = &groups.nbr[i * k..(i + 1) * k];
+            kernels::gather_max(simd, g, c, nb, orow);
+            kernels::centre_bn_relu6(simd, orow, groups.centres[i], wpos, affine);
+        };
+        let out = match par {
+            Par::Rayon if s > CENTRE_CHUNK => {
+                let mut out = vec![0f32; s * c];
+                out.par_chunks_mut(CENTRE_CHUNK * c)
+                    .enumerate()
+                    .for_each(|(ci, o)| {
+                        for (t, orow) in o.chunks_exact_mut(c).enumerate() {
+                            row(ci * CENTRE_CHUNK + t, orow);
+                        }
+                    });
+                out
+            }
+            _ => {
+                // Rows are made in one reused buffer and appended: the
+                // output is never pre-filled.
+                let mut out = Vec::with_capacity(s * c);
+                let mut buf = vec![0f32; c];
+                for i in 0..s {
+                    row(i, &mut buf);
+                    out.extend_from_slice(&buf);
+                }
+                out
+            }
+        };
+        Array2::from_shape_vec((s, c), out).expect("S x C")
+    }
+
     /// `dh[argmax[i,c], c] += dout[i,c]` and the position-weight gradient.
     /// `dout` is `[S, C]`, `dh` `[Nin, C]`, `argmax` from the forward.
     #[allow(clippy::too_many_arguments)]
@@ -233,7 +312,7 @@ unsafe impl Sync for SendPtr {}
 /// separate: Rust never contracts them into FMAs), so both builds give the
 /// same bits; the tests below check that.
 mod kernels {
-    use crate::geometry::simd::{Avx2, Avx2Fma};
+    use crate::geometry::simd::{Avx2, Avx2Fma, Avx512};
 
     const B: usize = 32;
 
@@ -245,6 +324,8 @@ mod kernels {
         pub(super) avx2: Option<Avx2>,
         /// For [`gather_max`] and [`add_position`].
         pub(super) avx2_fma: Option<Avx2Fma>,
+        /// For [`gather_max`] and the fused inference steps.
+        pub(super) avx512: Option<Avx512>,
     }
 
     impl Simd {
@@ -253,6 +334,7 @@ mod kernels {
         pub(super) const PORTABLE: Simd = Simd {
             avx2: None,
             avx2_fma: None,
+            avx512: None,
         };
 
         /// Everything this CPU supports.
@@ -260,6 +342,7 @@ mod kernels {
             Simd {
                 avx2: Avx2::detect(),
                 avx2_fma: Avx2Fma::detect(),
+                avx512: Avx512::detect(),
             }
         }
     }
@@ -329,8 +412,20 @@ mod kernels {
         gather_max_body(g, c, nb, out)
     }
 
+    /// [`gather_max_body`] compiled for AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn gather_max_avx512(g: &[f32], c: usize, nb: &[u32], out: &mut [f32]) {
+        gather_max_body(g, c, nb, out)
+    }
+
     /// Max over the neighbour rows `nb` of `g` (row width `c`), per channel.
     pub(super) fn gather_max(simd: Simd, g: &[f32], c: usize, nb: &[u32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if simd.avx512.is_some() {
+            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F.
+            return unsafe { gather_max_avx512(g, c, nb, out) };
+        }
         match simd.avx2_fma {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: an `Avx2Fma` token proves the CPU supports AVX2 and
@@ -471,6 +566,73 @@ mod kernels {
         }
     }
 
+    #[inline(always)]
+    fn relu6_add_position_body(row: &mut [f32], p: [f32; 3], w: [&[f32]; 3]) {
+        let (px, py, pz) = (p[0], p[1], p[2]);
+        for (((o, &x), &y), &z) in row.iter_mut().zip(w[0]).zip(w[1]).zip(w[2]) {
+            let b = o.clamp(0.0, 6.0);
+            *o = b + px * x + py * y + pz * z;
+        }
+    }
+
+    #[inline(always)]
+    fn centre_bn_relu6_body(row: &mut [f32], q: [f32; 3], w: [&[f32]; 3], st: (&[f32], &[f32])) {
+        let (px, py, pz) = (-q[0], -q[1], -q[2]);
+        for (((((o, &x), &y), &z), &sc), &sh) in row
+            .iter_mut()
+            .zip(w[0])
+            .zip(w[1])
+            .zip(w[2])
+            .zip(st.0)
+            .zip(st.1)
+        {
+            let v = *o + (px * x + py * y + pz * z);
+            *o = (v * sc + sh).clamp(0.0, 6.0);
+        }
+    }
+
+    /// [`relu6_add_position_body`] compiled for AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn relu6_add_position_avx512(row: &mut [f32], p: [f32; 3], w: [&[f32]; 3]) {
+        relu6_add_position_body(row, p, w)
+    }
+
+    /// [`centre_bn_relu6_body`] compiled for AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn centre_bn_relu6_avx512(row: &mut [f32], q: [f32; 3], w: [&[f32]; 3], st: (&[f32], &[f32])) {
+        centre_bn_relu6_body(row, q, w, st)
+    }
+
+    /// `row = ReLU6(row) + p . w` in place (the same bits as ReLU6, then
+    /// [`add_position`] with sign 1).
+    pub(super) fn relu6_add_position(simd: Simd, row: &mut [f32], p: [f32; 3], w: [&[f32]; 3]) {
+        match simd.avx512 {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F.
+            Some(_) => unsafe { relu6_add_position_avx512(row, p, w) },
+            _ => relu6_add_position_body(row, p, w),
+        }
+    }
+
+    /// `row = ReLU6(scale * (row - q . w) + shift)` in place (the same bits
+    /// as [`add_position_inplace`] with sign -1, the BN affine, ReLU6).
+    pub(super) fn centre_bn_relu6(
+        simd: Simd,
+        row: &mut [f32],
+        q: [f32; 3],
+        w: [&[f32]; 3],
+        st: (&[f32], &[f32]),
+    ) {
+        match simd.avx512 {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F.
+            Some(_) => unsafe { centre_bn_relu6_avx512(row, q, w, st) },
+            _ => centre_bn_relu6_body(row, q, w, st),
+        }
+    }
+
     /// `row = row + sign * p . w` in place.
     pub(super) fn add_position_inplace(row: &mut [f32], p: [f32; 3], w: [&[f32]; 3], sign: f32) {
         let (px, py, pz) = (p[0] * sign, p[1] * sign, p[2] * sign);
@@ -536,6 +698,62 @@ mod tests {
                         "add_position c {c}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The fused inference step equals ReLU6, the unfused forward, the BN
+    /// affine and ReLU6 one after the other, bit for bit, on every kernel
+    /// path this CPU has (and the portable one).
+    #[test]
+    fn fused_inference_equals_the_unfused_steps() {
+        use super::{Groups, NeighbourMax};
+        use crate::model::layers::{Par, Relu6};
+        use crate::model::params::Params;
+        use ndarray::Array2;
+        let mut rng = Rng::new(23);
+        for (c, nin, s, k) in [
+            (128usize, 300usize, 70usize, 32usize),
+            (33, 40, 9, 5),
+            (512, 129, 1, 129),
+        ] {
+            let mut p = Params::new();
+            let agg = NeighbourMax::new(&mut p, "agg", c, 0.3);
+            agg.init(&mut p, &mut rng);
+            let h = Array2::from_shape_fn((nin, c), |(i, j)| match (i * c + j) % 53 {
+                0 => 7.5,
+                1 => -1.0,
+                _ => rng.normal() * 3.0,
+            });
+            let pos: Vec<[f32; 3]> = (0..nin)
+                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
+                .collect();
+            let centres: Vec<[f32; 3]> = (0..s)
+                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
+                .collect();
+            let nbr: Vec<u32> = (0..s * k).map(|_| rng.below(nin) as u32).collect();
+            let groups = Groups {
+                pos: &pos,
+                centres: &centres,
+                nbr: &nbr,
+                k,
+            };
+            let scale: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+            let shift: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+            let mut e = h.clone();
+            Relu6.forward(e.view_mut());
+            let mut want = agg.forward(&p, e.view(), groups, None, Par::Serial);
+            for mut row in want.rows_mut() {
+                for ((v, &sc), &sh) in row.iter_mut().zip(&scale).zip(&shift) {
+                    *v = *v * sc + sh;
+                }
+            }
+            Relu6.forward(want.view_mut());
+            let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            for simd in [Simd::PORTABLE, Simd::detect()] {
+                let par = if c == 128 { Par::Rayon } else { Par::Serial };
+                let got = agg.forward_infer_on(simd, &p, h.clone(), groups, (&scale, &shift), par);
+                assert_eq!(bits(&got), bits(&want), "c {c} k {k} simd {simd:?}");
             }
         }
     }
