@@ -133,7 +133,13 @@ struct VoteInput {
     seed: u64,
     /// The points and normals mirrored left-right (z -> -z), which the
     /// network sees instead in the odd votes.
-    mirrored: Option<(Vec<[f32; 3]>, Vec<[f32; 3]>)>,
+    mirrored: Option<Mirrored>,
+}
+
+/// A vote's points and normals reflected in the x-y plane.
+struct Mirrored {
+    points: Vec<[f32; 3]>,
+    normals: Vec<[f32; 3]>,
 }
 
 fn vote_input(cloud: &PointCloud, n: usize, seed: u64, mirror: bool) -> VoteInput {
@@ -145,7 +151,10 @@ fn vote_input(cloud: &PointCloud, n: usize, seed: u64, mirror: bool) -> VoteInpu
         Some(normals) => normals,
         None => estimate_normals(&prepared.cloud.points, DEFAULT_NORMAL_K),
     };
-    let mirrored = mirror.then(|| (mirror_z(&prepared.cloud.points), mirror_z(&normals)));
+    let mirrored = mirror.then(|| Mirrored {
+        points: mirror_z(&prepared.cloud.points),
+        normals: mirror_z(&normals),
+    });
     VoteInput {
         points: prepared.cloud.points,
         normals,
@@ -165,7 +174,7 @@ fn mirror_z(v: &[[f32; 3]]) -> Vec<[f32; 3]> {
 impl VoteInput {
     fn input(&self, category: usize) -> CloudInput<'_> {
         let (points, normals) = match &self.mirrored {
-            Some((p, n)) => (p, n),
+            Some(m) => (&m.points, &m.normals),
             None => (&self.points, &self.normals),
         };
         CloudInput {

@@ -55,7 +55,7 @@ impl Shape {
     /// position and normal. `None` when the shape has no area.
     pub fn surface_point(&self, rng: &mut Rng) -> Option<(usize, [f32; 3], [f32; 3])> {
         let total: f32 = self.items.iter().map(|it| it.area).sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return None;
         }
         let mut u = rng.f32() * total;
