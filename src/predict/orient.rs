@@ -249,6 +249,10 @@ pub struct FrameScore {
 /// break ties by part confidence.
 pub const REFINED: usize = 3;
 
+/// Class probabilities this close to the best count as a tie (and are all
+/// decoded, the part confidence breaking the tie).
+pub const TIED: f32 = 1e-4;
+
 /// What [`search_orientation`] decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrientChoice {
@@ -381,27 +385,36 @@ pub fn search_orientation(
         .collect::<Result<Vec<_>>>()?;
     // Stable: equal scores keep the order of `Frame::all`.
     scored.sort_by(|a, b| b.0.class_probability.total_cmp(&a.0.class_probability));
-    for (s, enc) in scored.iter_mut().take(REFINED) {
+    let top = scored[0].0.class_probability;
+    for (i, (s, enc)) in scored.iter_mut().enumerate() {
+        if i >= REFINED && s.class_probability < top - TIED {
+            break;
+        }
         if s.part_confidence.is_none() {
             s.part_confidence = Some(confidence(&net.decode(enc, s.category.index)?, s.category));
         }
     }
     let mut candidates: Vec<FrameScore> = scored.into_iter().map(|(s, _)| s).collect();
-    let key = |s: &FrameScore| {
-        (
-            s.class_probability,
-            s.part_confidence.unwrap_or(f32::NEG_INFINITY),
-        )
-    };
-    candidates.sort_by(|a, b| {
-        let (ka, kb) = (key(a), key(b));
-        kb.0.total_cmp(&ka.0).then(kb.1.total_cmp(&ka.1))
+    // A saturated classifier gives several frames a probability within
+    // float noise of 1 (which of them is highest then depends on rounding,
+    // e.g. on the GEMM kernel): probabilities within TIED of the best are a
+    // tie, which the part confidence breaks.
+    let tied = |s: &FrameScore| s.class_probability >= top - TIED;
+    let confidence_of = |s: &FrameScore| s.part_confidence.unwrap_or(f32::NEG_INFINITY);
+    candidates.sort_by(|a, b| match (tied(a), tied(b)) {
+        (true, true) => confidence_of(b).total_cmp(&confidence_of(a)),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => b
+            .class_probability
+            .total_cmp(&a.class_probability)
+            .then(confidence_of(b).total_cmp(&confidence_of(a))),
     });
     let (best, second) = (candidates[0], candidates[1]);
     Ok(OrientChoice {
         frame: best.frame,
         score: best.class_probability,
-        margin: best.class_probability - second.class_probability,
+        margin: (best.class_probability - second.class_probability).max(0.0),
         runner_up: second.frame,
         candidates,
     })
