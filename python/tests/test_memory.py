@@ -11,11 +11,14 @@ Rust allocations). Figures on the development machine, 5 M points:
   Model.segment, category given, 1 vote:
     float32                    +318 MB  (conversion + ~52 bytes/point pipeline)
     float64                    +438 MB
+  Model.segment, category given, 2 votes (the default; each vote's
+  interpolated logits are summed into one buffer):
+    float64                    +518 MB  (conversion + ~68 bytes/point)
 
 The pipeline's own working set (the normalised f32 copy, per-part logit sums,
 neighbour indices, labels) is the same for both dtypes; the tests bound the
 conversion by 1.5 x the array (+ 16 MB) and segment by the conversion
-bound + 64 bytes/point.
+bound + 80 bytes/point.
 """
 
 import os
@@ -76,4 +79,4 @@ def test_the_input_is_copied_at_most_once(dtype, what):
 def test_segment_adds_only_the_pipeline_working_set(dtype):
     size, increase = peak(dtype, "segment")
     print(f"{dtype} segment: array {size / MB:.0f} MB, peak increase {increase / MB:.0f} MB")
-    assert increase < 1.5 * size + 64 * N + 16 * MB
+    assert increase < 1.5 * size + 80 * N + 16 * MB
