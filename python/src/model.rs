@@ -86,6 +86,24 @@ struct Job {
     probabilities: bool,
 }
 
+impl Job {
+    /// The job of a `segment` / `segment_many` call's arguments, checked.
+    fn new(
+        category: Option<&str>,
+        points: usize,
+        whole_max: usize,
+        votes: usize,
+        seed: u64,
+        probabilities: bool,
+    ) -> PyResult<Job> {
+        Ok(Job {
+            choice: category_choice(category)?,
+            options: options(points, whole_max, votes, seed)?,
+            probabilities,
+        })
+    }
+}
+
 /// A prediction and, when asked, its part probabilities.
 struct Done {
     prediction: Prediction,
@@ -281,11 +299,7 @@ impl Model {
         probabilities: bool,
         whole_max: usize,
     ) -> PyResult<Segmentation> {
-        let job = Job {
-            choice: category_choice(category)?,
-            options: options(points, whole_max, votes, seed)?,
-            probabilities,
-        };
+        let job = Job::new(category, points, whole_max, votes, seed, probabilities)?;
         let name = "<array>";
         let cloud = input_cloud(xyz, normals, name)?;
         let net = &*self.net;
@@ -310,11 +324,7 @@ impl Model {
         probabilities: bool,
         whole_max: usize,
     ) -> PyResult<Vec<Segmentation>> {
-        let job = Job {
-            choice: category_choice(category)?,
-            options: options(points, whole_max, votes, seed)?,
-            probabilities,
-        };
+        let job = Job::new(category, points, whole_max, votes, seed, probabilities)?;
         let xyzs: Vec<Bound<'_, PyAny>> = clouds.try_iter()?.collect::<PyResult<_>>()?;
         let normals: Option<Vec<Bound<'_, PyAny>>> = match normals.filter(|n| !n.is_none()) {
             Some(n) => Some(n.try_iter()?.collect::<PyResult<_>>()?),
