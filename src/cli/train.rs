@@ -125,6 +125,11 @@ pub struct Args {
     /// in unit-sphere units (0: off; 0.03-0.06 bends shapes visibly).
     #[arg(long, value_name = "AMP", default_value_t = 0.0)]
     pub warp: f32,
+    /// Probability that a training cloud is seen mirrored left-right
+    /// (z -> -z), as the second test-time vote sees it (0: never; 0.5: the
+    /// network learns both hands equally).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub mirror: f32,
     /// Self-training: a folder of pseudo-labelled shapes (written by `pcseg
     /// pseudo-label`) mixed into every synthetic epoch.
     #[arg(long, value_name = "DIR", requires = "synthetic")]
@@ -180,11 +185,15 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
         seed: args.seed,
         augment: pcseg::train::augment::Augment {
             warp: args.warp,
+            mirror: args.mirror,
             ..Default::default()
         },
     };
     if !(0.0..0.095).contains(&args.warp) {
         bail!("--warp {}: expected 0 <= AMP < 0.095", args.warp);
+    }
+    if !(0.0..=1.0).contains(&args.mirror) {
+        bail!("--mirror {}: expected a probability in [0, 1]", args.mirror);
     }
     options.validate()?;
     Ok(options)

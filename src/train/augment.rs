@@ -7,6 +7,7 @@
 //! warp:     p <- p + sum_k a_k sin(w_k . p + phi_k), k = 1..3 (a smooth free-form
 //!           deformation; |a_k| <= warp, |w_k| in [1.5, 3.5]); n <- normalize(cof(J) n)
 //! scale:    s_k ~ U(scale_lo, scale_hi) per axis;  p_k <- s_k p_k;  n <- normalize(n / s)
+//!           (mirror: with probability `mirror`, s_z <- -s_z: left and right swapped)
 //! shift:    t_k ~ U(-shift, shift);                 p <- p + t
 //! jitter:   e ~ N(0, sigma^2) per coordinate, clipped to [-clip, clip];  p <- p + e
 //! ```
@@ -37,6 +38,11 @@ pub struct Augment {
     /// are straight; the warp teaches the network not to rely on it.
     #[serde(default)]
     pub warp: f32,
+    /// Probability of seeing the cloud mirrored left-right (z -> -z, normals
+    /// too). No ShapeNetPart category has separate left and right parts, so
+    /// the labels stay; test time averages a cloud with its mirror image.
+    #[serde(default)]
+    pub mirror: f32,
 }
 
 impl Default for Augment {
@@ -49,6 +55,7 @@ impl Default for Augment {
             jitter_clip: 0.05,
             max_dropout: 0.875,
             warp: 0.0,
+            mirror: 0.0,
         }
     }
 }
@@ -64,6 +71,7 @@ impl Augment {
             jitter_clip: 0.0,
             max_dropout: 0.0,
             warp: 0.0,
+            mirror: 0.0,
         }
     }
 
@@ -96,7 +104,11 @@ impl Augment {
         if self.warp > 0.0 {
             Warp::random(self.warp, rng).apply(points, normals.as_deref_mut());
         }
-        let s: [f32; 3] = std::array::from_fn(|_| rng.uniform(self.scale_lo, self.scale_hi));
+        let mut s: [f32; 3] = std::array::from_fn(|_| rng.uniform(self.scale_lo, self.scale_hi));
+        // Drawn only when asked for, so runs without it keep their streams.
+        if self.mirror > 0.0 && rng.f32() < self.mirror {
+            s[2] = -s[2];
+        }
         let t: [f32; 3] = std::array::from_fn(|_| rng.uniform(-self.shift, self.shift));
         for p in points.iter_mut() {
             for k in 0..3 {
@@ -263,6 +275,42 @@ mod tests {
     }
 
     #[test]
+    fn mirror_flips_z_of_points_and_normals_about_half_the_time() {
+        let aug = Augment {
+            mirror: 0.5,
+            ..Augment::none()
+        };
+        let (mut flipped, mut kept) = (0, 0);
+        for seed in 0..400 {
+            let mut pts = vec![[0.1f32, 0.2, 0.3], [-0.4, 0.5, -0.6]];
+            let k = 1.0 / 3f32.sqrt();
+            let mut normals = vec![[k, k, k]; 2];
+            let mut labels = vec![3u32, 4];
+            aug.apply(
+                &mut pts,
+                Some(&mut normals),
+                Some(&mut labels),
+                &mut Rng::new(seed),
+            );
+            assert_eq!(labels, [3, 4]);
+            if pts[0][2] < 0.0 {
+                flipped += 1;
+                assert_eq!(pts, [[0.1, 0.2, -0.3], [-0.4, 0.5, 0.6]]);
+                assert!((normals[1][2] + k).abs() < 1e-6 && (normals[1][0] - k).abs() < 1e-6);
+            } else {
+                kept += 1;
+                assert_eq!(pts, [[0.1, 0.2, 0.3], [-0.4, 0.5, -0.6]]);
+                assert!((normals[0][2] - k).abs() < 1e-6);
+            }
+        }
+        // Binomial(400, 0.5): 200 +- 10; 150..250 is 5 standard deviations.
+        assert!(
+            (150..250).contains(&flipped),
+            "{flipped} flipped, {kept} kept"
+        );
+    }
+
+    #[test]
     fn scale_and_shift_are_affine_and_normals_follow() {
         // No jitter or dropout: the result is exactly p * s + t for one (s, t).
         let aug = Augment {
@@ -315,6 +363,7 @@ mod tests {
             jitter_clip: 0.05,
             max_dropout: 0.0,
             warp: 0.0,
+            mirror: 0.0,
         };
         let mut pts = vec![[0.0f32; 3]; 2000];
         aug.apply(&mut pts, None, None, &mut Rng::new(1));
