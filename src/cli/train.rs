@@ -125,6 +125,11 @@ pub struct Args {
     /// in unit-sphere units (0: off; 0.03-0.06 bends shapes visibly).
     #[arg(long, value_name = "AMP", default_value_t = 0.0)]
     pub warp: f32,
+    /// Range of the random per-axis scale of every training cloud, `LO..HI`
+    /// (anisotropic: each axis draws its own factor; real shapes' proportions
+    /// vary more than a generator's).
+    #[arg(long, value_name = "LO..HI", default_value = "0.8..1.25", value_parser = parse_scale)]
+    pub scale: (f32, f32),
     /// Probability that a training cloud is seen mirrored left-right
     /// (z -> -z), as the second test-time vote sees it (0: never; 0.5: the
     /// network learns both hands equally).
@@ -171,6 +176,18 @@ pub fn parse_config(spec: &str) -> anyhow::Result<ModelConfig> {
     ModelConfig::from_json(&text).with_context(|| path.display().to_string())
 }
 
+/// `LO..HI` with 0 < LO <= HI <= 4.
+fn parse_scale(s: &str) -> Result<(f32, f32), String> {
+    let bad = || format!("bad scale range '{s}' (want LO..HI with 0 < LO <= HI <= 4)");
+    let (a, b) = s.split_once("..").ok_or_else(bad)?;
+    let lo: f32 = a.trim().parse().map_err(|_| bad())?;
+    let hi: f32 = b.trim().parse().map_err(|_| bad())?;
+    if !(lo > 0.0 && lo <= hi && hi <= 4.0) {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
 fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
     let options = TrainOptions {
         epochs: args.epochs.unwrap_or(DEFAULT_EPOCHS),
@@ -186,6 +203,8 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
         augment: pcseg::train::augment::Augment {
             warp: args.warp,
             mirror: args.mirror,
+            scale_lo: args.scale.0,
+            scale_hi: args.scale.1,
             ..Default::default()
         },
     };
@@ -455,6 +474,21 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
                 code: signals::exit_code().unwrap_or(130),
             }
             .into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_scale;
+
+    #[test]
+    fn scale_range_parses_and_rejects_bad_ranges() {
+        assert_eq!(parse_scale("0.8..1.25"), Ok((0.8, 1.25)));
+        assert_eq!(parse_scale(" 0.6 .. 1.6 "), Ok((0.6, 1.6)));
+        assert_eq!(parse_scale("1..1"), Ok((1.0, 1.0)));
+        for bad in ["1.2..0.8", "0..1", "-1..1", "1", "a..b", "1..5"] {
+            assert!(parse_scale(bad).is_err(), "{bad}");
         }
     }
 }
