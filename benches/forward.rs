@@ -158,6 +158,7 @@ fn bench_train(c: &mut Criterion) {
             normals: Some(&c.normals),
             labels: &c.labels,
             category: c.category,
+            turned: false,
         })
         .collect();
     let mut model = Model::init(ModelConfig::default(), 1).unwrap();

@@ -135,6 +135,12 @@ pub struct Args {
     /// network learns both hands equally).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub mirror: f32,
+    /// Probability that a training cloud is turned out of the model's frame
+    /// (up moved to another axis) with a uniform category target and no
+    /// part scored, so that the classifier's confidence ranks frames for
+    /// `--orient auto` (0: never).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub turn: f32,
     /// Self-training: a folder of pseudo-labelled shapes (written by `pcseg
     /// pseudo-label`) mixed into every synthetic epoch.
     #[arg(long, value_name = "DIR", requires = "synthetic")]
@@ -203,6 +209,7 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
         augment: pcseg::train::augment::Augment {
             warp: args.warp,
             mirror: args.mirror,
+            turn: args.turn,
             scale_lo: args.scale.0,
             scale_hi: args.scale.1,
             ..Default::default()
@@ -211,8 +218,10 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
     if !(0.0..0.095).contains(&args.warp) {
         bail!("--warp {}: expected 0 <= AMP < 0.095", args.warp);
     }
-    if !(0.0..=1.0).contains(&args.mirror) {
-        bail!("--mirror {}: expected a probability in [0, 1]", args.mirror);
+    for (flag, p) in [("--mirror", args.mirror), ("--turn", args.turn)] {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("{flag} {p}: expected a probability in [0, 1]");
+        }
     }
     options.validate()?;
     Ok(options)

@@ -143,33 +143,67 @@ pub fn argmax(z: &[f32]) -> usize {
     best
 }
 
+/// What the classifier should answer for one training cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryTarget {
+    /// This category (one-hot target).
+    Is(usize),
+    /// Nothing with confidence: a cloud turned out of the model's frame,
+    /// whose target is the uniform distribution (`--turn`), so that the
+    /// classifier's confidence tells upright clouds from turned ones.
+    Unsure,
+}
+
+impl CategoryTarget {
+    /// The target probability of class `k` of `num`.
+    fn probability(self, k: usize, num: usize) -> f32 {
+        match self {
+            CategoryTarget::Is(c) => f32::from(u8::from(k == c)),
+            CategoryTarget::Unsure => 1.0 / num as f32,
+        }
+    }
+}
+
 /// Mean category cross-entropy over the B rows of `logits` (f64) and the
-/// number of rows whose argmax is the true category.
-pub fn category_cross_entropy(logits: ArrayView2<f32>, cats: &[usize]) -> (f64, usize) {
+/// number of rows whose argmax is their category (rows with an
+/// [`CategoryTarget::Unsure`] target never count as right).
+pub fn category_cross_entropy(logits: ArrayView2<f32>, targets: &[CategoryTarget]) -> (f64, usize) {
     let mut total = 0f64;
     let mut correct = 0;
-    for (row, &c) in logits.rows().into_iter().zip(cats) {
+    for (row, &t) in logits.rows().into_iter().zip(targets) {
         let z = row.to_vec();
         let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
         let lse = max + z.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln();
-        total += lse - z[c] as f64;
-        correct += usize::from(argmax(&z) == c);
+        // CE = lse - sum_k q_k z_k for a target distribution q.
+        let expected: f64 = z
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| t.probability(k, z.len()) as f64 * v as f64)
+            .sum();
+        total += lse - expected;
+        correct += usize::from(t == CategoryTarget::Is(argmax(&z)));
     }
-    (total / cats.len().max(1) as f64, correct)
+    (total / targets.len().max(1) as f64, correct)
 }
 
-/// `dlogits += weight * (softmax - onehot) / B`.
+/// `dlogits += weight * (softmax - target) / B`.
 pub fn category_cross_entropy_backward(
     logits: ArrayView2<f32>,
-    cats: &[usize],
+    targets: &[CategoryTarget],
     weight: f32,
     mut dlogits: ArrayViewMut2<f32>,
 ) {
-    let scale = weight / cats.len().max(1) as f32;
-    for ((row, mut drow), &c) in logits.rows().into_iter().zip(dlogits.rows_mut()).zip(cats) {
+    let scale = weight / targets.len().max(1) as f32;
+    for ((row, mut drow), &t) in logits
+        .rows()
+        .into_iter()
+        .zip(dlogits.rows_mut())
+        .zip(targets)
+    {
         let s = softmax(&row.to_vec());
+        let num = s.len();
         for (k, (d, p)) in drow.iter_mut().zip(s).enumerate() {
-            *d += scale * (p - if k == c { 1.0 } else { 0.0 });
+            *d += scale * (p - t.probability(k, num));
         }
     }
 }
@@ -184,7 +218,8 @@ mod tests {
         // Row 0: uniform over 2 classes, label 0 -> ln 2. Row 1: z = (0, ln 3),
         // label 1 -> log(1 + 3) - ln 3 = ln(4/3).
         let z = arr2(&[[1.0f32, 1.0], [0.0, 3f32.ln()]]);
-        let (loss, correct) = category_cross_entropy(z.view(), &[0, 1]);
+        let (loss, correct) =
+            category_cross_entropy(z.view(), &[CategoryTarget::Is(0), CategoryTarget::Is(1)]);
         let want = (2f64.ln() + (4.0f64 / 3.0).ln()) / 2.0;
         assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
         // Row 0 is a tie (argmax picks 0 = label); row 1 picks 1.
@@ -193,8 +228,9 @@ mod tests {
 
     #[test]
     fn backward_matches_finite_differences() {
+        // The second row's target is uniform (a turned cloud).
         let z = arr2(&[[0.3f32, -1.2, 2.0], [1.5, 0.1, -0.4]]);
-        let cats = [2usize, 1];
+        let cats = [CategoryTarget::Is(2), CategoryTarget::Unsure];
         let mut d = Array2::zeros(z.raw_dim());
         category_cross_entropy_backward(z.view(), &cats, 0.7, d.view_mut());
         let h = 1e-3f32;
@@ -215,6 +251,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_unsure_target_is_the_cross_entropy_to_the_uniform_distribution() {
+        // z = (0, ln 3): softmax (1/4, 3/4); CE to (1/2, 1/2) is
+        // ln 4 - (ln 3) / 2, smallest (ln 2) at equal logits.
+        let z = arr2(&[[0.0f32, 3f32.ln()], [0.7, 0.7]]);
+        let t = [CategoryTarget::Unsure, CategoryTarget::Unsure];
+        let (loss, correct) = category_cross_entropy(z.view(), &t);
+        let want = ((4f64.ln() - 3f64.ln() / 2.0) + 2f64.ln()) / 2.0;
+        assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
+        assert_eq!(correct, 0);
+        // Gradient (p - 1/2) / B: (-1/8, 1/8) and 0 for the balanced row.
+        let mut d = Array2::zeros(z.raw_dim());
+        category_cross_entropy_backward(z.view(), &t, 1.0, d.view_mut());
+        assert!((d[[0, 0]] + 0.125).abs() < 1e-6 && (d[[0, 1]] - 0.125).abs() < 1e-6);
+        assert!(d[[1, 0]].abs() < 1e-7 && d[[1, 1]].abs() < 1e-7);
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //! the number of threads.
 
 use super::classifier::{
-    category_cross_entropy, category_cross_entropy_backward, CATEGORY_LOSS_WEIGHT,
+    category_cross_entropy, category_cross_entropy_backward, CategoryTarget, CATEGORY_LOSS_WEIGHT,
 };
 use super::config::ModelConfig;
 use super::exec::{BnMode, Ctx};
@@ -50,6 +50,9 @@ pub struct TrainCloud<'a> {
     pub labels: &'a [u32],
     /// Category index.
     pub category: usize,
+    /// Whether the cloud was turned out of the model's frame (`pcseg train
+    /// --turn`): the classifier's target is then uniform, not the category.
+    pub turned: bool,
 }
 
 /// Everything the backward pass needs from [`Model::forward_train`] besides
@@ -58,6 +61,7 @@ pub struct TrainCloud<'a> {
 pub struct TrainCache {
     plan: Plan,
     cats: Vec<usize>,
+    targets: Vec<CategoryTarget>,
     labels: Vec<u32>,
     acts: Activations,
 }
@@ -230,9 +234,23 @@ impl Model {
             &mut timer,
         );
         let (part_loss, correct) = part_cross_entropy(logits.view(), &labels, &offsets, &cats)?;
+        let targets: Vec<CategoryTarget> = batch
+            .iter()
+            .map(|c| {
+                if c.turned {
+                    CategoryTarget::Unsure
+                } else {
+                    CategoryTarget::Is(c.category)
+                }
+            })
+            .collect();
+        let upright = targets
+            .iter()
+            .filter(|t| **t != CategoryTarget::Unsure)
+            .count();
         let category = category_logits
             .as_ref()
-            .map(|l| category_cross_entropy(l.view(), &cats));
+            .map(|l| category_cross_entropy(l.view(), &targets));
         let loss = part_loss + category.map_or(0.0, |(l, _)| CATEGORY_LOSS_WEIGHT as f64 * l);
         let accuracy = correct as f32 / labels.len() as f32;
         let cache = acts.map(|acts| {
@@ -242,6 +260,7 @@ impl Model {
             TrainCache {
                 plan,
                 cats,
+                targets,
                 labels,
                 acts,
             }
@@ -250,7 +269,7 @@ impl Model {
             loss: loss as f32,
             part_loss: part_loss as f32,
             accuracy,
-            category_accuracy: category.map(|(_, k)| k as f32 / batch.len() as f32),
+            category_accuracy: category.map(|(_, k)| k as f32 / upright.max(1) as f32),
             category_logits,
             cache,
             logits,
@@ -283,7 +302,7 @@ impl Model {
             let mut dl = Array2::zeros(cl.raw_dim());
             category_cross_entropy_backward(
                 cl.view(),
-                &c.cats,
+                &c.targets,
                 CATEGORY_LOSS_WEIGHT,
                 dl.view_mut(),
             );

@@ -12,9 +12,14 @@
 //! jitter:   e ~ N(0, sigma^2) per coordinate, clipped to [-clip, clip];  p <- p + e
 //! ```
 //!
+//! Then, with `--turn` ([`Augment::turn`]): with probability `turn` the
+//! cloud is turned by one of the 20 axis-aligned rotations that move its up
+//! axis, and the classifier learns to be unsure of it.
+//!
 //! Normals follow the scale as the inverse transpose (n / s, renormalised); shift
 //! and jitter leave them unchanged.
 
+use crate::predict::orient::{Axis, Frame};
 use crate::rng::Rng;
 use crate::synth::math::{cross, random_unit};
 
@@ -43,6 +48,14 @@ pub struct Augment {
     /// the labels stay; test time averages a cloud with its mirror image.
     #[serde(default)]
     pub mirror: f32,
+    /// Probability of turning the cloud out of the model's frame (its up
+    /// axis moved: one of the 20 such axis-aligned rotations), with no part
+    /// scored and a uniform category target, so that the classifier's
+    /// confidence tells an upright cloud from a turned one (`--orient auto`
+    /// ranks frames by it). Rotations about the up axis are left out: a
+    /// round lamp turned about its axis is the same cloud.
+    #[serde(default)]
+    pub turn: f32,
 }
 
 impl Default for Augment {
@@ -56,6 +69,7 @@ impl Default for Augment {
             max_dropout: 0.875,
             warp: 0.0,
             mirror: 0.0,
+            turn: 0.0,
         }
     }
 }
@@ -72,7 +86,34 @@ impl Augment {
             max_dropout: 0.0,
             warp: 0.0,
             mirror: 0.0,
+            turn: 0.0,
         }
+    }
+
+    /// With probability [`Augment::turn`], turn the cloud (points and
+    /// normals) by a random axis-aligned rotation that moves its up axis;
+    /// returns whether it did. Draws nothing when `turn` is 0.
+    pub fn turn(
+        &self,
+        points: &mut [[f32; 3]],
+        normals: Option<&mut [[f32; 3]]>,
+        rng: &mut Rng,
+    ) -> bool {
+        if self.turn <= 0.0 || rng.f32() >= self.turn {
+            return false;
+        }
+        let frames: Vec<Frame> = Frame::all()
+            .into_iter()
+            .filter(|f| f.up != Axis::PosY)
+            .collect();
+        let f = frames[rng.below(frames.len())];
+        for p in points.iter_mut() {
+            *p = f.to_model(*p);
+        }
+        for n in normals.into_iter().flatten() {
+            *n = f.to_model(*n);
+        }
+        true
     }
 
     /// Augment one cloud in place. `normals` and `labels`, when given, have
@@ -311,6 +352,43 @@ mod tests {
     }
 
     #[test]
+    fn turn_moves_the_up_axis_by_a_signed_permutation() {
+        let aug = Augment {
+            turn: 0.5,
+            ..Augment::none()
+        };
+        let up = [0.0f32, 1.0, 0.0];
+        let (mut turned, mut seen) = (0, std::collections::HashSet::new());
+        for seed in 0..400 {
+            let mut pts = vec![[0.1f32, 0.2, 0.3], up];
+            let mut normals = vec![up];
+            if aug.turn(&mut pts, Some(&mut normals), &mut Rng::new(seed)) {
+                turned += 1;
+                // Up went to another axis (or down); normals turned alike.
+                assert_ne!(pts[1], up);
+                assert_eq!(normals[0], pts[1]);
+                // A signed permutation keeps the coordinates' magnitudes.
+                let mut m: Vec<u32> = pts[0]
+                    .iter()
+                    .map(|v| (v.abs() * 10.0).round() as u32)
+                    .collect();
+                m.sort();
+                assert_eq!(m, [1, 2, 3]);
+                seen.insert(pts[0].map(|v| (v * 10.0).round() as i32));
+            } else {
+                assert_eq!(pts[1], up);
+            }
+        }
+        assert!((150..250).contains(&turned), "{turned} of 400 turned");
+        // All 20 rotations that move up are drawn.
+        assert_eq!(seen.len(), 20);
+        // turn = 0 draws nothing.
+        let (mut r1, mut r2) = (Rng::new(3), Rng::new(3));
+        assert!(!Augment::none().turn(&mut [[0.0; 3]], None, &mut r1));
+        assert_eq!(r1.next_u64(), r2.next_u64());
+    }
+
+    #[test]
     fn scale_and_shift_are_affine_and_normals_follow() {
         // No jitter or dropout: the result is exactly p * s + t for one (s, t).
         let aug = Augment {
@@ -364,6 +442,7 @@ mod tests {
             max_dropout: 0.0,
             warp: 0.0,
             mirror: 0.0,
+            turn: 0.0,
         };
         let mut pts = vec![[0.0f32; 3]; 2000];
         aug.apply(&mut pts, None, None, &mut Rng::new(1));

@@ -92,6 +92,9 @@ pub struct Batch {
     pub normals: Vec<[f32; 3]>,
     /// Global part ids, B*N.
     pub labels: Vec<u32>,
+    /// Whether each cloud was turned out of the model's frame
+    /// ([`Augment::turn`]), B entries.
+    pub turned: Vec<bool>,
 }
 
 impl Batch {
@@ -113,12 +116,14 @@ impl Batch {
             points: Vec::with_capacity(parts.len() * n),
             normals: Vec::with_capacity(parts.len() * n),
             labels: Vec::with_capacity(parts.len() * n),
+            turned: Vec::with_capacity(parts.len()),
         };
         for p in parts {
             out.categories.extend(p.categories);
             out.points.extend(p.points);
             out.normals.extend(p.normals);
             out.labels.extend(p.labels);
+            out.turned.extend(p.turned);
         }
         out
     }
@@ -175,8 +180,14 @@ pub fn prepare_item(
     };
     let mut labels = prepared.labels.take().unwrap_or_default();
     let mut points = prepared.points;
+    let mut turned = false;
     if let Some(a) = augment {
         a.apply(&mut points, Some(&mut normals), Some(&mut labels), rng);
+        turned = a.turn(&mut points, Some(&mut normals), rng);
+        if turned {
+            // Seen, not scored: only the classifier learns from it.
+            labels.fill(UNLABELLED);
+        }
     }
     Ok(Batch {
         n,
@@ -184,6 +195,7 @@ pub fn prepare_item(
         points,
         normals,
         labels,
+        turned: vec![turned],
     })
 }
 

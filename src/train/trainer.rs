@@ -449,6 +449,7 @@ pub fn train_step(
             normals: Some(&batch.normals[k * n..(k + 1) * n]),
             labels: &batch.labels[k * n..(k + 1) * n],
             category: batch.categories[k],
+            turned: batch.turned[k],
         })
         .collect();
     let step = model.forward_train(&clouds, seed, true)?;

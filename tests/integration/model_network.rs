@@ -140,6 +140,7 @@ fn folded_equals_unfolded_batch_norm() {
             normals: c.normals,
             labels: &clouds[i].labels,
             category: c.category,
+            turned: false,
         };
         // forward_train draws the FPS seed from (seed, index): find a seed
         // whose derived FPS seed we can pass to the network instead.

@@ -54,6 +54,7 @@ pub fn batch(clouds: &[Cloud]) -> Vec<TrainCloud<'_>> {
             normals: Some(&c.normals),
             labels: &c.labels,
             category: c.category,
+            turned: false,
         })
         .collect()
 }
