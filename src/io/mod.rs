@@ -26,6 +26,7 @@
 pub mod atomic;
 pub mod columns;
 pub mod dataset;
+pub mod float_text;
 pub mod folder_dataset;
 pub mod mesh;
 pub mod numparse;

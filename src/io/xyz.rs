@@ -19,6 +19,7 @@
 
 use crate::cloud::{ColumnRole, ExtraProperty, PointCloud, ScalarKind, SourceColumn, SourceLayout};
 use crate::error::{Error, Result};
+use crate::io::float_text::push_float;
 use crate::io::numparse::{parse_f32, parse_label, show};
 use crate::io::text_named::{self, data_part};
 use std::io::{BufRead, Write};
@@ -583,20 +584,19 @@ pub fn write_text_cloud<W: Write + ?Sized>(
         w.write_all(names.join(&(sep as char).to_string()).as_bytes())?;
         w.write_all(b"\n")?;
     }
-    for i in 0..cloud.points.len() {
+    write_rows(&mut w, cloud.points.len(), |line, i| {
         for (j, c) in columns.iter().enumerate() {
             if j > 0 {
-                w.write_all(&[sep])?;
+                line.push(sep);
             }
             let v = column_value(cloud, None, c, i);
             match c.kind {
-                ScalarKind::F32 => write!(w, "{}", v as f32)?,
-                ScalarKind::F64 => write!(w, "{v}")?,
-                _ => write!(w, "{}", v as i64)?,
+                ScalarKind::F32 => push_float(line, v as f32),
+                ScalarKind::F64 => push_float(line, v),
+                _ => push_int(line, v as i64),
             }
         }
-        w.write_all(b"\n")?;
-    }
+    })?;
     w.flush()
 }
 
@@ -624,31 +624,80 @@ fn write_text<W: Write + ?Sized>(
         _ => None,
     };
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
-    let put = |w: &mut std::io::BufWriter<&mut W>, v: f32, first: bool| -> std::io::Result<()> {
-        let sep = if first { "" } else { " " };
+    let put = |line: &mut Vec<u8>, v: f32, first: bool| {
+        if !first {
+            line.push(b' ');
+        }
         match decimals {
-            Some(d) => write!(w, "{sep}{v:.d$}"),
-            None => write!(w, "{sep}{v}"),
+            // Writing into a Vec cannot fail.
+            Some(d) => write!(line, "{v:.d$}").expect("write to a Vec"),
+            None => push_float(line, v),
         }
     };
-    for (i, p) in cloud.points.iter().enumerate() {
-        put(&mut w, p[0], true)?;
-        put(&mut w, p[1], false)?;
-        put(&mut w, p[2], false)?;
+    write_rows(&mut w, cloud.points.len(), |line, i| {
+        let p = cloud.points[i];
+        put(line, p[0], true);
+        put(line, p[1], false);
+        put(line, p[2], false);
         if let Some(n) = normals {
             for v in n[i] {
-                put(&mut w, v, false)?;
+                put(line, v, false);
             }
         }
         if let Some(l) = labels {
             match decimals {
-                Some(d) => write!(w, " {:.d$}", l[i] as f64)?,
-                None => write!(w, " {}", l[i])?,
+                Some(d) => write!(line, " {:.d$}", l[i] as f64).expect("write to a Vec"),
+                None => {
+                    line.push(b' ');
+                    push_int(line, i64::from(l[i]));
+                }
             }
         }
-        w.write_all(b"\n")?;
-    }
+    })?;
     w.flush()
+}
+
+/// Rows formatted per block of points in parallel.
+const ROWS_PER_BLOCK: usize = 16_384;
+
+/// Write `n` text rows, row `i` formatted by `row(line, i)` (without its
+/// newline), in order. Blocks of [`ROWS_PER_BLOCK`] rows are formatted in
+/// parallel, a few blocks per thread at a time, so memory stays bounded by
+/// those blocks whatever `n` is.
+fn write_rows<W, F>(w: &mut W, n: usize, row: F) -> std::io::Result<()>
+where
+    W: Write + ?Sized,
+    F: Fn(&mut Vec<u8>, usize) + Sync,
+{
+    use rayon::prelude::*;
+    let per_round = ROWS_PER_BLOCK * 2 * rayon::current_num_threads().max(1);
+    let mut start = 0;
+    while start < n {
+        let end = (start + per_round).min(n);
+        let blocks: Vec<Vec<u8>> = (start..end)
+            .step_by(ROWS_PER_BLOCK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|s| {
+                let mut text = Vec::with_capacity(ROWS_PER_BLOCK * 40);
+                for i in s..(s + ROWS_PER_BLOCK).min(end) {
+                    row(&mut text, i);
+                    text.push(b'\n');
+                }
+                text
+            })
+            .collect();
+        for b in &blocks {
+            w.write_all(b)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// Append an integer in decimal.
+fn push_int(out: &mut Vec<u8>, v: i64) {
+    write!(out, "{v}").expect("write to a Vec")
 }
 
 #[cfg(test)]
