@@ -189,7 +189,7 @@ fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::R
         let entries = io::list_folder(dir)
             .with_context(|| format!("{}: cannot list the folder", dir.display()))?;
         for path in entries.iter().filter(|p| files && p.is_file()) {
-            if io::Format::from_path(path).is_some() || io::is_mesh_input(path) {
+            if io::is_input_file(path) {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 out.push(Found {
                     file: path.clone(),
@@ -220,9 +220,9 @@ fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::R
     }
     if out.len() == before {
         bail!(
-            "{}: no point cloud files ({}) in this folder{}",
+            "{}: no point cloud or mesh files ({}) in this folder{}",
             dir.display(),
-            io::cloud_extension_list(),
+            io::input_extension_list(),
             if recursive {
                 " or below it"
             } else {
