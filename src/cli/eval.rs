@@ -3,6 +3,7 @@
 //! for is marked partial and the command fails.
 
 use super::args::{category, category_list_entry, listed, ModelArgs, PredictArgs};
+use super::eval_predictions::score_prediction_file;
 use super::{progress_bar, SomeFailed};
 use anyhow::bail;
 use pcseg::categories::Category;
@@ -10,9 +11,9 @@ use pcseg::eval::protocol::{run_shape, Protocol, Scored};
 use pcseg::eval::{
     CategoryConfusion, ChoiceRecord, EvalReport, MiouAccumulator, RunInfo, ShapeFailure,
 };
+use pcseg::io::atomic::write_atomic;
 use pcseg::io::dataset::{load_shape, Dataset, ShapeRef, Split, SPLIT_DIR};
 use pcseg::io::folder_dataset::FolderDataset;
-use pcseg::io::{self, atomic::write_atomic};
 use pcseg::model::Network;
 use pcseg::predict::{CategoryChoice, PredictOptions};
 use rayon::prelude::*;
@@ -34,7 +35,8 @@ use std::time::Instant;
     mut_arg("seed", |a| a.help("Seed of the sampling"))
 )]
 pub struct Args {
-    /// A ShapeNetPart folder (`_normal` or v0 layout) or a folder of labelled PLY/XYZ files.
+    /// A ShapeNetPart folder (`_normal` or v0 layout) or a folder of labelled
+    /// files: clouds (PLY, XYZ, PCD) or labelled meshes (as --mesh-out writes them).
     pub dataset: PathBuf,
     /// Split to score: test, val, train, trainval or all [default: test;
     /// without split lists: every shape].
@@ -64,7 +66,9 @@ pub struct Args {
     #[arg(long)]
     pub limit: Option<usize>,
     /// Score files already labelled by `pcseg run` in this folder (matched by
-    /// file stem) instead of running the model.
+    /// file stem: TOKEN, TOKEN.labelled or TOKEN.seg, also in a SYNSET/
+    /// subfolder) instead of running the model: clouds of the shape's own
+    /// points, or, for a mesh shape, its --mesh-out mesh.
     #[arg(long)]
     pub predictions: Option<PathBuf>,
     /// Also write the report as one JSON object to this file (`-`: to
@@ -133,54 +137,6 @@ fn write_report(path: &Path, text: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     Ok(write_atomic(path, |w| w.write_all(text.as_bytes()))?)
-}
-
-/// Find the prediction file of `shape` in `dir`: `<dir>/<token>.<ext>` or
-/// `<dir>/<synset>/<token>.<ext>`, for ext in [`io::CLOUD_EXTENSIONS`].
-fn prediction_file(dir: &Path, shape: &ShapeRef) -> Option<PathBuf> {
-    let stems = [
-        dir.join(&shape.token),
-        dir.join(&shape.synset).join(&shape.token),
-        dir.join(format!("{}.labelled", shape.token)),
-    ];
-    stems.iter().find_map(|stem| {
-        io::CLOUD_EXTENSIONS
-            .iter()
-            .map(|e| stem.with_extension(e))
-            .find(|p| p.is_file() && p != &shape.path)
-    })
-}
-
-fn score_prediction_file(dir: &Path, shape: &ShapeRef) -> anyhow::Result<Scored> {
-    let truth_cloud = load_shape(shape)?;
-    let truth = truth_cloud.labels.unwrap_or_default();
-    let Some(path) = prediction_file(dir, shape) else {
-        bail!(
-            "{}: no prediction file for {} in {}",
-            shape.path.display(),
-            shape.token,
-            dir.display()
-        );
-    };
-    let pred_cloud = io::read_cloud(&path, None)?;
-    let Some(pred) = pred_cloud.labels else {
-        bail!("{}: no label property", path.display());
-    };
-    if pred.len() != truth.len() {
-        bail!(
-            "{}: {} labelled points, but {} has {}",
-            path.display(),
-            pred.len(),
-            shape.path.display(),
-            truth.len()
-        );
-    }
-    Ok(Scored {
-        category: shape.category,
-        pred,
-        truth,
-        auto: None,
-    })
 }
 
 fn score_with_model(

@@ -10,6 +10,7 @@ pub mod args;
 pub mod categories;
 pub mod completions;
 pub mod eval;
+pub mod eval_predictions;
 pub mod export;
 pub mod info;
 pub mod mesh_out;

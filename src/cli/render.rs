@@ -1,10 +1,11 @@
-//! `pcseg render`: draw labelled point clouds to a PNG, one shape or a
-//! gallery grid.
+//! `pcseg render`: draw labelled point clouds (and meshes, sampled) to a
+//! PNG, one shape or a gallery grid.
 
 use crate::cli::args::category;
 use crate::cli::SomeFailed;
 use pcseg::categories::{find_category, Category};
-use pcseg::io::{cloud_extension_list, list_cloud_files, list_folder, read_cloud};
+use pcseg::io::{input_extension_list, list_folder, list_input_files, read_cloud};
+use pcseg::render::palette::Palette;
 use pcseg::render::png_file::encode_png;
 use pcseg::render::{render_gallery, write_png, Image, RenderItem, RenderOptions, View};
 use rayon::prelude::*;
@@ -14,12 +15,15 @@ use std::path::{Path, PathBuf};
 /// Arguments of `pcseg render`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Clouds (PLY, XYZ-style text, ShapeNetPart `_normal` .txt, v0 .pts) or
-    /// folders.
+    /// Clouds (PLY, XYZ-style text, PCD, ShapeNetPart `_normal` .txt, v0
+    /// .pts), meshes, or folders.
     ///
-    /// A folder is either a folder of clouds or a ShapeNetPart-style dataset
-    /// folder whose `<synset>/` subfolders hold `<token>.txt` clouds (or, in
-    /// the v0 layout, `<synset>/points/<token>.pts`).
+    /// A folder is either a folder of clouds and meshes or a
+    /// ShapeNetPart-style dataset folder whose `<synset>/` subfolders hold
+    /// `<token>.txt` clouds (or, in the v0 layout,
+    /// `<synset>/points/<token>.pts`). Meshes are sampled (2,500 points, seed
+    /// 0), coloured by part when labelled (a PLY face `label`, OBJ groups
+    /// named after parts, as `pcseg run --mesh-out` writes them).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Output PNG file (written atomically), or - for stdout.
@@ -45,15 +49,22 @@ pub struct Args {
     /// Take at most this many shapes in all.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Part colours from FILE: lines `PART R G B` (PART a global part id or
+    /// Category/part, R G B 0-255 or #rrggbb; # comments), or JSON
+    /// {"Chair/leg": [r, g, b], ...}, or the output of `pcseg categories
+    /// --json`. Parts it does not name keep their usual colours.
+    #[arg(long, value_name = "FILE")]
+    pub palette: Option<PathBuf>,
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
     s.parse()
 }
 
-/// The clouds directly in `dir`, the dataset's category list left out.
+/// The clouds and meshes directly in `dir`, the dataset's category list
+/// left out.
 fn clouds_in(dir: &Path) -> pcseg::Result<Vec<PathBuf>> {
-    let mut files = list_cloud_files(dir)?;
+    let mut files = list_input_files(dir)?;
     files.retain(|p| {
         p.file_name()
             .is_some_and(|n| n != "synsetoffset2category.txt")
@@ -95,9 +106,9 @@ fn collect_inputs(
         }
         if files.len() == before {
             anyhow::bail!(
-                "{}: no clouds ({}) in the folder or its <synset>/ subfolders",
+                "{}: no clouds or meshes ({}) in the folder or its <synset>/ subfolders",
                 input.display(),
-                cloud_extension_list()
+                input_extension_list()
             );
         }
     }
@@ -181,10 +192,15 @@ fn write_output(image: &Image, output: &Path) -> anyhow::Result<()> {
 
 /// Run `pcseg render`.
 pub fn execute(args: Args) -> anyhow::Result<()> {
+    let palette = match &args.palette {
+        Some(path) => Palette::read(path)?,
+        None => Palette::default(),
+    };
     let opts = RenderOptions {
         view: args.view,
         size: args.size,
         category: args.category,
+        palette,
     };
     opts.validate()?;
     if args.grid == Some(0) {

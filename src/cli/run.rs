@@ -85,7 +85,9 @@ pub struct Args {
     /// Also write one JSON line per input (NDJSON) to FILE, or - for stdout:
     /// input, output, points, category (with confidence, margin and a
     /// low-confidence flag when chosen automatically), per-part point counts,
-    /// seconds taken, model; a failed input gets its error instead.
+    /// orientation (the frame used, up and front; with --orient auto also
+    /// its score, margin and runner-up), seconds taken, model; a failed input
+    /// gets its error instead.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Allow the output to replace its input (refused otherwise).
@@ -189,7 +191,7 @@ fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::R
         let entries = io::list_folder(dir)
             .with_context(|| format!("{}: cannot list the folder", dir.display()))?;
         for path in entries.iter().filter(|p| files && p.is_file()) {
-            if io::Format::from_path(path).is_some() || io::is_mesh_input(path) {
+            if io::is_input_file(path) {
                 let rel = path.strip_prefix(root).unwrap_or(path);
                 out.push(Found {
                     file: path.clone(),
@@ -220,9 +222,9 @@ fn folder_clouds(dir: &Path, recursive: bool, out: &mut Vec<Found>) -> anyhow::R
     }
     if out.len() == before {
         bail!(
-            "{}: no point cloud files ({}) in this folder{}",
+            "{}: no point cloud or mesh files ({}) in this folder{}",
             dir.display(),
-            io::cloud_extension_list(),
+            io::input_extension_list(),
             if recursive {
                 " or below it"
             } else {
@@ -763,6 +765,33 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--json`'s help names every field of a record, `orientation` too.
+    #[test]
+    fn json_help_lists_every_record_field() {
+        use clap::Args as _;
+        let cmd = Args::augment_args(clap::Command::new("run"));
+        let arg = cmd.get_arguments().find(|a| a.get_id() == "json").unwrap();
+        let help = arg.get_help().unwrap().to_string();
+        for field in [
+            "input",
+            "output",
+            "points",
+            "category",
+            "confidence",
+            "margin",
+            "low-confidence",
+            "per-part point counts",
+            "orientation",
+            "up and front",
+            "runner-up",
+            "seconds",
+            "model",
+            "error",
+        ] {
+            assert!(help.contains(field), "{field}: {help}");
+        }
+    }
 
     #[test]
     fn category_names_parse() {

@@ -1,5 +1,5 @@
 //! `pcseg train`: train or fine-tune the segmentation network on a dataset
-//! (ShapeNetPart folder or a folder of labelled PLY/XYZ files) or on fresh
+//! (ShapeNetPart folder or a folder of labelled clouds and meshes) or on fresh
 //! synthetic shapes, with checkpoints, a CSV log and SIGINT/SIGTERM handling
 //! (stop after the current batch, write the checkpoint, exit 130 / 143).
 
@@ -24,8 +24,9 @@ pub const DEFAULT_EPOCHS: usize = 200;
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("source").args(["dataset", "synthetic", "resume"]).required(true)))]
 pub struct Args {
-    /// ShapeNetPart root or a folder of labelled PLY/XYZ files (one subfolder
-    /// per category).
+    /// ShapeNetPart root or a folder of labelled files (one subfolder per
+    /// category): clouds (PLY, XYZ, PCD) or labelled meshes (as `pcseg run
+    /// --mesh-out` writes them, sampled into 2,500 points).
     pub dataset: Option<PathBuf>,
     /// Train on fresh procedural shapes every epoch (no disk).
     #[arg(long, conflicts_with = "dataset")]

@@ -23,7 +23,7 @@
 use crate::categories::{find_category, Category};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
-use crate::io::{read_cloud, shapenet_v0, validate_cloud};
+use crate::io::{read_input, shapenet_v0, validate_cloud, ReadOptions, SampledMesh};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -469,23 +469,39 @@ impl Dataset {
 }
 
 /// Load one shape: its points with global part labels, checked against its
-/// category (labels required, all inside the category's parts).
+/// category (labels required, all inside the category's parts). A labelled
+/// mesh is sampled the default way ([`MeshSampling`](crate::io::MeshSampling): 2,500 points, seed 0,
+/// the same points every time), each point labelled by its triangle.
 pub fn load_shape(shape: &ShapeRef) -> Result<PointCloud> {
+    load_shape_with_mesh(shape).map(|(cloud, _)| cloud)
+}
+
+/// [`load_shape`], also returning the mesh (and the triangle of each point)
+/// when the shape is a mesh.
+pub fn load_shape_with_mesh(shape: &ShapeRef) -> Result<(PointCloud, Option<SampledMesh>)> {
     let is_pts = shape
         .path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("pts"));
-    let cloud = match shapenet_v0::v0_pair_for(&shape.path) {
-        Some((seg, _)) if is_pts && seg.is_file() => {
-            shapenet_v0::read_v0_pair(&shape.path, &seg, shape.category)?
+    let (cloud, mesh) = match shapenet_v0::v0_pair_for(&shape.path) {
+        Some((seg, _)) if is_pts && seg.is_file() => (
+            shapenet_v0::read_v0_pair(&shape.path, &seg, shape.category)?,
+            None,
+        ),
+        _ => {
+            let (cloud, _, mesh) = read_input(&shape.path, &ReadOptions::default())?;
+            (cloud, mesh)
         }
-        _ => read_cloud(&shape.path, None)?,
     };
     if cloud.labels.is_none() {
-        return Err(Error::data(&shape.path, None, "no labels"));
+        let what = match mesh {
+            Some(_) => "no labels (a mesh is labelled by a PLY face 'label' property or OBJ groups named after parts, as pcseg run --mesh-out writes them)",
+            None => "no labels",
+        };
+        return Err(Error::data(&shape.path, None, what));
     }
     validate_cloud(&cloud, &shape.path, Some(shape.category))?;
-    Ok(cloud)
+    Ok((cloud, mesh))
 }
 
 /// Load shapes in parallel (rayon), keeping their order. Each shape is read

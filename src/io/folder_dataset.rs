@@ -1,5 +1,9 @@
-//! A plain folder of labelled PLY/XYZ files used as a dataset (for `eval` and
-//! `train` on users' data).
+//! A plain folder of labelled files used as a dataset (for `eval` and
+//! `train` on users' data): point clouds (PLY, XYZ-style text, PCD) and
+//! labelled meshes (a PLY face `label`, OBJ groups named after parts, as
+//! `pcseg run --mesh-out` writes them), which are sampled into 2,500
+//! labelled points the same way every time (see
+//! [`load_shape`](crate::io::dataset::load_shape)).
 //!
 //! Files directly in the root and in its immediate subfolders are used. The
 //! category of a file is the one given explicitly, or else the name of its
@@ -15,10 +19,10 @@
 use crate::categories::{category_names, find_category, Category};
 use crate::error::{Error, Result};
 use crate::io::dataset::{load_shapes, LoadedSplit, ShapeList, ShapeRef};
-use crate::io::{cloud_extension_list, list_folder, Format};
+use crate::io::{input_extension_list, is_input_file, list_folder};
 use std::path::{Path, PathBuf};
 
-/// A folder of labelled point cloud files.
+/// A folder of labelled point cloud and mesh files.
 #[derive(Debug, Clone)]
 pub struct FolderDataset {
     root: PathBuf,
@@ -46,7 +50,7 @@ impl FolderDataset {
                     subdirs.push(path);
                     continue;
                 }
-                if Format::from_path(&path).is_none() {
+                if !is_input_file(&path) {
                     skipped += 1;
                     continue;
                 }
@@ -79,8 +83,8 @@ impl FolderDataset {
         }
         if skipped > 0 {
             list.notes.push(format!(
-                "{skipped} files without a point cloud extension ({}) were skipped",
-                cloud_extension_list()
+                "{skipped} files without a point cloud or mesh extension ({}) were skipped",
+                input_extension_list()
             ));
         }
         if list.shapes.is_empty() {
@@ -88,8 +92,8 @@ impl FolderDataset {
                 root,
                 None,
                 format!(
-                    "no point cloud files ({}) here or in its subfolders",
-                    cloud_extension_list()
+                    "no point cloud or mesh files ({}) here or in its subfolders",
+                    input_extension_list()
                 ),
             ));
         }

@@ -76,6 +76,28 @@ pub fn list_folder(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Whether `path` is read by its extension as a cloud ([`CLOUD_EXTENSIONS`])
+/// or a mesh ([`mesh::MESH_EXTENSIONS`]).
+pub fn is_input_file(path: &Path) -> bool {
+    Format::from_path(path).is_some() || is_mesh_input(path)
+}
+
+/// The extensions [`is_input_file`] takes, for messages:
+/// `.ply .xyz .txt .pts .csv .pcd .obj .off .stl .ac .acc .gltf .glb`.
+pub fn input_extension_list() -> String {
+    let meshes = mesh::MESH_EXTENSIONS.map(|e| format!(".{e}")).join(" ");
+    format!("{} {meshes}", cloud_extension_list())
+}
+
+/// The cloud and mesh files directly in the folder `dir` ([`is_input_file`]),
+/// sorted by path, hidden ones left out. Folder inputs of `render`, `eval`
+/// and `train` take these (meshes are sampled, see [`read_input`]).
+pub fn list_input_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = list_folder(dir)?;
+    files.retain(|p| is_input_file(p) && p.is_file());
+    Ok(files)
+}
+
 /// The point cloud files directly in the folder `dir`: files whose extension
 /// is one of [`CLOUD_EXTENSIONS`], sorted by path, hidden ones left out.
 pub fn list_cloud_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -256,7 +278,10 @@ fn sample_mesh(
         sampling,
     });
     let triangles = s.triangles.clone();
-    Ok((s.into_cloud(), info, SampledMesh { mesh, triangles }))
+    let labels = s.labels(&mesh);
+    let mut cloud = s.into_cloud();
+    cloud.labels = labels;
+    Ok((cloud, info, SampledMesh { mesh, triangles }))
 }
 
 fn is_stdio(path: &Path) -> bool {
@@ -313,7 +338,8 @@ pub fn read_cloud_with(path: &Path, options: &ReadOptions) -> Result<(PointCloud
 /// unless `options.format` says it is a cloud), or a PLY file whose header
 /// declares faces and whose vertices have no labels. Its cloud is `options.mesh.points` points sampled
 /// uniformly by area with their face normals (a PLY mesh's own vertex
-/// properties are not the points the network should see).
+/// properties are not the points the network should see). A labelled mesh
+/// ([`mesh::TriMesh::labels`]) gives each point the label of its triangle.
 pub fn read_input(
     path: &Path,
     options: &ReadOptions,
@@ -536,7 +562,19 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["a.xyz", "b.PLY", "c.csv"]);
-        assert_eq!(list_folder(dir.path()).unwrap().len(), 5);
+        std::fs::write(dir.path().join("d.OBJ"), "").unwrap();
+        std::fs::write(dir.path().join("e.glb"), "").unwrap();
+        let names: Vec<_> = list_input_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.xyz", "b.PLY", "c.csv", "d.OBJ", "e.glb"]);
+        assert_eq!(
+            input_extension_list(),
+            ".ply .xyz .txt .pts .csv .pcd .obj .off .stl .ac .acc .gltf .glb"
+        );
+        assert_eq!(list_folder(dir.path()).unwrap().len(), 7);
         assert_eq!(cloud_extension_list(), ".ply .xyz .txt .pts .csv .pcd");
         let e = list_cloud_files(&dir.path().join("missing")).unwrap_err();
         assert!(e.to_string().contains("missing"), "{e}");

@@ -1,4 +1,4 @@
-//! Custom part colours (`pcseg run --palette FILE`).
+//! Custom part colours (`pcseg run --palette FILE`, `pcseg render --palette FILE`).
 //!
 //! Two formats, told apart by the first non-blank character:
 //!
@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use std::path::Path;
 
 /// A colour for every global part id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Palette {
     colours: [[u8; 3]; NUM_PARTS],
 }

@@ -3,9 +3,10 @@
 
 use super::font::{draw_text, fit_text, text_width, GLYPH_H, LINE_H};
 use super::image::Image;
+use super::palette::Palette;
 use super::splat::{splat_cloud, Rect, SplatInfo, SplatStyle};
 use super::view::View;
-use crate::categories::{part_category, part_colour, part_name, Category};
+use crate::categories::{part_category, part_name, Category};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
 
@@ -31,6 +32,8 @@ pub struct RenderOptions {
     pub size: u32,
     /// Category forced for every shape (legend and caption); `None` infers it.
     pub category: Option<&'static Category>,
+    /// Part colours of the points and the legend.
+    pub palette: Palette,
 }
 
 impl Default for RenderOptions {
@@ -39,6 +42,7 @@ impl Default for RenderOptions {
             view: View::Iso,
             size: 512,
             category: None,
+            palette: Palette::default(),
         }
     }
 }
@@ -84,10 +88,11 @@ pub fn infer_category(cloud: &PointCloud) -> Option<&'static Category> {
     (n > 0).then(|| &crate::categories::CATEGORIES[best])
 }
 
-/// Display colour of each point: its part colour, or [`UNLABELLED`].
-pub fn point_colours(cloud: &PointCloud) -> Vec<[u8; 3]> {
+/// Display colour of each point: its part's colour in `palette`, or
+/// [`UNLABELLED`].
+pub fn point_colours(cloud: &PointCloud, palette: &Palette) -> Vec<[u8; 3]> {
     match &cloud.labels {
-        Some(l) => l.iter().map(|&p| part_colour(p as usize)).collect(),
+        Some(l) => l.iter().map(|&p| palette.colour(p as usize)).collect(),
         None => vec![UNLABELLED; cloud.len()],
     }
 }
@@ -104,8 +109,12 @@ pub struct LegendEntry {
 }
 
 /// Legend of a cloud: every part of `category` (absent ones marked), or,
-/// without a category, the distinct labels present.
-pub fn legend(cloud: &PointCloud, category: Option<&'static Category>) -> Vec<LegendEntry> {
+/// without a category, the distinct labels present; swatches in `palette`.
+pub fn legend(
+    cloud: &PointCloud,
+    category: Option<&'static Category>,
+    palette: &Palette,
+) -> Vec<LegendEntry> {
     let mut seen = [false; crate::categories::NUM_PARTS];
     let mut others = Vec::new();
     if let Some(labels) = &cloud.labels {
@@ -122,7 +131,7 @@ pub fn legend(cloud: &PointCloud, category: Option<&'static Category>) -> Vec<Le
         Some(c) => c
             .part_range()
             .map(|p| LegendEntry {
-                colour: part_colour(p),
+                colour: palette.colour(p),
                 name: c.parts[p - c.first_part].to_string(),
                 present: seen[p],
             })
@@ -133,7 +142,7 @@ pub fn legend(cloud: &PointCloud, category: Option<&'static Category>) -> Vec<Le
             known
                 .chain(others)
                 .map(|p| LegendEntry {
-                    colour: part_colour(p),
+                    colour: palette.colour(p),
                     name: part_name(p).unwrap_or_else(|| format!("id {p}")),
                     present: true,
                 })
@@ -177,7 +186,7 @@ pub fn render_tile(item: &RenderItem, opts: &RenderOptions) -> Result<(Image, Sp
     );
 
     // Legend: entries flow left to right, wrapping, aligned to the bottom.
-    let entries = legend(cloud, category);
+    let entries = legend(cloud, category, &opts.palette);
     let swatch = (GLYPH_H * s) as i64;
     let gap = 3 * s as i64;
     let sep = 9 * s as i64;
@@ -219,7 +228,7 @@ pub fn render_tile(item: &RenderItem, opts: &RenderOptions) -> Result<(Image, Sp
         w: size as i64 - 2 * pad,
         h: (bottom - top).max(1),
     };
-    let colours = point_colours(cloud);
+    let colours = point_colours(cloud, &opts.palette);
     let info = splat_cloud(
         &mut img,
         rect,
@@ -254,12 +263,19 @@ mod tests {
     #[test]
     fn legend_lists_category_parts_and_marks_absent_ones() {
         let mug = find_category("mug");
-        let l = legend(&labelled(vec![37, 37]), mug);
+        let usual = Palette::default();
+        let l = legend(&labelled(vec![37, 37]), mug, &usual);
         assert_eq!(l.len(), 2);
         assert_eq!((l[0].name.as_str(), l[0].present), ("handle", false));
         assert_eq!((l[1].name.as_str(), l[1].present), ("body", true));
-        assert_eq!(l[1].colour, part_colour(37));
-        let l = legend(&labelled(vec![60, 4]), None);
+        assert_eq!(l[1].colour, crate::categories::part_colour(37));
+        let red = Palette::parse("Mug/body 255 0 0\n", "p.txt").unwrap();
+        assert_eq!(
+            legend(&labelled(vec![37]), mug, &red)[1].colour,
+            [255, 0, 0]
+        );
+        assert_eq!(point_colours(&labelled(vec![37, 36]), &red)[0], [255, 0, 0]);
+        let l = legend(&labelled(vec![60, 4]), None, &usual);
         let names: Vec<_> = l.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["Bag/handle", "id 60"]);
     }

@@ -485,6 +485,7 @@ pub fn render_category(report: &CategoryReport, size: u32) -> Result<Image> {
         view: View::Iso,
         size,
         category: Some(report.category),
+        ..RenderOptions::default()
     };
     render_gallery(&items, 2, &opts)
 }

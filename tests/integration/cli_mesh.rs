@@ -10,13 +10,13 @@ use pcseg::io::ply::read_ply_header;
 use pcseg::io::read_cloud;
 use std::path::{Path, PathBuf};
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// Two boxes, one above the other, as OBJ groups `lower` and `upper`
 /// (quads), 16 vertices and 24 triangles.
-const TWO_BOXES_OBJ: &str = "o lower\n\
+pub(crate) const TWO_BOXES_OBJ: &str = "o lower\n\
 v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 0 0 1\nv 1 0 1\nv 1 1 1\nv 0 1 1\n\
 f 1 4 3 2\nf 5 6 7 8\nf 1 2 6 5\nf 2 3 7 6\nf 3 4 8 7\nf 4 1 5 8\n\
 o upper\n\
@@ -94,7 +94,7 @@ fn mesh_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The face labels and colours of a PLY written by `--mesh-out`.
-fn ply_face_labels(path: &Path) -> Vec<(u32, [u8; 3])> {
+pub(crate) fn ply_face_labels(path: &Path) -> Vec<(u32, [u8; 3])> {
     let bytes = std::fs::read(path).unwrap();
     let mut cursor = std::io::Cursor::new(&bytes[..]);
     let header = read_ply_header(&mut cursor, path).unwrap();

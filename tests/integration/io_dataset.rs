@@ -300,7 +300,7 @@ fn folder_of_labelled_files_is_a_dataset() {
     assert_eq!(loaded.clouds[0], table);
     assert_eq!(loaded.clouds[1], chair);
     assert!(
-        loaded.warnings[0].contains("1 files without a point cloud extension"),
+        loaded.warnings[0].contains("1 files without a point cloud or mesh extension"),
         "{:?}",
         loaded.warnings
     );

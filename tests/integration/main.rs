@@ -11,6 +11,7 @@ mod cli_eval;
 mod cli_info;
 mod cli_limits;
 mod cli_mesh;
+mod cli_mesh_folders;
 mod cli_orient;
 mod cli_probabilities;
 mod cli_run;

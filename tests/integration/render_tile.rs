@@ -52,6 +52,7 @@ fn png_has_the_size_and_the_three_part_colours() {
             view,
             size,
             category: None,
+            ..Default::default()
         };
         let (img, info) = render_tile(&item, &opts).unwrap();
         assert!(info.covered > 0);
@@ -169,6 +170,7 @@ fn unlabelled_cloud_is_grey_and_category_can_be_forced() {
         view: View::Front,
         size: 128,
         category: find_category("mug"),
+        ..Default::default()
     };
     let item = RenderItem {
         cloud,

@@ -354,6 +354,34 @@ mod tests {
         assert_eq!(u32::from_le_bytes(tail[13..17].try_into().unwrap()), 13);
         assert_eq!(tail[17..20], part_colour(13));
 
+        // Both read back labelled, and sampled points take their face's label.
+        for path in [&obj, &ply] {
+            let opts = crate::io::ReadOptions::default();
+            let (cloud, _, sampled) = crate::io::read_input(path, &opts).unwrap();
+            let sampled = sampled.unwrap();
+            let faces = sampled.mesh.labels.clone().unwrap();
+            let want: Vec<u32> = sampled
+                .triangles
+                .iter()
+                .map(|&t| faces[t as usize])
+                .collect();
+            assert_eq!(cloud.labels.as_ref(), Some(&want), "{}", path.display());
+            // The squares are the same size: about half the points each.
+            let seat = want.iter().filter(|&&l| l == 13).count();
+            assert!((1000..1500).contains(&seat), "{seat}");
+        }
+        let back = crate::io::mesh::read_mesh(&ply).unwrap();
+        assert_eq!(back.labels, Some(vec![12, 12, 13, 13]));
+        let back = crate::io::mesh::read_mesh(&obj).unwrap();
+        let mut by_position: Vec<(u32, [[f64; 3]; 3])> = (0..4)
+            .map(|i| (back.labels.as_ref().unwrap()[i], back.corners(i)))
+            .collect();
+        by_position.sort_by(|a, b| a.1[0][0].total_cmp(&b.1[0][0]));
+        assert_eq!(
+            by_position.iter().map(|p| p.0).collect::<Vec<_>>(),
+            [12, 12, 13, 13]
+        );
+
         let e = write_labelled_mesh(&dir.path().join("x.stl"), &m, &[0; 4]).unwrap_err();
         assert!(e.to_string().contains(".ply or .obj"), "{e}");
         assert!(write_labelled_mesh(&ply, &m, &[0; 3]).is_err());

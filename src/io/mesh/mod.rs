@@ -7,6 +7,10 @@
 //!   [`obj`] (Wavefront, via `tobj`), [`off`], [`stl`] (ascii and binary),
 //!   [`ply`] (a `vertex` and a `face` element), [`ac3d`] (`.ac`, `.acc`),
 //!   [`gltf`] (`.gltf`, `.glb`, via the `gltf` crate).
+//! - A labelled mesh ([`TriMesh::labels`]: a PLY face `label`, OBJ groups
+//!   named after parts, as [`write_labelled_mesh`] writes them) samples into
+//!   labelled points ([`SurfaceSample::labels`]).
+//! - [`face_match`]: the triangles two meshes share, by corner positions.
 //! - [`labelled`]: a part label per triangle from labelled samples
 //!   ([`face_labels`]), written as PLY or OBJ + MTL ([`write_labelled_mesh`]).
 //! - [`sample`]: [`sample_surface`] draws points uniformly by area with the
@@ -31,6 +35,7 @@
 //! ```
 
 pub mod ac3d;
+pub mod face_match;
 pub mod gltf;
 pub mod index;
 pub mod labelled;
@@ -64,6 +69,10 @@ pub struct TriMesh {
     pub groups: Vec<u32>,
     /// Name of each group (OBJ `o`/`g` name, AC3D object name, ...).
     pub group_names: Vec<String>,
+    /// A global ShapeNetPart part id per triangle, when the file labels its
+    /// faces: a PLY `face` element's `label` property, or an OBJ whose every
+    /// group is named after a part ([`obj::part_labels`]). `None` otherwise.
+    pub labels: Option<Vec<u32>>,
 }
 
 /// Cross product of `b - a` and `c - a`: twice the area, along the normal.
@@ -187,8 +196,14 @@ impl TriMesh {
         }
     }
 
-    /// Append `other`, merging groups of the same name.
+    /// Append `other`, merging groups of the same name. The result is
+    /// labelled only when both parts are (an empty mesh takes `other`'s).
     pub fn append(&mut self, other: &TriMesh) {
+        let labels = match (self.triangles.is_empty(), &self.labels, &other.labels) {
+            (true, _, Some(o)) => Some(o.clone()),
+            (false, Some(s), Some(o)) => Some([s.as_slice(), o].concat()),
+            _ => None,
+        };
         let base = self.vertices.len() as u32;
         self.vertices.extend_from_slice(&other.vertices);
         let ids: Vec<u32> = other.group_names.iter().map(|n| self.group_id(n)).collect();
@@ -196,6 +211,7 @@ impl TriMesh {
             let g = ids.get(g as usize).copied().unwrap_or(0);
             self.push_triangle([t[0] + base, t[1] + base, t[2] + base], g);
         }
+        self.labels = labels;
     }
 
     /// Check the invariants and that the mesh can be sampled: at least one
@@ -210,6 +226,17 @@ impl TriMesh {
             return bad(format!(
                 "mesh has {} group ids for {} triangles",
                 self.groups.len(),
+                self.triangles.len()
+            ));
+        }
+        if let Some(l) = self
+            .labels
+            .as_ref()
+            .filter(|l| l.len() != self.triangles.len())
+        {
+            return bad(format!(
+                "mesh has {} face labels for {} triangles",
+                l.len(),
                 self.triangles.len()
             ));
         }
@@ -315,6 +342,10 @@ impl std::fmt::Display for MeshFormat {
         f.write_str(self.name())
     }
 }
+
+/// Extensions (lower case, compared case-insensitively) of the mesh files
+/// pcseg reads besides `.ply` (a PLY file is a mesh when it has faces).
+pub const MESH_EXTENSIONS: [&str; 7] = ["obj", "off", "stl", "ac", "acc", "gltf", "glb"];
 
 /// Whether `path` has a mesh extension. `.ply` counts: a PLY file may hold
 /// a mesh or a bare point cloud, so callers that accept both should try

@@ -4,8 +4,16 @@
 //! name becomes a group (the same name twice is one group; faces before any
 //! name go to `unnamed_object`). Materials are not read: `mtllib` lines are
 //! ignored, so a missing `.mtl` file is not an error.
+//!
+//! An OBJ whose every group is named after a ShapeNetPart part, the way
+//! `pcseg run --mesh-out x.obj` writes it ([`obj_part_name`]: `g Chair_leg`),
+//! is a labelled mesh: each triangle takes its group's part id
+//! ([`part_labels`], in [`TriMesh::labels`]). One group with another name
+//! leaves the whole mesh unlabelled.
 
+use super::labelled::obj_part_name;
 use super::TriMesh;
+use crate::categories::NUM_PARTS;
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::BufReader;
@@ -50,7 +58,22 @@ pub fn read_obj_from<R: std::io::BufRead>(reader: &mut R, path: &Path) -> Result
             mesh.push_triangle(tri, group);
         }
     }
+    mesh.labels = part_labels(&mesh);
     Ok(mesh)
+}
+
+/// The part id of each triangle of `mesh` when every group name is the
+/// [`obj_part_name`] of a part (`Chair_leg` -> 14), else `None`.
+pub fn part_labels(mesh: &TriMesh) -> Option<Vec<u32>> {
+    let ids: Vec<u32> = mesh
+        .group_names
+        .iter()
+        .map(|name| (0..NUM_PARTS as u32).find(|&l| obj_part_name(l) == *name))
+        .collect::<Option<_>>()?;
+    mesh.groups
+        .iter()
+        .map(|&g| ids.get(g as usize).copied())
+        .collect()
 }
 
 /// tobj's error as words.
@@ -65,5 +88,44 @@ fn describe(e: &tobj::LoadError) -> String {
         E::FaceNormalOutOfBounds => "a face uses a normal index out of range".into(),
         E::InvalidPolygon => "a face has fewer than 3 corners".into(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> TriMesh {
+        read_obj_from(&mut text.as_bytes(), Path::new("t.obj")).unwrap()
+    }
+
+    const SQUARE: &str = "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\n";
+
+    #[test]
+    fn groups_named_after_parts_label_the_triangles() {
+        // Chair parts are 12 back, 13 seat, 14 leg, 15 arm.
+        let m = read(&format!(
+            "{SQUARE}g Chair_leg\nusemtl Chair_leg\nf 1 2 3\ng Chair_back\nf 1 3 4\nf 1 2 4\n"
+        ));
+        assert_eq!(m.labels, Some(vec![14, 12, 12]));
+        assert_eq!(obj_part_name(14), "Chair_leg");
+    }
+
+    #[test]
+    fn one_other_group_name_leaves_the_mesh_unlabelled() {
+        let m = read(&format!("{SQUARE}g Chair_leg\nf 1 2 3\ng lid\nf 1 3 4\n"));
+        assert_eq!(m.labels, None);
+        // Faces before any group go to tobj's unnamed object.
+        let m = read(&format!("{SQUARE}f 1 2 3\ng Chair_leg\nf 1 3 4\n"));
+        assert_eq!(m.labels, None);
+        assert_eq!(read(&format!("{SQUARE}g part_7\nf 1 2 3\n")).labels, None);
+    }
+
+    #[test]
+    fn part_names_are_distinct() {
+        let mut names: Vec<String> = (0..NUM_PARTS as u32).map(obj_part_name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), NUM_PARTS);
     }
 }

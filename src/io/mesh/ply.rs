@@ -7,8 +7,14 @@
 //! only the `vertex` element, so the body is decoded here. Other elements
 //! and properties are skipped; polygons are fan-triangulated. A PLY file
 //! without a `face` element is a point cloud, and an error here.
+//!
+//! A scalar `label` property of the `face` element (as `pcseg run
+//! --mesh-out` writes it) is the face's global part id, kept for each of its
+//! triangles in [`TriMesh::labels`]; a label that is not a part id
+//! (`0..50`) is an error.
 
 use super::TriMesh;
+use crate::categories::NUM_PARTS;
 use crate::cloud::ScalarKind;
 use crate::error::{Error, Result};
 use crate::io::numparse::{parse_f64, show};
@@ -147,6 +153,10 @@ pub fn read_ply_mesh(bytes: &[u8], path: &Path) -> Result<TriMesh> {
                 "face element has no 'vertex_indices' (or 'vertex_index') list property",
             )
         })?;
+    let label_prop = face
+        .properties
+        .iter()
+        .position(|p| p.name == "label" && matches!(p.ty, PlyType::Scalar(_)));
     let mut ascii;
     let mut binary;
     let src: &mut dyn Source = match header.encoding {
@@ -169,6 +179,7 @@ pub fn read_ply_mesh(bytes: &[u8], path: &Path) -> Result<TriMesh> {
     };
     let mut mesh = TriMesh::new();
     let group = mesh.group_id("mesh");
+    let mut labels: Vec<u32> = Vec::new();
     let mut corners: Vec<u32> = Vec::new();
     let last = vi.max(fi);
     for (ei, element) in header.elements.iter().enumerate().take(last + 1) {
@@ -187,6 +198,7 @@ pub fn read_ply_mesh(bytes: &[u8], path: &Path) -> Result<TriMesh> {
                 )
             };
             let mut p = [0.0f64; 3];
+            let mut label = 0u32;
             corners.clear();
             for (pi, prop) in element.properties.iter().enumerate() {
                 match prop.ty {
@@ -196,6 +208,18 @@ pub fn read_ply_mesh(bytes: &[u8], path: &Path) -> Result<TriMesh> {
                             if let Some(k) = axes.iter().position(|&a| a == pi) {
                                 p[k] = v;
                             }
+                        }
+                        if is_face && label_prop == Some(pi) {
+                            label = as_index(v)
+                                .filter(|&l| l < NUM_PARTS as u64)
+                                .ok_or_else(|| {
+                                    at(
+                                        src,
+                                        format!(
+                                            "face label {v} is not a ShapeNetPart part id (0..{NUM_PARTS})"
+                                        ),
+                                    )
+                                })? as u32;
                         }
                     }
                     PlyType::List(count_kind, kind) => {
@@ -225,9 +249,57 @@ pub fn read_ply_mesh(bytes: &[u8], path: &Path) -> Result<TriMesh> {
                 mesh.vertices.push(p);
             }
             if is_face {
+                let before = mesh.triangles.len();
                 mesh.push_polygon(&corners, group);
+                labels.resize(labels.len() + mesh.triangles.len() - before, label);
             }
         }
     }
+    if label_prop.is_some() {
+        mesh.labels = Some(labels);
+    }
     Ok(mesh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(labels: [&str; 2]) -> String {
+        format!(
+            "ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\n\
+             property float z\nelement face 2\nproperty list uchar int vertex_indices\n\
+             property int label\nend_header\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n\
+             3 0 1 2 {}\n4 0 1 2 3 {}\n",
+            labels[0], labels[1]
+        )
+    }
+
+    #[test]
+    fn a_face_label_is_kept_for_each_of_its_triangles() {
+        let m = read_ply_mesh(square(["12", "49"]).as_bytes(), Path::new("s.ply")).unwrap();
+        assert_eq!(m.triangles.len(), 3);
+        assert_eq!(m.labels, Some(vec![12, 49, 49]));
+        let no_label = square(["", ""]).replace("property int label\n", "");
+        let m = read_ply_mesh(no_label.as_bytes(), Path::new("s.ply")).unwrap();
+        assert_eq!(m.labels, None);
+    }
+
+    #[test]
+    fn a_label_that_is_not_a_part_id_is_an_error() {
+        for bad in ["50", "-1", "2.5"] {
+            let e = read_ply_mesh(square(["3", bad]).as_bytes(), Path::new("s.ply")).unwrap_err();
+            let e = e.to_string();
+            assert!(
+                e.starts_with("s.ply: line 16: element 'face' record 1: "),
+                "{e}"
+            );
+            assert!(
+                e.contains(&format!(
+                    "face label {bad} is not a ShapeNetPart part id (0..50)"
+                )),
+                "{e}"
+            );
+        }
+    }
 }

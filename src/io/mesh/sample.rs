@@ -31,7 +31,14 @@ impl SurfaceSample {
             .collect()
     }
 
-    /// A point cloud of the positions with their normals.
+    /// The part label (see [`TriMesh::labels`]) of each point: the label of
+    /// the triangle it lies on; `None` for an unlabelled mesh.
+    pub fn labels(&self, mesh: &TriMesh) -> Option<Vec<u32>> {
+        let faces = mesh.labels.as_ref()?;
+        Some(self.triangles.iter().map(|&t| faces[t as usize]).collect())
+    }
+
+    /// A point cloud of the positions with their normals (no labels).
     pub fn into_cloud(self) -> PointCloud {
         PointCloud {
             points: self.points,
@@ -125,6 +132,7 @@ mod tests {
             triangles: vec![[0, 1, 2], [0, 3, 1], [0, 1, 2]],
             groups: vec![0, 0, 1],
             group_names: vec!["a".into(), "b".into()],
+            labels: None,
         }
     }
 
@@ -139,6 +147,21 @@ mod tests {
         for p in &s.points {
             assert!(p[0] >= 0.0 && p[1] >= 0.0 && p[0] + p[1] <= 1.0 + 1e-6 && p[2] == 0.0);
         }
+    }
+
+    #[test]
+    fn points_take_the_label_of_their_triangle() {
+        let mut m = two_triangles();
+        let s = sample_surface(&m, 300, 5).unwrap();
+        assert_eq!(s.labels(&m), None);
+        m.labels = Some(vec![7, 8, 9]);
+        let labels = s.labels(&m).unwrap();
+        // Triangle 0 (label 7) and triangle 2 (label 9) cover the same
+        // square; the degenerate triangle 1 (label 8) gets no point.
+        for (&t, &l) in s.triangles.iter().zip(&labels) {
+            assert_eq!(l, [7, 8, 9][t as usize]);
+        }
+        assert!(labels.contains(&7) && labels.contains(&9) && !labels.contains(&8));
     }
 
     #[test]
