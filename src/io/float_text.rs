@@ -165,7 +165,7 @@ mod tests {
             5e-324,
             1e300,
             f64::MAX,
-            123456789.123456789,
+            123_456_789.123_456_79,
             9007199254740993.0,
             1e21,
             1e22,
@@ -223,12 +223,12 @@ mod tests {
         assert!(differ < 4_000, "{differ} of 400,000 differ from Display");
         // The values point clouds hold: a few decimals in [-10, 10].
         for _ in 0..200_000 {
-            let v = ((rng.uniform(-10.0, 10.0) * 1e6).round() / 1e6) as f32;
+            let v = ((f64::from(rng.uniform(-10.0, 10.0)) * 1e6).round() / 1e6) as f32;
             check(v, &text(v));
         }
         // The tie found by this test: both texts read back to the float.
         let tie = f32::from_bits(0x49a5634a);
-        assert_eq!(tie, 1354857.25);
+        assert_eq!(f64::from(tie), 1_354_857.25_f64);
         check(tie, &text(tie));
     }
 }
