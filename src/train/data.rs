@@ -108,8 +108,8 @@ impl Batch {
         self.categories.is_empty()
     }
 
-    /// Concatenate single-cloud batches.
-    fn concat(parts: Vec<Batch>, n: usize) -> Batch {
+    /// Concatenate batches of `n` points per cloud, in order.
+    pub fn concat(parts: Vec<Batch>, n: usize) -> Batch {
         let mut out = Batch {
             n,
             categories: Vec::with_capacity(parts.len()),

@@ -28,14 +28,7 @@ fn fixed_batch(shapes: usize, n: usize) -> Batch {
         let s = src.shape(0, i).unwrap();
         parts.push(prepare_item(&s, n, None, &mut Rng::for_item(9, i as u64)).unwrap());
     }
-    let mut b = parts[0].clone();
-    for p in &parts[1..] {
-        b.categories.extend(&p.categories);
-        b.points.extend(&p.points);
-        b.normals.extend(&p.normals);
-        b.labels.extend(&p.labels);
-    }
-    b
+    Batch::concat(parts, n)
 }
 
 fn point_accuracy(model: &Model, batch: &Batch) -> f64 {
