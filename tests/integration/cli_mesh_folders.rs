@@ -58,15 +58,23 @@ fn mesh_out_reads_back_as_the_labels_it_wrote() {
     assert_eq!(cloud.labels, Some(want));
 }
 
-#[test]
-fn eval_scores_folders_of_labelled_meshes() {
-    let dir = tempfile::tempdir().unwrap();
-    let (ply, obj) = segmented_boxes(dir.path());
-    let chair = dir.path().join("mine/chair");
+/// The two segmented meshes of [`segmented_boxes`] and a plain folder
+/// dataset `mine/` whose `chair/` holds copies of them (`a.ply`, `b.obj`):
+/// (PLY, OBJ, `mine`, `mine/chair`).
+fn chair_folder(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    let (ply, obj) = segmented_boxes(dir);
+    let mine = dir.join("mine");
+    let chair = mine.join("chair");
     std::fs::create_dir_all(&chair).unwrap();
     std::fs::copy(&ply, chair.join("a.ply")).unwrap();
     std::fs::copy(&obj, chair.join("b.obj")).unwrap();
-    let mine = dir.path().join("mine");
+    (ply, obj, mine, chair)
+}
+
+#[test]
+fn eval_scores_folders_of_labelled_meshes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ply, obj, mine, chair) = chair_folder(dir.path());
     let report = dir.path().join("r.json");
     let q = ["--quiet", "--json", s(&report)];
 
@@ -210,12 +218,7 @@ fn render_draws_folder_meshes_and_takes_a_palette() {
 #[test]
 fn train_takes_a_folder_of_labelled_meshes() {
     let dir = tempfile::tempdir().unwrap();
-    let (ply, obj) = segmented_boxes(dir.path());
-    let chair = dir.path().join("mine/chair");
-    std::fs::create_dir_all(&chair).unwrap();
-    std::fs::copy(&ply, chair.join("a.ply")).unwrap();
-    std::fs::copy(&obj, chair.join("b.obj")).unwrap();
-    let mine = dir.path().join("mine");
+    let (_, _, mine, chair) = chair_folder(dir.path());
     let out = dir.path().join("m.safetensors");
     let train = |extra: &[&str]| {
         let args = [
