@@ -410,6 +410,11 @@ pub fn read_input(
                 let cloud = shapenet_v0::read_v0_pair(path, &seg, category)?;
                 (cloud, SourceInfo::V0Pair)
             }
+            _ if format == Format::Xyz && columns.is_none() => {
+                drop(reader);
+                let (cloud, layout) = xyz::read_xyz_file(path)?;
+                (cloud, SourceInfo::Xyz(layout))
+            }
             _ => {
                 let (cloud, info) = read_from(reader, path, format, columns)?;
                 if let SourceInfo::Ply(h) = &info {

@@ -150,6 +150,111 @@ pub fn read_xyz_layout<R: BufRead>(mut reader: R, path: &Path) -> Result<(PointC
     read_xyz_bytes(&bytes, path)
 }
 
+/// Bytes read at a time by [`read_xyz_file`].
+const STREAM_PIECE: usize = 1 << 22;
+
+/// Read an XYZ-style text file (see the module docs) without holding the
+/// whole text: pieces of a few MB are parsed as they are read, so a cloud of
+/// millions of points costs its arrays and not also its text. The result is
+/// that of [`read_xyz_bytes`] on the file's bytes. Files with a header line
+/// are read whole (named columns), and so are files with a number more
+/// precise than `f32` (read again, whole, to keep the `f64` values).
+pub fn read_xyz_file(path: &Path) -> Result<(PointCloud, XyzLayout)> {
+    read_xyz_file_in_pieces(path, STREAM_PIECE)
+}
+
+/// [`read_xyz_file`] reading `piece` bytes at a time (tests use tiny pieces).
+fn read_xyz_file_in_pieces(path: &Path, piece: usize) -> Result<(PointCloud, XyzLayout)> {
+    use std::io::Read;
+    let piece = piece.max(1);
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut buf: Vec<u8> = Vec::with_capacity(piece.min(size.max(1)) + 1024);
+    let mut parser: Option<(TextParser, u8)> = None;
+    loop {
+        let start = buf.len();
+        buf.resize(start + piece, 0);
+        let got = read_full(&mut file, &mut buf[start..]).map_err(|e| Error::io(path, e))?;
+        buf.truncate(start + got);
+        let eof = got < piece;
+        if parser.is_none() {
+            // The first data line decides the way: a header (named columns)
+            // or a text without a complete first line is read whole.
+            let first = first_complete_data_line(&buf, eof);
+            match first {
+                Some(line) if header_names(line).is_none() => {
+                    let separator = separator_of(line);
+                    parser = Some((TextParser::new(true, size), separator));
+                }
+                Some(_) => {
+                    file.read_to_end(&mut buf).map_err(|e| Error::io(path, e))?;
+                    return read_xyz_bytes(&buf, path);
+                }
+                None if eof => return read_xyz_bytes(&buf, path),
+                None => continue,
+            }
+        }
+        let (p, _) = parser.as_mut().expect("set above");
+        let cut = if eof {
+            buf.len()
+        } else {
+            buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+        };
+        p.feed(&buf[..cut], path)?;
+        buf.drain(..cut);
+        if eof {
+            break;
+        }
+    }
+    let (p, separator) = parser.expect("set before the last piece");
+    let (mut cloud, layout, fits) = p.finish(path)?;
+    if !fits {
+        drop(cloud);
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        return read_xyz_bytes(&bytes, path);
+    }
+    cloud.source = Some(standard_source(layout, separator));
+    normals_or_colours(&mut cloud, path)?;
+    let layout = XyzLayout::for_cloud(&cloud);
+    Ok((cloud, layout))
+}
+
+/// Fill `buf` from `r` until it is full or the input ends; the bytes read.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// [`first_data_line`] among the complete lines of `bytes` (all of it when
+/// `eof`): `None` when no complete line holds data yet.
+fn first_complete_data_line(bytes: &[u8], eof: bool) -> Option<&[u8]> {
+    let complete = if eof {
+        bytes
+    } else {
+        &bytes[..bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)]
+    };
+    first_data_line(complete)
+}
+
+/// The field separator a text's first data line uses.
+fn separator_of(line: &[u8]) -> u8 {
+    if line.contains(&b',') {
+        b','
+    } else if line.contains(&b'\t') {
+        b'\t'
+    } else {
+        b' '
+    }
+}
+
 /// Parse a whole XYZ-style text held in memory (see the module docs).
 /// `path` is used in messages only.
 ///
@@ -178,15 +283,7 @@ pub fn read_text_with(
     columns: Option<&[String]>,
 ) -> Result<(PointCloud, XyzLayout)> {
     let first = first_data_line(bytes);
-    let separator = first.map_or(b' ', |line| {
-        if line.contains(&b',') {
-            b','
-        } else if line.contains(&b'\t') {
-            b'\t'
-        } else {
-            b' '
-        }
-    });
+    let separator = first.map_or(b' ', separator_of);
     let header = first.and_then(header_names);
     let cloud = match (columns, &header) {
         (Some(names), _) => {
@@ -396,130 +493,191 @@ fn fast_line(
 /// has more precision than `f32` holds (the caller then re-reads the text
 /// keeping `f64` values).
 fn parse_text(bytes: &[u8], path: &Path, fast: bool) -> Result<(PointCloud, XyzLayout, bool)> {
-    let mut fits = true;
-    let mut fields = [(0usize, 0usize); MAX_FIELDS];
-    let mut layout: Option<(XyzLayout, u64)> = None;
-    let mut cloud = PointCloud::default();
-    let mut normals = Vec::new();
-    let mut labels = Vec::new();
-    let mut line_no: u64 = 0;
-    let mut header_allowed = true;
-    let mut pos = 0;
-    // Set once the layout is known: (float columns, has a label column).
-    let mut fused: Option<(usize, bool)> = None;
-    let mut vals = [0f32; 6];
-    let mut label = 0u32;
-    while pos < bytes.len() {
-        line_no += 1;
-        if let Some((floats, with_label)) = fused {
-            if let Some(next) = fast_line(
-                bytes, pos, floats, with_label, &mut vals, &mut label, &mut fits,
-            ) {
-                cloud.points.push([vals[0], vals[1], vals[2]]);
-                if floats == 6 {
-                    normals.push([vals[3], vals[4], vals[5]]);
+    let mut parser = TextParser::new(fast, bytes.len());
+    parser.feed(bytes, path)?;
+    parser.finish(path)
+}
+
+/// The state of [`parse_text`] between pieces of a text: the text can be fed
+/// in pieces that each end at a line end (the last one anywhere), with the
+/// same result as feeding it at once.
+struct TextParser {
+    fast: bool,
+    /// Bytes of the whole text (or an estimate), to reserve the arrays.
+    size_hint: usize,
+    /// Bytes fed so far.
+    fed: usize,
+    fits: bool,
+    layout: Option<(XyzLayout, u64)>,
+    cloud: PointCloud,
+    normals: Vec<[f32; 3]>,
+    labels: Vec<u32>,
+    line_no: u64,
+    header_allowed: bool,
+    /// Set once the layout is known: (float columns, has a label column).
+    fused: Option<(usize, bool)>,
+}
+
+impl TextParser {
+    fn new(fast: bool, size_hint: usize) -> Self {
+        TextParser {
+            fast,
+            size_hint,
+            fed: 0,
+            fits: true,
+            layout: None,
+            cloud: PointCloud::default(),
+            normals: Vec::new(),
+            labels: Vec::new(),
+            line_no: 0,
+            header_allowed: true,
+            fused: None,
+        }
+    }
+
+    /// Parse the lines of `bytes`, which ends at a line end unless it is the
+    /// last piece of the text.
+    fn feed(&mut self, bytes: &[u8], path: &Path) -> Result<()> {
+        let mut fields = [(0usize, 0usize); MAX_FIELDS];
+        let mut vals = [0f32; 6];
+        let mut label = 0u32;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            self.line_no += 1;
+            if let Some((floats, with_label)) = self.fused {
+                if let Some(next) = fast_line(
+                    bytes,
+                    pos,
+                    floats,
+                    with_label,
+                    &mut vals,
+                    &mut label,
+                    &mut self.fits,
+                ) {
+                    self.cloud.points.push([vals[0], vals[1], vals[2]]);
+                    if floats == 6 {
+                        self.normals.push([vals[3], vals[4], vals[5]]);
+                    }
+                    if with_label {
+                        self.labels.push(label);
+                    }
+                    pos = next;
+                    continue;
                 }
-                if with_label {
-                    labels.push(label);
-                }
-                pos = next;
+            }
+            let end = bytes[pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |p| pos + p + 1);
+            let raw = &bytes[pos..end];
+            pos = end;
+            let line = data_part(raw);
+            if line.is_empty() {
                 continue;
             }
-        }
-        let end = bytes[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |p| pos + p + 1);
-        let raw = &bytes[pos..end];
-        pos = end;
-        let line = data_part(raw);
-        if line.is_empty() {
-            continue;
-        }
-        let err = |msg: String| Error::data(path, Some(line_no), msg);
-        let n = split_fields(line, &mut fields).map_err(|m| err(m.to_string()))?;
-        if n == 0 {
-            continue;
-        }
-        let field = |k: usize| &line[fields[k].0..fields[k].1];
-        if header_allowed {
-            header_allowed = false;
-            let all_names = (0..n.min(MAX_FIELDS)).all(|k| field(k)[0].is_ascii_alphabetic())
-                && parse_f32(field(0)).is_none();
-            if all_names {
+            let line_no = self.line_no;
+            let err = |msg: String| Error::data(path, Some(line_no), msg);
+            let n = split_fields(line, &mut fields).map_err(|m| err(m.to_string()))?;
+            if n == 0 {
                 continue;
             }
-        }
-        let (lay, first_line) = match layout {
-            Some(l) => l,
-            None => {
-                let lay = XyzLayout::from_columns(n).ok_or_else(|| {
-                    err(format!(
-                        "expected 3, 4, 6 or 7 columns (x y z [nx ny nz] [label]), got {n}"
-                    ))
-                })?;
-                layout = Some((lay, line_no));
-                if fast {
-                    let floats = if lay.has_normals() { 6 } else { 3 };
-                    fused = Some((floats, lay.has_labels()));
-                    // One point a line in the common case: reserve for the
-                    // rest of the text at this line's length.
-                    let guess = (bytes.len() - pos) / raw.len().max(1) + 1;
-                    cloud.points.reserve(guess);
-                    if lay.has_normals() {
-                        normals.reserve(guess);
-                    }
-                    if lay.has_labels() {
-                        labels.reserve(guess);
-                    }
+            let field = |k: usize| &line[fields[k].0..fields[k].1];
+            if self.header_allowed {
+                self.header_allowed = false;
+                let all_names = (0..n.min(MAX_FIELDS)).all(|k| field(k)[0].is_ascii_alphabetic())
+                    && parse_f32(field(0)).is_none();
+                if all_names {
+                    continue;
                 }
-                (lay, line_no)
             }
-        };
-        if n != lay.columns() {
-            return Err(err(format!(
-                "expected {} columns like line {first_line}, got {n}",
-                lay.columns()
-            )));
-        }
-        let point_index = cloud.points.len();
-        let mut float = |k: usize| -> Result<f32> {
-            let f = field(k);
-            if fits {
-                fits = crate::io::numparse::decimal_fits_f32(f);
-            }
-            let v = parse_f32(f)
-                .ok_or_else(|| err(format!("column {}: '{}' is not a number", k + 1, show(f))))?;
-            if !v.is_finite() {
+            let (lay, first_line) = match self.layout {
+                Some(l) => l,
+                None => {
+                    let lay = XyzLayout::from_columns(n).ok_or_else(|| {
+                        err(format!(
+                            "expected 3, 4, 6 or 7 columns (x y z [nx ny nz] [label]), got {n}"
+                        ))
+                    })?;
+                    self.layout = Some((lay, line_no));
+                    if self.fast {
+                        let floats = if lay.has_normals() { 6 } else { 3 };
+                        self.fused = Some((floats, lay.has_labels()));
+                        // One point a line in the common case: reserve for
+                        // the rest of the text at this line's length.
+                        let rest = self.size_hint.saturating_sub(self.fed + pos);
+                        let guess = rest / raw.len().max(1) + 1;
+                        self.cloud.points.reserve(guess);
+                        if lay.has_normals() {
+                            self.normals.reserve(guess);
+                        }
+                        if lay.has_labels() {
+                            self.labels.reserve(guess);
+                        }
+                    }
+                    (lay, line_no)
+                }
+            };
+            if n != lay.columns() {
                 return Err(err(format!(
-                    "column {}: non-finite value '{}' (point {})",
-                    k + 1,
-                    show(f),
-                    point_index
+                    "expected {} columns like line {first_line}, got {n}",
+                    lay.columns()
                 )));
             }
-            Ok(v)
+            let point_index = self.cloud.points.len();
+            let fits = &mut self.fits;
+            let mut float = |k: usize| -> Result<f32> {
+                let f = field(k);
+                if *fits {
+                    *fits = crate::io::numparse::decimal_fits_f32(f);
+                }
+                let v = parse_f32(f).ok_or_else(|| {
+                    err(format!("column {}: '{}' is not a number", k + 1, show(f)))
+                })?;
+                if !v.is_finite() {
+                    return Err(err(format!(
+                        "column {}: non-finite value '{}' (point {})",
+                        k + 1,
+                        show(f),
+                        point_index
+                    )));
+                }
+                Ok(v)
+            };
+            let p = [float(0)?, float(1)?, float(2)?];
+            let nrm = if lay.has_normals() {
+                Some([float(3)?, float(4)?, float(5)?])
+            } else {
+                None
+            };
+            self.cloud.points.push(p);
+            if let Some(nrm) = nrm {
+                self.normals.push(nrm);
+            }
+            if lay.has_labels() {
+                let k = lay.columns() - 1;
+                let label =
+                    parse_label(field(k)).map_err(|m| err(format!("column {}: {m}", k + 1)))?;
+                self.labels.push(label);
+            }
+        }
+        self.fed += bytes.len();
+        Ok(())
+    }
+
+    /// The cloud, its layout, and whether every number fits `f32`.
+    fn finish(self, path: &Path) -> Result<(PointCloud, XyzLayout, bool)> {
+        let Some((lay, _)) = self.layout else {
+            return Err(Error::data(path, None, "no points"));
         };
-        cloud.points.push([float(0)?, float(1)?, float(2)?]);
+        let mut cloud = self.cloud;
         if lay.has_normals() {
-            normals.push([float(3)?, float(4)?, float(5)?]);
+            cloud.normals = Some(self.normals);
         }
         if lay.has_labels() {
-            let k = lay.columns() - 1;
-            let label = parse_label(field(k)).map_err(|m| err(format!("column {}: {m}", k + 1)))?;
-            labels.push(label);
+            cloud.labels = Some(self.labels);
         }
+        Ok((cloud, lay, self.fits))
     }
-    let Some((lay, _)) = layout else {
-        return Err(Error::data(path, None, "no points"));
-    };
-    if lay.has_normals() {
-        cloud.normals = Some(normals);
-    }
-    if lay.has_labels() {
-        cloud.labels = Some(labels);
-    }
-    Ok((cloud, lay, fits))
 }
 
 fn invalid(msg: String) -> std::io::Error {
@@ -740,6 +898,39 @@ mod tests {
         assert_eq!(c.labels, Some(vec![4, 8]));
         // No trailing newline is fine too.
         assert_eq!(read("1 2 3").unwrap().0.len(), 1);
+    }
+
+    #[test]
+    fn reading_a_file_in_pieces_is_reading_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.xyz");
+        let texts: &[&str] = &[
+            "1 2 3\n4 5 6\n7 8 9",
+            "# scan\n\n1 2 3 0 0 1 4.000000\r\n-1.5 2e-3 3 0 1 0 5.000000\r\n",
+            "x,y,z,label\n1,2,3,4\n5,6,7,8\n",
+            "1,2,3\n4,5,6\n",
+            "1\t2\t3\t0.5\t0.5\t0.5\n2\t3\t4\t0.1\t0.2\t0.3\n",
+            "0.1234567891234 2 3\n4 5 6\n",
+            "1 2 3\n4 5 6\n1 x 3\n",
+            "1 2 3\n\n4 5\n",
+            "1 2 3\n1 nan 3\n",
+            "# only a comment\n\n",
+            "",
+            "1 2 3 # a comment\n  4 5 6  \n7 8 9 1\n",
+            "1 2 3 10\n4 5 6 11\n7 8 9 12\n10 11 12 13\n",
+        ];
+        for text in texts {
+            std::fs::write(&path, text).unwrap();
+            let whole = read_xyz_bytes(text.as_bytes(), "scan.xyz".as_ref())
+                .map_err(|e| e.to_string().replace("scan.xyz", "F"));
+            for piece in [1, 2, 3, 5, 8, 13, 1 << 20] {
+                let got = read_xyz_file_in_pieces(&path, piece).map_err(|e| {
+                    e.to_string()
+                        .replace(&crate::error::display_path(&path), "F")
+                });
+                assert_eq!(got, whole, "{text:?} in pieces of {piece}");
+            }
+        }
     }
 
     #[test]

@@ -20,9 +20,10 @@ pub mod sample;
 use crate::categories::{Category, CATEGORIES, NUM_CATEGORIES};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
+use crate::geometry::Normalization;
 use crate::geometry::{estimate_normals, transfer_logits_idw, PointTree, DEFAULT_NORMAL_K};
 use crate::model::{CloudInput, Network};
-use crate::predict::sample::prepare_cloud;
+use crate::predict::sample::prepare_normalized;
 use crate::rng::Rng;
 use ndarray::{Array2, Axis};
 
@@ -142,9 +143,16 @@ struct Mirrored {
     normals: Vec<[f32; 3]>,
 }
 
-fn vote_input(cloud: &PointCloud, n: usize, seed: u64, mirror: bool) -> VoteInput {
+fn vote_input(
+    cloud: &PointCloud,
+    normalized: &[[f32; 3]],
+    normalization: Normalization,
+    n: usize,
+    seed: u64,
+    mirror: bool,
+) -> VoteInput {
     let mut rng = Rng::new(seed);
-    let prepared = prepare_cloud(cloud, n, &mut rng);
+    let prepared = prepare_normalized(cloud, normalized, normalization, n, &mut rng);
     // Same rule as training (`train::data::prepare_item`): normals missing
     // from the source are estimated on the N sampled points.
     let normals = match prepared.cloud.normals {
@@ -297,11 +305,12 @@ fn prepare_votes(
     if options.points == 0 || options.votes == 0 {
         return Err(Error::usage("--points and --votes must be at least 1"));
     }
-    let (normalized, _) = crate::geometry::normalize_cloud(cloud);
+    let (normalized, normalization) = crate::geometry::normalize_cloud(cloud);
     let votes = (0..options.votes)
         .map(|v| {
             let seed = Rng::for_item(options.seed, v as u64).next_u64();
-            vote_input(cloud, points_seen(cloud.len(), options), seed, v % 2 == 1)
+            let n = points_seen(cloud.len(), options);
+            vote_input(cloud, &normalized, normalization, n, seed, v % 2 == 1)
         })
         .collect();
     Ok((normalized, votes))
@@ -363,13 +372,17 @@ pub(crate) fn predict_full(
             (d.category, Some(d.choice), d.logits)
         }
     };
-    let sum = transfer_logits(category, &votes, &logits, &normalized)?;
-    let labels = argmax_labels(category, &sum);
-    let probs = probabilities.then(|| {
-        let mut sum = sum;
+    let (labels, probs) = if probabilities {
+        let mut sum = transfer_logits(category, &votes, &logits, &normalized)?;
+        let labels = argmax_labels(category, &sum);
         softmax_rows(&mut sum, category.num_parts(), options.votes);
-        sum
-    });
+        (labels, Some(sum))
+    } else {
+        (
+            transfer_labels(category, &votes, &logits, &normalized)?,
+            None,
+        )
+    };
     Ok((
         Prediction {
             category,
@@ -462,6 +475,60 @@ fn argmax_labels(category: &'static Category, sum: &[f32]) -> Vec<u32> {
         .collect()
 }
 
+/// Input points labelled per block by [`transfer_labels`]: large enough for
+/// the batched neighbour search to pay, small enough that the block's summed
+/// logits stay in cache-sized buffers (a few MB).
+const TRANSFER_BLOCK: usize = 1 << 17;
+
+/// The label of every input point: the argmax of [`transfer_logits`], found
+/// block by block so that the `len * num_parts` sums of a large cloud are
+/// never held at once (same values, same adds in the same order).
+fn transfer_labels(
+    category: &'static Category,
+    votes: &[VoteInput],
+    logits: &[Array2<f32>],
+    normalized: &[[f32; 3]],
+) -> Result<Vec<u32>> {
+    let len = normalized.len();
+    // Small clouds, and votes that saw every point (their own rows, not a
+    // neighbour search): in one go.
+    if len <= TRANSFER_BLOCK || votes.iter().any(|v| v.indices.len() >= len) {
+        return Ok(argmax_labels(
+            category,
+            &transfer_logits(category, votes, logits, normalized)?,
+        ));
+    }
+    let k = category.num_parts();
+    let range = category.part_range();
+    let seen: Vec<(PointTree, Vec<f32>)> = votes
+        .iter()
+        .zip(logits)
+        .map(|(v, l)| (PointTree::new(&v.points), part_columns(l, range.clone())))
+        .collect();
+    let mut labels = Vec::with_capacity(len);
+    let mut sum = Vec::new();
+    for block in normalized.chunks(TRANSFER_BLOCK) {
+        sum.clear();
+        sum.resize(block.len() * k, 0f32);
+        for (tree, sub) in &seen {
+            let t = transfer_logits_idw(tree, sub, k, block)?;
+            for (s, x) in sum.iter_mut().zip(&t) {
+                *s += x;
+            }
+        }
+        labels.extend(argmax_labels(category, &sum));
+    }
+    Ok(labels)
+}
+
+/// The columns `range` of every row of a vote's logits, row-major.
+fn part_columns(logits: &Array2<f32>, range: std::ops::Range<usize>) -> Vec<f32> {
+    logits
+        .axis_iter(Axis(0))
+        .flat_map(|row| row.as_slice().expect("contiguous")[range.clone()].to_vec())
+        .collect()
+}
+
 /// The votes' logits restricted to the category's parts, summed over votes,
 /// at every input point: `len * num_parts`, row-major.
 fn transfer_logits(
@@ -480,10 +547,7 @@ fn transfer_logits(
             }
             continue;
         }
-        let sub: Vec<f32> = l
-            .axis_iter(Axis(0))
-            .flat_map(|row| row.as_slice().expect("contiguous")[range.clone()].to_vec())
-            .collect();
+        let sub = part_columns(l, range.clone());
         let tree = PointTree::new(&v.points);
         let t = transfer_logits_idw(&tree, &sub, k, normalized)?;
         for (s, x) in sum.iter_mut().zip(&t) {
@@ -491,4 +555,53 @@ fn transfer_logits(
         }
     }
     Ok(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ModelConfig;
+
+    #[test]
+    fn blocked_label_transfer_matches_the_whole_sums() {
+        // A cloud of more than two blocks, a random tiny network, two votes:
+        // the block-by-block labels are the argmax of the whole sums.
+        let net = Network::init(ModelConfig::tiny(), 3).unwrap();
+        let mut rng = Rng::new(11);
+        let n = 2 * TRANSFER_BLOCK + 1234;
+        let points: Vec<[f32; 3]> = (0..n)
+            .map(|_| {
+                [
+                    rng.uniform(-1.0, 1.0),
+                    rng.uniform(-0.5, 0.5),
+                    rng.uniform(-0.3, 0.3),
+                ]
+            })
+            .collect();
+        let cloud = PointCloud {
+            points,
+            ..PointCloud::default()
+        };
+        let options = PredictOptions {
+            points: 64,
+            whole_max: 0,
+            votes: 2,
+            seed: 5,
+        };
+        let (normalized, votes) = prepare_votes(&cloud, &options, "t").unwrap();
+        let category = &CATEGORIES[4];
+        let logits: Vec<_> = votes
+            .iter()
+            .map(|v| net.forward_one(&v.input(category.index)).unwrap())
+            .collect();
+        let whole = argmax_labels(
+            category,
+            &transfer_logits(category, &votes, &logits, &normalized).unwrap(),
+        );
+        let blocked = transfer_labels(category, &votes, &logits, &normalized).unwrap();
+        assert_eq!(blocked, whole);
+        // Not a constant answer: the random network gives several parts.
+        let distinct: std::collections::BTreeSet<u32> = blocked.iter().copied().collect();
+        assert!(distinct.len() > 1, "{distinct:?}");
+    }
 }

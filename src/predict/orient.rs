@@ -440,9 +440,17 @@ pub fn predict_oriented(
             (c.frame, Some(c))
         }
     };
-    let rotated = frame.rotate_cloud(cloud);
+    // The model's own frame needs no turned copy (a large cloud's copy is
+    // as big as its points).
+    let rotated;
+    let seen = if frame == Frame::MODEL {
+        cloud
+    } else {
+        rotated = frame.rotate_cloud(cloud);
+        &rotated
+    };
     let (prediction, probabilities) =
-        predict_full(net, &rotated, choice, options, name, probabilities)?;
+        predict_full(net, seen, choice, options, name, probabilities)?;
     Ok(OrientedPrediction {
         prediction,
         frame,

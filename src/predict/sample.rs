@@ -45,12 +45,18 @@ pub fn sample_indices(points: &[[f32; 3]], n: usize, rng: &mut Rng) -> Vec<usize
     let limit = n.saturating_mul(PRESAMPLE_FACTOR);
     if len > limit {
         // Partial Fisher-Yates: the first `limit` entries are a uniform subset.
-        let mut subset: Vec<usize> = (0..len).collect();
+        // The array `0..len` is kept sparse (only the entries moved by a
+        // swap), so a cloud of millions of points costs `limit` entries.
+        let mut moved: std::collections::HashMap<usize, usize> =
+            std::collections::HashMap::with_capacity(2 * limit);
+        let mut subset: Vec<usize> = Vec::with_capacity(limit);
         for i in 0..limit {
             let j = i + rng.below(len - i);
-            subset.swap(i, j);
+            let at_i = moved.get(&i).copied().unwrap_or(i);
+            let at_j = moved.get(&j).copied().unwrap_or(j);
+            moved.insert(j, at_i);
+            subset.push(at_j);
         }
-        subset.truncate(limit);
         subset.sort_unstable();
         let sub_points: Vec<[f32; 3]> = subset.iter().map(|&i| points[i]).collect();
         let start = rng.below(limit);
@@ -79,7 +85,21 @@ pub struct Prepared {
 /// module doc). Normalisation uses all points of the source cloud.
 pub fn prepare_cloud(cloud: &PointCloud, n: usize, rng: &mut Rng) -> Prepared {
     let (points, normalization) = normalize_cloud(cloud);
-    let indices = sample_indices(&points, n, rng);
+    prepare_normalized(cloud, &points, normalization, n, rng)
+}
+
+/// [`prepare_cloud`] for a cloud already normalised: `points` are its points
+/// in the unit-sphere frame as [`normalize_cloud`] gives them (with
+/// `normalization`), so callers sampling one cloud several times normalise
+/// it once.
+pub fn prepare_normalized(
+    cloud: &PointCloud,
+    points: &[[f32; 3]],
+    normalization: Normalization,
+    n: usize,
+    rng: &mut Rng,
+) -> Prepared {
+    let indices = sample_indices(points, n, rng);
     let mut out = cloud.select(&indices);
     out.points = indices.iter().map(|&i| points[i]).collect();
     out.exact_points = None;
@@ -130,6 +150,30 @@ mod tests {
         assert_eq!(head, (0..20).collect::<Vec<_>>());
         assert!(idx[20..].iter().all(|&i| i < 20));
         assert!(sample_indices(&[], 5, &mut Rng::new(1)).is_empty());
+    }
+
+    #[test]
+    fn sparse_thinning_is_the_dense_partial_fisher_yates() {
+        // The subset is the one the plain swap on a full index array gives.
+        let n = 16;
+        let len = n * PRESAMPLE_FACTOR * 5 + 7;
+        let pts = random_cloud(len, 8);
+        let limit = n * PRESAMPLE_FACTOR;
+        let mut rng = Rng::new(21);
+        let mut dense: Vec<usize> = (0..len).collect();
+        for i in 0..limit {
+            let j = i + rng.below(len - i);
+            dense.swap(i, j);
+        }
+        dense.truncate(limit);
+        dense.sort_unstable();
+        let sub: Vec<[f32; 3]> = dense.iter().map(|&i| pts[i]).collect();
+        let start = rng.below(limit);
+        let want: Vec<usize> = farthest_point_sample(&sub, n, start)
+            .into_iter()
+            .map(|i| dense[i])
+            .collect();
+        assert_eq!(sample_indices(&pts, n, &mut Rng::new(21)), want);
     }
 
     #[test]
