@@ -13,9 +13,9 @@
 //! header and is skipped. Labels must be non-negative integers; written as
 //! floats they are accepted only when integral.
 //!
-//! The reader takes the whole text at once and parses bytes in place (no
-//! per-line allocation; plain lines in one fused pass) and reports errors as
-//! `file: line L: ...`.
+//! The reader parses bytes in place (no per-line allocation; plain lines in
+//! one fused pass), from a whole text in memory or from a file in pieces of a
+//! few MB ([`read_xyz_file`]), and reports errors as `file: line L: ...`.
 
 use crate::cloud::{ColumnRole, ExtraProperty, PointCloud, ScalarKind, SourceColumn, SourceLayout};
 use crate::error::{Error, Result};
