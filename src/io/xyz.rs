@@ -172,16 +172,21 @@ fn read_xyz_file_in_pieces(path: &Path, piece: usize) -> Result<(PointCloud, Xyz
     let mut buf: Vec<u8> = Vec::with_capacity(piece.min(size.max(1)) + 1024);
     let mut parser: Option<(TextParser, u8)> = None;
     loop {
-        let start = buf.len();
-        buf.resize(start + piece, 0);
-        let got = read_full(&mut file, &mut buf[start..]).map_err(|e| Error::io(path, e))?;
-        buf.truncate(start + got);
+        let got = (&mut file)
+            .take(piece as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(path, e))?;
         let eof = got < piece;
+        // Whole lines only, but for the last piece.
+        let cut = if eof {
+            buf.len()
+        } else {
+            buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+        };
         if parser.is_none() {
             // The first data line decides the way: a header (named columns)
             // or a text without a complete first line is read whole.
-            let first = first_complete_data_line(&buf, eof);
-            match first {
+            match first_data_line(&buf[..cut]) {
                 Some(line) if header_names(line).is_none() => {
                     let separator = separator_of(line);
                     parser = Some((TextParser::new(true, size), separator));
@@ -195,11 +200,6 @@ fn read_xyz_file_in_pieces(path: &Path, piece: usize) -> Result<(PointCloud, Xyz
             }
         }
         let (p, _) = parser.as_mut().expect("set above");
-        let cut = if eof {
-            buf.len()
-        } else {
-            buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
-        };
         p.feed(&buf[..cut], path)?;
         buf.drain(..cut);
         if eof {
@@ -217,31 +217,6 @@ fn read_xyz_file_in_pieces(path: &Path, piece: usize) -> Result<(PointCloud, Xyz
     normals_or_colours(&mut cloud, path)?;
     let layout = XyzLayout::for_cloud(&cloud);
     Ok((cloud, layout))
-}
-
-/// Fill `buf` from `r` until it is full or the input ends; the bytes read.
-fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match r.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
-/// [`first_data_line`] among the complete lines of `bytes` (all of it when
-/// `eof`): `None` when no complete line holds data yet.
-fn first_complete_data_line(bytes: &[u8], eof: bool) -> Option<&[u8]> {
-    let complete = if eof {
-        bytes
-    } else {
-        &bytes[..bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)]
-    };
-    first_data_line(complete)
 }
 
 /// The field separator a text's first data line uses.

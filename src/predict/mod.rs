@@ -511,14 +511,18 @@ fn transfer_labels(
         sum.clear();
         sum.resize(block.len() * k, 0f32);
         for (tree, sub) in &seen {
-            let t = transfer_logits_idw(tree, sub, k, block)?;
-            for (s, x) in sum.iter_mut().zip(&t) {
-                *s += x;
-            }
+            add_into(&mut sum, &transfer_logits_idw(tree, sub, k, block)?);
         }
         labels.extend(argmax_labels(category, &sum));
     }
     Ok(labels)
+}
+
+/// `sum += x`, element by element.
+fn add_into(sum: &mut [f32], x: &[f32]) {
+    for (s, v) in sum.iter_mut().zip(x) {
+        *s += v;
+    }
 }
 
 /// The columns `range` of every row of a vote's logits, row-major.
@@ -542,17 +546,12 @@ fn transfer_logits(
     let mut sum = vec![0f32; normalized.len() * k];
     for (v, l) in votes.iter().zip(logits) {
         if let Some(own) = own_logits(&v.indices, l, range.clone(), normalized.len()) {
-            for (s, o) in sum.iter_mut().zip(&own) {
-                *s += o;
-            }
+            add_into(&mut sum, &own);
             continue;
         }
         let sub = part_columns(l, range.clone());
         let tree = PointTree::new(&v.points);
-        let t = transfer_logits_idw(&tree, &sub, k, normalized)?;
-        for (s, x) in sum.iter_mut().zip(&t) {
-            *s += x;
-        }
+        add_into(&mut sum, &transfer_logits_idw(&tree, &sub, k, normalized)?);
     }
     Ok(sum)
 }
