@@ -142,6 +142,46 @@ where
     (OrderedRows { rows, order, width }, stats)
 }
 
+/// [`knn_rows`] against several trees at once: every query's row is filled
+/// by `fill(tree, query_index, neighbours, row)` for each tree in turn (tree
+/// 0 first), with the exact `k` nearest points of that tree. The queries are
+/// put in leaf order once for all trees, and a row is written by all trees
+/// while it is in cache, so summing per-tree values into the row costs one
+/// pass over the queries instead of one per tree.
+pub(crate) fn knn_rows_each<T, F>(
+    trees: &[&PointTree],
+    queries: &[[f32; 3]],
+    k: usize,
+    width: usize,
+    init: T,
+    fill: F,
+) -> OrderedRows<T>
+where
+    T: Copy + Send + Sync,
+    F: Fn(usize, usize, &[(f32, u32)], &mut [T]) + Sync,
+{
+    let order = match trees.first() {
+        Some(tree) => query_order(tree, queries),
+        None => (0..queries.len() as u32).collect(),
+    };
+    let mut rows = vec![init; queries.len() * width];
+    if width > 0 && !queries.is_empty() {
+        // Race-free: each task owns a disjoint block of rows.
+        rows.par_chunks_mut(QUERIES_PER_TASK * width)
+            .zip(order.par_chunks(QUERIES_PER_TASK))
+            .for_each(|(rows, ids)| {
+                for (t, tree) in trees.iter().enumerate() {
+                    let k = k.min(tree.len());
+                    let mut task = Task::new(tree, queries, k, k > 0 && k <= BLOCK_MAX_K);
+                    task.run(ids, |i, near, j| {
+                        fill(t, i, near, &mut rows[j * width..(j + 1) * width])
+                    });
+                }
+            });
+    }
+    OrderedRows { rows, order, width }
+}
+
 /// One rayon task's state: the tree, the `k`, and buffers reused by every
 /// leaf of the task.
 struct Task<'a> {

@@ -14,7 +14,7 @@
 //! Points are independent; they are queried in parallel, in a cache-friendly
 //! order (see `batch.rs`), with the same results as one at a time.
 
-use super::knn_batch::knn_rows;
+use super::knn_batch::{knn_rows, knn_rows_each};
 use super::tree::PointTree;
 use crate::error::{Error, Result};
 
@@ -125,6 +125,72 @@ pub fn transfer_labels_idw(
     let mut out = vec![0u32; points.len()];
     rows.gather(&mut out, 1, |row, o| o[0] = row[0]);
     Ok(out)
+}
+
+/// Per-point argmax (ties to the lower part index) of the SUM over several
+/// labelled subsets of their [`transfer_logits_idw`] logits: what
+/// `argmax(sum_s transfer_logits_idw(subset_s, logits_s))` gives, with the
+/// same adds in the same order (subset 0 first), found in one pass: the
+/// points are ordered once for all subsets and the [N, P] sums are never
+/// returned. `subsets` pairs each tree with its logits [S, P].
+///
+/// # Errors
+///
+/// As [`transfer_logits_idw`], for any subset; [`Error::Usage`] when there
+/// is no subset but there are points.
+///
+/// # Examples
+///
+/// ```
+/// use pcseg::geometry::{transfer_labels_idw_sum, PointTree};
+///
+/// // Two votes over two parts: the first leans to part 0, the second more
+/// // strongly to part 1, so the sum picks part 1.
+/// let a = PointTree::new(&[[0.0, 0.0, 0.0]]);
+/// let b = PointTree::new(&[[0.0, 1.0, 0.0]]);
+/// let (la, lb) = ([1.0, 0.0], [0.0, 3.0]);
+/// let parts = transfer_labels_idw_sum(&[(&a, &la[..]), (&b, &lb[..])], 2, &[[0.0, 0.5, 0.0]])?;
+/// assert_eq!(parts, vec![1]);
+/// # Ok::<(), pcseg::Error>(())
+/// ```
+pub fn transfer_labels_idw_sum(
+    subsets: &[(&PointTree, &[f32])],
+    parts: usize,
+    points: &[[f32; 3]],
+) -> Result<Vec<u32>> {
+    if subsets.is_empty() && !points.is_empty() {
+        return Err(Error::usage(format!(
+            "label transfer: no labelled subsets to label {} points from",
+            points.len()
+        )));
+    }
+    for (tree, logits) in subsets {
+        check_subset(tree, logits.len(), parts, points.len())?;
+    }
+    let trees: Vec<&PointTree> = subsets.iter().map(|(t, _)| *t).collect();
+    let rows = knn_rows_each(&trees, points, 3, parts, 0f32, |s, _, near, row| {
+        let logits = subsets[s].1;
+        let mut blended = [0f32; 64];
+        if parts <= blended.len() {
+            blend(logits, parts, near, &mut blended[..parts]);
+            add_row(row, &blended[..parts]);
+        } else {
+            let mut blended = vec![0f32; parts];
+            blend(logits, parts, near, &mut blended);
+            add_row(row, &blended);
+        }
+    });
+    let mut out = vec![0u32; points.len()];
+    rows.gather(&mut out, 1, |row, o| o[0] = argmax(row));
+    Ok(out)
+}
+
+/// `row += x`, element by element.
+#[inline]
+fn add_row(row: &mut [f32], x: &[f32]) {
+    for (r, &v) in row.iter_mut().zip(x) {
+        *r += v;
+    }
 }
 
 /// `row = sum_j w_j * logits[i_j, ..]` over the 3 slots of PointNet++

@@ -39,7 +39,9 @@ pub use ball_query::{ball_query, ball_query_with_tree};
 pub use distance::dist2;
 pub use fps::farthest_point_sample;
 pub use knn::{knn, knn_into, knn_with_tree};
-pub use label_transfer::{transfer_labels_idw, transfer_labels_nearest, transfer_logits_idw};
+pub use label_transfer::{
+    transfer_labels_idw, transfer_labels_idw_sum, transfer_labels_nearest, transfer_logits_idw,
+};
 pub use normalize::{normalize_cloud, normalize_unit_sphere, Normalization};
 pub use normals::{
     estimate_normals, estimate_normals_at, estimate_normals_with_tree, DEFAULT_NORMAL_K,

@@ -21,7 +21,9 @@ use crate::categories::{Category, CATEGORIES, NUM_CATEGORIES};
 use crate::cloud::PointCloud;
 use crate::error::{Error, Result};
 use crate::geometry::Normalization;
-use crate::geometry::{estimate_normals, transfer_logits_idw, PointTree, DEFAULT_NORMAL_K};
+use crate::geometry::{
+    estimate_normals, transfer_labels_idw_sum, transfer_logits_idw, PointTree, DEFAULT_NORMAL_K,
+};
 use crate::model::{CloudInput, Network};
 use crate::predict::sample::prepare_normalized;
 use crate::rng::Rng;
@@ -482,7 +484,8 @@ const TRANSFER_BLOCK: usize = 1 << 17;
 
 /// The label of every input point: the argmax of [`transfer_logits`], found
 /// block by block so that the `len * num_parts` sums of a large cloud are
-/// never held at once (same values, same adds in the same order).
+/// never held at once, and for all votes in one neighbour pass per block
+/// ([`transfer_labels_idw_sum`]: same values, same adds in the same order).
 fn transfer_labels(
     category: &'static Category,
     votes: &[VoteInput],
@@ -490,9 +493,8 @@ fn transfer_labels(
     normalized: &[[f32; 3]],
 ) -> Result<Vec<u32>> {
     let len = normalized.len();
-    // Small clouds, and votes that saw every point (their own rows, not a
-    // neighbour search): in one go.
-    if len <= TRANSFER_BLOCK || votes.iter().any(|v| v.indices.len() >= len) {
+    // Votes that saw every point use their own rows, not a neighbour search.
+    if votes.iter().any(|v| v.indices.len() >= len) {
         return Ok(argmax_labels(
             category,
             &transfer_logits(category, votes, logits, normalized)?,
@@ -505,15 +507,11 @@ fn transfer_labels(
         .zip(logits)
         .map(|(v, l)| (PointTree::new(&v.points), part_columns(l, range.clone())))
         .collect();
+    let subsets: Vec<(&PointTree, &[f32])> = seen.iter().map(|(t, l)| (t, &l[..])).collect();
     let mut labels = Vec::with_capacity(len);
-    let mut sum = Vec::new();
     for block in normalized.chunks(TRANSFER_BLOCK) {
-        sum.clear();
-        sum.resize(block.len() * k, 0f32);
-        for (tree, sub) in &seen {
-            add_into(&mut sum, &transfer_logits_idw(tree, sub, k, block)?);
-        }
-        labels.extend(argmax_labels(category, &sum));
+        let parts = transfer_labels_idw_sum(&subsets, k, block)?;
+        labels.extend(parts.into_iter().map(|p| (category.first_part as u32) + p));
     }
     Ok(labels)
 }

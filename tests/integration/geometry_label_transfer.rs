@@ -64,6 +64,52 @@ fn transfer_matches_brute_force_on_sampled_subsets() {
 }
 
 #[test]
+fn summed_transfer_matches_the_argmax_of_summed_references() {
+    // Several votes (different subsets of one cloud, one with fewer than 3
+    // points, two with coincident points): the fused pass must give the
+    // argmax of the votes' reference blends added in vote order.
+    let mut rng = Rng::new(3);
+    for (n, sizes, parts) in [
+        (5000usize, vec![2048usize, 2048], 4usize),
+        (3000, vec![300, 2, 700], 7),
+        (40, vec![5], 3),
+        (0, vec![4, 4], 2),
+    ] {
+        let cloud = with_duplicates(surface_cloud(&mut rng, n.max(8)), &mut rng, n / 10);
+        let cloud = &cloud[..n];
+        let mut subsets = Vec::new();
+        for &s in &sizes {
+            let subset: Vec<[f32; 3]> = if cloud.is_empty() {
+                (0..s).map(|i| [i as f32, 0.0, 0.0]).collect()
+            } else {
+                (0..s).map(|_| cloud[rng.below(cloud.len())]).collect()
+            };
+            let logits: Vec<f32> = (0..s * parts).map(|_| rng.normal()).collect();
+            subsets.push((PointTree::new(&subset), subset, logits));
+        }
+        let mut sum = vec![0f32; n * parts];
+        for (_, subset, logits) in &subsets {
+            for (s, v) in sum.iter_mut().zip(idw_ref(subset, logits, parts, cloud)) {
+                *s += v;
+            }
+        }
+        let want: Vec<u32> = sum.chunks(parts).map(argmax_ref).collect();
+        let pairs: Vec<(&PointTree, &[f32])> =
+            subsets.iter().map(|(t, _, l)| (t, &l[..])).collect();
+        let got = transfer_labels_idw_sum(&pairs, parts, cloud).unwrap();
+        assert_eq!(got, want, "n={n} sizes={sizes:?}");
+    }
+    // Errors: no subset for points, a subset whose logits do not fit.
+    let tree = PointTree::new(&[[0.0; 3]]);
+    assert!(transfer_labels_idw_sum(&[], 2, &[[0.0; 3]]).is_err());
+    assert!(transfer_labels_idw_sum(&[(&tree, &[1.0][..])], 2, &[[0.0; 3]]).is_err());
+    assert_eq!(
+        transfer_labels_idw_sum(&[], 2, &[]).unwrap(),
+        Vec::<u32>::new()
+    );
+}
+
+#[test]
 fn subset_equal_to_cloud_reproduces_its_labels() {
     let mut rng = Rng::new(2);
     // A cloud without coincident points (continuous random coordinates).
