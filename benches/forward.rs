@@ -86,7 +86,7 @@ fn thread_cpu() -> Duration {
 }
 
 fn bench_forward(c: &mut Criterion) {
-    let net = Network::init(ModelConfig::default(), 1).expect("default config");
+    let net = Network::init(ModelConfig::wide(), 1).expect("shipped config");
     let clouds: Vec<Cloud> = (0..16).map(|i| cloud(i % 16, i as u64)).collect();
     let ins = inputs(&clouds);
     let one = rayon::ThreadPoolBuilder::new()
@@ -161,7 +161,7 @@ fn bench_train(c: &mut Criterion) {
             turned: false,
         })
         .collect();
-    let mut model = Model::init(ModelConfig::default(), 1).unwrap();
+    let mut model = Model::init(ModelConfig::wide(), 1).unwrap();
     let mut grads = model.new_grads();
     let mut g = c.benchmark_group("train");
     g.sample_size(10);

@@ -1,4 +1,4 @@
-//! Training throughput of the default `ssg-mbv2` network: one optimisation
+//! Training throughput of the shipped `ssg-mbv2-wide` network: one optimisation
 //! step (forward with batch statistics, backward, clipping, AdamW) on a batch
 //! of B = 16 synthetic clouds of N = 2,048 points, on a 2-thread rayon pool;
 //! and, separately, building such a batch (generation, FPS sampling,
@@ -39,14 +39,14 @@ fn bench(c: &mut Criterion) {
             })
             .collect()
     });
-    let mut model = Model::init(ModelConfig::default(), 1).unwrap();
+    let mut model = Model::init(ModelConfig::wide(), 1).unwrap();
     let mut grads = model.new_grads();
     let mut opt = Adam::new(AdamConfig::default());
     let mut group = c.benchmark_group("train");
     group.sample_size(10);
     group.throughput(Throughput::Elements(B as u64));
     let mut k = 0usize;
-    group.bench_function("step_ssg-mbv2_b16_n2048_2threads", |bench| {
+    group.bench_function("step_ssg-mbv2-wide_b16_n2048_2threads", |bench| {
         bench.iter(|| {
             k += 1;
             let batch = &batches[k % batches.len()];

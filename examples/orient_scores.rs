@@ -12,7 +12,7 @@ use pcseg::predict::{CategoryChoice, PredictOptions};
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let net = Network::load(Path::new("assets/ssg-mbv2.safetensors"))?;
+    let net = Network::load(Path::new("assets/ssg-mbv2-wide.safetensors"))?;
     let options = PredictOptions::default();
     for root in std::env::args().skip(1) {
         let mut files = Vec::new();

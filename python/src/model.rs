@@ -21,9 +21,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// File name of the default model (as the CLI names it in messages).
-const DEFAULT_MODEL_NAME: &str = "ssg-mbv2.safetensors";
+const DEFAULT_MODEL_NAME: &str = "ssg-mbv2-wide.safetensors";
 /// The default model, embedded like the CLI embeds it.
-static DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/ssg-mbv2.safetensors");
+static DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/ssg-mbv2-wide.safetensors");
 
 /// A model file, or the model inside a training checkpoint, as `pcseg run
 /// --model PATH` loads it.

@@ -10,11 +10,11 @@ use pcseg::train::checkpoint;
 use std::path::Path;
 
 /// File name of the shipped default model under `assets/`.
-pub const DEFAULT_MODEL_NAME: &str = "ssg-mbv2.safetensors";
+pub const DEFAULT_MODEL_NAME: &str = "ssg-mbv2-wide.safetensors";
 
 /// The default model's bytes, embedded at build time so `pcseg run` works
 /// from any folder without `--model`.
-pub static DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/ssg-mbv2.safetensors");
+pub static DEFAULT_MODEL: &[u8] = include_bytes!("../../assets/ssg-mbv2-wide.safetensors");
 
 /// Load `--model PATH`, or the embedded default when `None`. Prints a one-line
 /// warning when the weights are untrained (unless `quiet`).

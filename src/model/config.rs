@@ -73,7 +73,9 @@ pub struct ModelConfig {
 }
 
 impl Default for ModelConfig {
-    /// The product model, `ssg-mbv2`.
+    /// The compact network, `ssg-mbv2` (the shipped model until session 11;
+    /// the base the other presets vary). The shipped model is now
+    /// [`ModelConfig::wide`].
     fn default() -> Self {
         ModelConfig {
             name: "ssg-mbv2".into(),
@@ -149,9 +151,33 @@ impl ModelConfig {
         }
     }
 
-    /// A preset by name: `ssg-mbv2` (the default) or `tiny`.
+    /// The shipped model's network, `ssg-mbv2-wide`: the layout of
+    /// [`ModelConfig::default`] with about 1.5x the channels (1,258,226
+    /// parameters, 0.485 GFLOPs per 2,048-point cloud, 2.1x the compact one),
+    /// chosen on real shapes (MODEL_CARD.md, runs 17-18).
+    pub fn wide() -> Self {
+        let mut cfg = ModelConfig {
+            name: "ssg-mbv2-wide".into(),
+            stem_width: 48,
+            global: GlobalConfig {
+                width: 512,
+                expansion: 3,
+            },
+            fp_widths: vec![256, 128, 96],
+            head_width: 128,
+            classifier_width: 256,
+            ..ModelConfig::default()
+        };
+        cfg.levels[0].width = 96;
+        cfg.levels[1].width = 192;
+        cfg
+    }
+
+    /// A preset by name: `ssg-mbv2-wide` (the shipped model's network),
+    /// `ssg-mbv2` (the compact one) or `tiny`.
     pub fn preset(name: &str) -> Option<Self> {
         match name {
+            "ssg-mbv2-wide" => Some(ModelConfig::wide()),
             "ssg-mbv2" => Some(ModelConfig::default()),
             "tiny" => Some(ModelConfig::tiny()),
             _ => None,
@@ -235,7 +261,11 @@ mod tests {
 
     #[test]
     fn presets_validate_and_round_trip_json() {
-        for cfg in [ModelConfig::default(), ModelConfig::tiny()] {
+        for cfg in [
+            ModelConfig::wide(),
+            ModelConfig::default(),
+            ModelConfig::tiny(),
+        ] {
             cfg.validate().unwrap();
             assert_eq!(ModelConfig::from_json(&cfg.to_json()).unwrap(), cfg);
         }
@@ -244,6 +274,9 @@ mod tests {
         assert!(c.validate().unwrap_err().to_string().contains("fp_widths"));
         assert_eq!(ModelConfig::preset("ssg-mbv2").unwrap().name, "ssg-mbv2");
         assert!(ModelConfig::preset("nope").is_none());
+        // The preset is the network of the wide training runs' config file.
+        let file = include_str!("../../runs/wide-w1/config.json");
+        assert_eq!(ModelConfig::from_json(file).unwrap(), ModelConfig::wide());
     }
 
     #[test]

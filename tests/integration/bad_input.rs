@@ -566,7 +566,7 @@ fn read_only_folder(dir: &Path) -> Option<String> {
 }
 
 fn shipped_model() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ssg-mbv2.safetensors");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ssg-mbv2-wide.safetensors");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -63,7 +63,7 @@ fn model_eval_reports_match_and_cover_the_split() {
     assert_eq!(v["shapes"], 8);
     assert_eq!(v["protocol"], "all-points");
     assert_eq!(v["points"], 2048);
-    assert_eq!(v["model"], "ssg-mbv2");
+    assert_eq!(v["model"], "ssg-mbv2-wide");
     let total: u64 = Dataset::open(&root)
         .unwrap()
         .shapes(Split::Test)

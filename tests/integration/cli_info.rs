@@ -135,10 +135,10 @@ fn bad_inputs_fail_with_one_line_naming_the_file() {
 
 #[test]
 fn model_files_are_described_and_a_missing_one_is_named() {
-    let o = pcseg(&["info", "assets/ssg-mbv2.safetensors"], None);
+    let o = pcseg(&["info", "assets/ssg-mbv2-wide.safetensors"], None);
     let text = stdout(&o);
-    assert!(text.contains("pcseg model `ssg-mbv2`"), "{text}");
-    assert!(text.contains("parameters: 522402"), "{text}");
+    assert!(text.contains("pcseg model `ssg-mbv2-wide`"), "{text}");
+    assert!(text.contains("parameters: 1258226"), "{text}");
     assert!(text.contains("trained: yes"), "{text}");
     let o = pcseg(&["info", "weights.safetensors"], None);
     let err = failure(&o);

@@ -9,8 +9,8 @@ use pcseg::rng::Rng;
 
 fn shipped() -> Network {
     Network::from_bytes(
-        include_bytes!("../../assets/ssg-mbv2.safetensors"),
-        "ssg-mbv2",
+        include_bytes!("../../assets/ssg-mbv2-wide.safetensors"),
+        "ssg-mbv2-wide",
     )
     .unwrap()
 }

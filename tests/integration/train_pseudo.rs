@@ -11,7 +11,7 @@ use pcseg::train::pseudo_label::{pseudo_label, PseudoLabelOptions};
 use std::path::Path;
 
 fn shipped() -> Network {
-    Network::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ssg-mbv2.safetensors"))
+    Network::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/ssg-mbv2-wide.safetensors"))
         .unwrap()
 }
 
