@@ -54,6 +54,8 @@ struct Summary {
     other_elements: Vec<(String, u64)>,
     has_normals: bool,
     has_labels: bool,
+    /// Where the labels come from: `points`, or `faces` for a labelled mesh.
+    labels_from: Option<&'static str>,
     bbox: ([f32; 3], [f32; 3]),
     /// (part id, count), ascending id, non-zero counts only.
     histogram: Vec<(u32, usize)>,
@@ -113,6 +115,10 @@ impl Summary {
                 for name in ["x", "y", "z", "nx", "ny", "nz"] {
                     properties.push((name.to_string(), "sampled".to_string()));
                 }
+                if cloud.labels.is_some() {
+                    // Each sampled point takes its triangle's part.
+                    properties.push(("label".into(), "per face".into()));
+                }
                 format!(
                     "{} mesh, {} vertices, {} triangles, {} group(s), area {:.6}; \
                      {} points sampled uniformly by area (seed {})",
@@ -145,6 +151,10 @@ impl Summary {
             other_elements,
             has_normals: cloud.normals.is_some(),
             has_labels: cloud.labels.is_some(),
+            labels_from: cloud.labels.as_ref().map(|_| match source {
+                SourceInfo::Mesh(_) => "faces",
+                _ => "points",
+            }),
             // read_cloud refuses empty clouds, so there is a bounding box.
             bbox: cloud.bbox().unwrap_or(([0.0; 3], [0.0; 3])),
             histogram,
@@ -174,10 +184,14 @@ impl Summary {
                 .collect();
             s += &format!("elements:   {} (ignored)\n", els.join(", "));
         }
+        let labels = match self.labels_from {
+            Some("faces") => "yes (each point takes the label of the face it lies on)",
+            _ => yes(self.has_labels),
+        };
         s += &format!(
             "normals:    {}\nlabels:     {}\nbbox min:   {} {} {}\nbbox max:   {} {} {}\n",
             yes(self.has_normals),
-            yes(self.has_labels),
+            labels,
             lo[0],
             lo[1],
             lo[2],
@@ -223,6 +237,7 @@ impl Summary {
             "other_elements": elements,
             "has_normals": self.has_normals,
             "has_labels": self.has_labels,
+            "labels_from": self.labels_from,
             "bbox_min": lo,
             "bbox_max": hi,
             "label_histogram": histogram,

@@ -252,3 +252,34 @@ fn train_takes_a_folder_of_labelled_meshes() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn info_says_a_labelled_meshs_labels_come_from_its_faces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ply, obj) = segmented_boxes(dir.path());
+    for mesh in [&ply, &obj] {
+        let text = stdout(&pcseg(&["info", s(mesh)], None));
+        assert!(text.contains("label (per face)"), "{text}");
+        assert!(text.contains("labels:     yes (each point takes"), "{text}");
+        let v: serde_json::Value =
+            serde_json::from_str(&stdout(&pcseg(&["info", "--json", s(mesh)], None))).unwrap();
+        assert_eq!(v["labels_from"], "faces");
+        // The histogram counts the sampled points by their faces' parts.
+        let (cloud, _, _) = read_input(mesh, &ReadOptions::default()).unwrap();
+        let labels = cloud.labels.unwrap();
+        for entry in v["label_histogram"].as_array().unwrap() {
+            let part = entry["part"].as_u64().unwrap() as u32;
+            let n = labels.iter().filter(|&&l| l == part).count();
+            assert_eq!(entry["count"].as_u64().unwrap() as usize, n);
+        }
+    }
+    // The unlabelled mesh and a labelled cloud say otherwise.
+    let boxes = dir.path().join("boxes.obj");
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&pcseg(&["info", "--json", s(&boxes)], None))).unwrap();
+    assert_eq!(v["labels_from"], serde_json::Value::Null);
+    let cloud = dir.path().join("cloud.ply");
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&pcseg(&["info", "--json", s(&cloud)], None))).unwrap();
+    assert_eq!(v["labels_from"], "points");
+}
