@@ -34,6 +34,7 @@ pub mod pcd;
 pub mod ply;
 pub mod shapenet_v0;
 pub mod text_named;
+pub mod text_rows;
 pub mod validate;
 pub mod xyz;
 

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::io::float_text::push_float;
 use crate::io::numparse::{parse_f32, parse_label, show};
 use crate::io::text_named::{self, data_part};
+use crate::io::text_rows::{push_int, push_value, write_rows};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -722,12 +723,7 @@ pub fn write_text_cloud<W: Write + ?Sized>(
             if j > 0 {
                 line.push(sep);
             }
-            let v = column_value(cloud, None, c, i);
-            match c.kind {
-                ScalarKind::F32 => push_float(line, v as f32),
-                ScalarKind::F64 => push_float(line, v),
-                _ => push_int(line, v as i64),
-            }
+            push_value(line, c.kind, column_value(cloud, None, c, i));
         }
     })?;
     w.flush()
@@ -788,49 +784,6 @@ fn write_text<W: Write + ?Sized>(
         }
     })?;
     w.flush()
-}
-
-/// Rows formatted per block of points in parallel.
-const ROWS_PER_BLOCK: usize = 16_384;
-
-/// Write `n` text rows, row `i` formatted by `row(line, i)` (without its
-/// newline), in order. Blocks of [`ROWS_PER_BLOCK`] rows are formatted in
-/// parallel, a few blocks per thread at a time, so memory stays bounded by
-/// those blocks whatever `n` is.
-fn write_rows<W, F>(w: &mut W, n: usize, row: F) -> std::io::Result<()>
-where
-    W: Write + ?Sized,
-    F: Fn(&mut Vec<u8>, usize) + Sync,
-{
-    use rayon::prelude::*;
-    let per_round = ROWS_PER_BLOCK * 2 * rayon::current_num_threads().max(1);
-    let mut start = 0;
-    while start < n {
-        let end = (start + per_round).min(n);
-        let blocks: Vec<Vec<u8>> = (start..end)
-            .step_by(ROWS_PER_BLOCK)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|s| {
-                let mut text = Vec::with_capacity(ROWS_PER_BLOCK * 40);
-                for i in s..(s + ROWS_PER_BLOCK).min(end) {
-                    row(&mut text, i);
-                    text.push(b'\n');
-                }
-                text
-            })
-            .collect();
-        for b in &blocks {
-            w.write_all(b)?;
-        }
-        start = end;
-    }
-    Ok(())
-}
-
-/// Append an integer in decimal.
-fn push_int(out: &mut Vec<u8>, v: i64) {
-    write!(out, "{v}").expect("write to a Vec")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use super::header::{kind_size, to_ply_rs, PlyEncoding};
 use crate::cloud::{PointCloud, ScalarKind};
 use crate::io::columns::{column_value, output_columns, OutputColumn};
+use crate::io::text_rows::{push_value, write_rows};
 use ply_rs_bw::ply::{
     Addable, DefaultElement, ElementDef, Header, PropertyDef, PropertyType, Version,
 };
@@ -102,15 +103,14 @@ pub fn write_ply<W: Write + ?Sized>(
 
     let value = |c: &OutputColumn, i: usize| column_value(cloud, options.colours, c, i);
     if options.encoding == PlyEncoding::Ascii {
-        for i in 0..n {
+        write_rows(&mut out, n, |line, i| {
             for (j, c) in columns.iter().enumerate() {
                 if j > 0 {
-                    out.write_all(b" ")?;
+                    line.push(b' ');
                 }
-                write_ascii_value(&mut out, c.kind, value(c, i))?;
+                push_value(line, c.kind, value(c, i));
             }
-            out.write_all(b"\n")?;
-        }
+        })?;
     } else {
         let big = options.encoding == PlyEncoding::BinaryBigEndian;
         let stride: usize = columns.iter().map(|c| kind_size(c.kind)).sum();
@@ -133,19 +133,6 @@ fn is_ply_name(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-fn write_ascii_value<W: Write>(out: &mut W, kind: ScalarKind, v: f64) -> std::io::Result<()> {
-    match kind {
-        ScalarKind::F32 => write!(out, "{}", v as f32),
-        ScalarKind::F64 => write!(out, "{v}"),
-        ScalarKind::I8 => write!(out, "{}", v as i8),
-        ScalarKind::U8 => write!(out, "{}", v as u8),
-        ScalarKind::I16 => write!(out, "{}", v as i16),
-        ScalarKind::U16 => write!(out, "{}", v as u16),
-        ScalarKind::I32 => write!(out, "{}", v as i32),
-        ScalarKind::U32 => write!(out, "{}", v as u32),
-    }
 }
 
 fn encode(rec: &mut Vec<u8>, kind: ScalarKind, v: f64, big: bool) {
