@@ -492,6 +492,71 @@ struct TextParser {
     header_allowed: bool,
     /// Set once the layout is known: (float columns, has a label column).
     fused: Option<(usize, bool)>,
+    /// Texts from this many bytes (after the layout is known) are scanned
+    /// in parallel chunks; [`SPLIT_MIN`] but in tests.
+    split_min: usize,
+}
+
+/// Texts from this many bytes are scanned in parallel chunks.
+const SPLIT_MIN: usize = 1 << 20;
+
+/// Bytes handed to [`TextParser::feed_chunks`] at a time.
+const CHUNK_ROUND: usize = 1 << 23;
+
+/// The length of the first whole lines of `bytes` holding at least `at`
+/// bytes (all of `bytes` when no line end follows).
+fn line_cut(bytes: &[u8], at: usize) -> usize {
+    let from = at.min(bytes.len()).saturating_sub(1);
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p + 1)
+}
+
+/// What the fused scanner read from one chunk of lines, up to the first line
+/// it hands on (`consumed` bytes).
+struct FusedChunk {
+    points: Vec<[f32; 3]>,
+    normals: Vec<[f32; 3]>,
+    labels: Vec<u32>,
+    fits: bool,
+    consumed: usize,
+}
+
+impl FusedChunk {
+    fn scan(bytes: &[u8], floats: usize, with_label: bool) -> FusedChunk {
+        let guess = bytes.len() / 24 + 1;
+        let mut c = FusedChunk {
+            points: Vec::with_capacity(guess),
+            normals: Vec::with_capacity(if floats == 6 { guess } else { 0 }),
+            labels: Vec::with_capacity(if with_label { guess } else { 0 }),
+            fits: true,
+            consumed: 0,
+        };
+        let (mut vals, mut label) = ([0f32; 6], 0u32);
+        while c.consumed < bytes.len() {
+            let Some(next) = fast_line(
+                bytes,
+                c.consumed,
+                floats,
+                with_label,
+                &mut vals,
+                &mut label,
+                &mut c.fits,
+            ) else {
+                break;
+            };
+            c.points.push([vals[0], vals[1], vals[2]]);
+            if floats == 6 {
+                c.normals.push([vals[3], vals[4], vals[5]]);
+            }
+            if with_label {
+                c.labels.push(label);
+            }
+            c.consumed = next;
+        }
+        c
+    }
 }
 
 impl TextParser {
@@ -508,17 +573,88 @@ impl TextParser {
             line_no: 0,
             header_allowed: true,
             fused: None,
+            split_min: SPLIT_MIN,
         }
     }
 
     /// Parse the lines of `bytes`, which ends at a line end unless it is the
-    /// last piece of the text.
+    /// last piece of the text. Once the layout is known, long texts are
+    /// scanned in parallel chunks ([`TextParser::feed_chunks`]).
     fn feed(&mut self, bytes: &[u8], path: &Path) -> Result<()> {
+        let mut pos = 0;
+        if self.fused.is_none() {
+            pos = self.feed_lines(bytes, path, true)?;
+        }
+        let mut rest = &bytes[pos..];
+        while let Some((floats, with_label)) = self.fused {
+            if rest.len() < self.split_min {
+                break;
+            }
+            // Rounds of a bounded size keep the chunks' buffers small.
+            let round = line_cut(rest, CHUNK_ROUND);
+            self.feed_chunks(&rest[..round], floats, with_label, path)?;
+            rest = &rest[round..];
+        }
+        self.feed_lines(rest, path, false)?;
+        Ok(())
+    }
+
+    /// Split `bytes` (whole lines but maybe the last) into chunks at line
+    /// ends, scan them in parallel with the fused scanner, and append what
+    /// they read in order. A chunk stops at the first line the fused scanner
+    /// hands on; the rest of that chunk goes through [`TextParser::feed_lines`],
+    /// so the result (and the first error) is the same as feeding every line
+    /// in order: the fused lines of a known layout depend on no state.
+    fn feed_chunks(
+        &mut self,
+        bytes: &[u8],
+        floats: usize,
+        with_label: bool,
+        path: &Path,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        let n = (4 * rayon::current_num_threads()).clamp(1, bytes.len().max(1));
+        let mut bounds = vec![0];
+        for k in 1..n {
+            let last = *bounds.last().expect("starts with 0");
+            let from = (bytes.len() * k / n).max(last);
+            let cut = from + line_cut(&bytes[from..], 1);
+            if cut > last && cut < bytes.len() {
+                bounds.push(cut);
+            }
+        }
+        bounds.push(bytes.len());
+        let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let parts: Vec<FusedChunk> = ranges
+            .par_iter()
+            .map(|&(a, b)| FusedChunk::scan(&bytes[a..b], floats, with_label))
+            .collect();
+        for (&(a, b), part) in ranges.iter().zip(parts) {
+            self.cloud.points.extend_from_slice(&part.points);
+            self.normals.extend_from_slice(&part.normals);
+            self.labels.extend_from_slice(&part.labels);
+            self.line_no += part.points.len() as u64;
+            self.fits &= part.fits;
+            self.fed += part.consumed;
+            if a + part.consumed < b {
+                self.feed_lines(&bytes[a + part.consumed..b], path, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Parse the lines of `bytes` in order; with `until_fused`, stop after
+    /// the line that fixes the layout for the fused scanner. Returns the
+    /// bytes consumed.
+    fn feed_lines(&mut self, bytes: &[u8], path: &Path, until_fused: bool) -> Result<usize> {
         let mut fields = [(0usize, 0usize); MAX_FIELDS];
         let mut vals = [0f32; 6];
         let mut label = 0u32;
         let mut pos = 0;
         while pos < bytes.len() {
+            if until_fused && self.fused.is_some() {
+                break;
+            }
             self.line_no += 1;
             if let Some((floats, with_label)) = self.fused {
                 if let Some(next) = fast_line(
@@ -636,8 +772,8 @@ impl TextParser {
                 self.labels.push(label);
             }
         }
-        self.fed += bytes.len();
-        Ok(())
+        self.fed += pos;
+        Ok(pos)
     }
 
     /// The cloud, its layout, and whether every number fits `f32`.
@@ -921,7 +1057,22 @@ mod tests {
 
     /// Bits of everything read (so `-0.0` and `0.0` differ), or the message.
     fn outcome(text: &[u8], fast: bool) -> std::result::Result<Vec<u64>, String> {
-        match parse_text(text, Path::new("f.txt"), fast) {
+        outcome_split(text, fast, SPLIT_MIN)
+    }
+
+    /// [`outcome`] with texts from `split_min` bytes scanned in parallel
+    /// chunks.
+    fn outcome_split(
+        text: &[u8],
+        fast: bool,
+        split_min: usize,
+    ) -> std::result::Result<Vec<u64>, String> {
+        let mut parser = TextParser::new(fast, text.len());
+        parser.split_min = split_min;
+        let parsed = parser
+            .feed(text, Path::new("f.txt"))
+            .and_then(|()| parser.finish(Path::new("f.txt")));
+        match parsed {
             Ok((c, l, fits)) => {
                 let mut v = vec![l.columns() as u64, fits as u64];
                 v.extend(c.points.as_flattened().iter().map(|x| x.to_bits() as u64));
@@ -997,6 +1148,35 @@ mod tests {
             let fast = outcome(text.as_bytes(), true);
             let slow = outcome(text.as_bytes(), false);
             assert_eq!(fast, slow, "{text:?}");
+            let chunked = outcome_split(text.as_bytes(), true, 1);
+            assert_eq!(chunked, slow, "{text:?}");
+        }
+        // Long texts in many parallel chunks, odd lines (and errors) falling
+        // anywhere in them: the same points, line numbers and first error.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        for case in 0..60 {
+            let mut text = String::new();
+            for _ in 0..200 + rng.below(800) {
+                if rng.chance(0.01 * (case % 4) as f32) {
+                    text.push_str(odd_lines[rng.below(odd_lines.len() - 1)]);
+                } else {
+                    let v: Vec<String> = (0..6)
+                        .map(|_| format!("{:.6}", rng.uniform(-1.0, 1.0)))
+                        .collect();
+                    text.push_str(&format!("{} {}.000000\n", v.join(" "), rng.below(50)));
+                }
+            }
+            if rng.chance(0.3) {
+                text.pop();
+            }
+            let slow = outcome(text.as_bytes(), false);
+            for split_min in [1, 100, 5000] {
+                let chunked = pool.install(|| outcome_split(text.as_bytes(), true, split_min));
+                assert_eq!(chunked, slow, "case {case}, split from {split_min} bytes");
+            }
         }
         // The plain official style is read by the fused scanner.
         let text = "0.1 0.2 0.3 0.0 0.0 1.0 5.000000\n-0.5 0.25 1e-3 1 0 0 7.000000\n";
