@@ -53,8 +53,8 @@ struct Summary {
     properties: Vec<(String, String)>,
     other_elements: Vec<(String, u64)>,
     has_normals: bool,
-    has_labels: bool,
-    /// Where the labels come from: `points`, or `faces` for a labelled mesh.
+    /// Where the labels come from, if there are any: `points`, or `faces`
+    /// for a labelled mesh.
     labels_from: Option<&'static str>,
     bbox: ([f32; 3], [f32; 3]),
     /// (part id, count), ascending id, non-zero counts only.
@@ -150,7 +150,6 @@ impl Summary {
             properties,
             other_elements,
             has_normals: cloud.normals.is_some(),
-            has_labels: cloud.labels.is_some(),
             labels_from: cloud.labels.as_ref().map(|_| match source {
                 SourceInfo::Mesh(_) => "faces",
                 _ => "points",
@@ -186,7 +185,7 @@ impl Summary {
         }
         let labels = match self.labels_from {
             Some("faces") => "yes (each point takes the label of the face it lies on)",
-            _ => yes(self.has_labels),
+            from => yes(from.is_some()),
         };
         s += &format!(
             "normals:    {}\nlabels:     {}\nbbox min:   {} {} {}\nbbox max:   {} {} {}\n",
@@ -236,7 +235,7 @@ impl Summary {
             "properties": properties,
             "other_elements": elements,
             "has_normals": self.has_normals,
-            "has_labels": self.has_labels,
+            "has_labels": self.labels_from.is_some(),
             "labels_from": self.labels_from,
             "bbox_min": lo,
             "bbox_max": hi,

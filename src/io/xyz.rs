@@ -1092,6 +1092,15 @@ mod tests {
         }
     }
 
+    /// A random line in the official `_normal` style (6 decimals, the label
+    /// as a float).
+    fn official_line(rng: &mut crate::rng::Rng) -> String {
+        let v: Vec<String> = (0..6)
+            .map(|_| format!("{:.6}", rng.uniform(-1.0, 1.0)))
+            .collect();
+        format!("{} {}.000000\n", v.join(" "), rng.below(50))
+    }
+
     #[test]
     fn fused_lines_agree_with_the_general_parser() {
         use crate::rng::Rng;
@@ -1136,10 +1145,7 @@ mod tests {
                         text.push('\n');
                     }
                 } else {
-                    let v: Vec<String> = (0..6)
-                        .map(|_| format!("{:.6}", rng.uniform(-1.0, 1.0)))
-                        .collect();
-                    text.push_str(&format!("{} {}.000000\n", v.join(" "), rng.below(50)));
+                    text.push_str(&official_line(&mut rng));
                 }
             }
             if rng.chance(0.3) {
@@ -1163,10 +1169,7 @@ mod tests {
                 if rng.chance(0.01 * (case % 4) as f32) {
                     text.push_str(odd_lines[rng.below(odd_lines.len() - 1)]);
                 } else {
-                    let v: Vec<String> = (0..6)
-                        .map(|_| format!("{:.6}", rng.uniform(-1.0, 1.0)))
-                        .collect();
-                    text.push_str(&format!("{} {}.000000\n", v.join(" "), rng.below(50)));
+                    text.push_str(&official_line(&mut rng));
                 }
             }
             if rng.chance(0.3) {
