@@ -12,7 +12,9 @@
 //! bumpers, trunk, underside, pickup bed) the body. Large wheels sit flush
 //! with the body sides in wheel wells cut into the bottom of the sections
 //! (inner well walls and ceilings are body, as in real meshes). Many cars
-//! get a few interior surfaces (seats, dashboard), which CAD meshes carry.
+//! get a few interior surfaces (seats, dashboard), which CAD meshes carry,
+//! and running gear under the floor (axles, a drive shaft, a subframe),
+//! which ShapeNetPart labels `wheel`.
 //! Variants: sedan, hatchback, SUV, sports car, pickup, van, wagon, coupe.
 
 use super::math::{cross, dot, Transform, V3};
@@ -540,7 +542,7 @@ fn add_body(s: &mut Shape, b: &Body) {
     }
 }
 
-/// Seats, dashboard and (sometimes) a steering wheel inside the cabin.
+/// Seats and a dashboard inside the cabin.
 fn add_interior(s: &mut Shape, b: &Body, rng: &mut Rng) {
     let f = b.floor + 0.012;
     let wz = b.w_glass * 0.8;
@@ -613,11 +615,11 @@ pub fn build(rng: &mut Rng) -> Shape {
     let kind = match rng.below(100) {
         0..=29 => Kind::Sedan,
         30..=42 => Kind::Hatch,
-        43..=56 => Kind::Suv,
-        57..=68 => Kind::Sports,
-        69..=76 => Kind::Pickup,
-        77..=83 => Kind::Van,
-        84..=91 => Kind::Wagon,
+        43..=52 => Kind::Suv,
+        53..=69 => Kind::Sports,
+        70..=76 => Kind::Pickup,
+        77..=81 => Kind::Van,
+        82..=89 => Kind::Wagon,
         _ => Kind::Coupe,
     };
     let b = params(kind, rng);
@@ -665,7 +667,50 @@ pub fn build(rng: &mut Rng) -> Shape {
             add_wheel(&mut s, [wx, b.wheel_r, z], b.wheel_r, tyre_w, rim, sz);
         }
     }
+    if rng.chance(0.6) {
+        add_running_gear(&mut s, &b, tyre_w, rng);
+    }
     s
+}
+
+/// Axles, and sometimes a drive shaft and a suspension subframe, under the
+/// floor between the wheels. ShapeNetPart labels these as `wheel` (measured
+/// on the real cars of the reference set: a fifth to a third of their wheel
+/// points lie inboard of the tyres, a few centimetres above the ground, as
+/// axle rods, shafts along the car and flat plates behind the rear axle).
+fn add_running_gear(s: &mut Shape, b: &Body, tyre_w: f32, rng: &mut Rng) {
+    let y = (b.wheel_r * rng.uniform(0.45, 0.9)).max(0.012);
+    let rod = b.wheel_r * rng.uniform(0.08, 0.14);
+    for &wx in &b.wheel_x {
+        let half = b.half_width(wx) - tyre_w;
+        s.add(
+            WHEEL,
+            Frustum::cylinder(rod, half, true)
+                .transformed(Transform::rotate_x(FRAC_PI_2).then_translate([wx, y, 0.0])),
+        );
+    }
+    if rng.chance(0.5) {
+        // Drive shaft along the car, between the axles.
+        let [xr, xf] = b.wheel_x;
+        let r = rod * rng.uniform(0.6, 0.9);
+        s.add(
+            WHEEL,
+            Frustum::between([xr, y, 0.0], [xf, y, 0.0], r, r, (false, false)),
+        );
+    }
+    if rng.chance(0.4) {
+        // A flat subframe around one axle.
+        let wx = b.wheel_x[usize::from(rng.chance(0.3))];
+        let (dx, dz) = (
+            b.arch_r * rng.uniform(0.8, 1.4),
+            b.w_in * rng.uniform(0.5, 0.85),
+        );
+        let y0 = (b.floor - 0.008).max(0.004);
+        s.add(
+            WHEEL,
+            RoundedBox::from_corners([wx - dx, y0, -dz], [wx + dx * 0.6, y0 + 0.005, dz], 0.002),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -681,6 +726,26 @@ mod tests {
             assert!(a.iter().all(|&x| x > 0.0), "seed {seed}: {a:?}");
             assert!(a[BODY] > a[ROOF] && a[BODY] > a[HOOD], "seed {seed}: {a:?}");
         }
+    }
+
+    #[test]
+    fn many_cars_have_wheel_points_inboard_of_the_tyres() {
+        // Running gear: wheel-labelled surface between the wheels, low down.
+        let mut with_gear = 0;
+        for seed in 0..40 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let mut inboard = 0;
+            for _ in 0..4000 {
+                let (part, p, _) = s.surface_point(&mut rng).unwrap();
+                if part == WHEEL && p[2].abs() < 0.08 {
+                    assert!(p[1] < 0.1, "seed {seed}: inboard wheel point at {p:?}");
+                    inboard += 1;
+                }
+            }
+            with_gear += usize::from(inboard > 0);
+        }
+        assert!((12..=36).contains(&with_gear), "{with_gear} of 40 cars");
     }
 
     #[test]
