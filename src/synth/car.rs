@@ -674,10 +674,11 @@ pub fn build(rng: &mut Rng) -> Shape {
 }
 
 /// Axles, and sometimes a drive shaft and a suspension subframe, under the
-/// floor between the wheels. ShapeNetPart labels these as `wheel` (measured
-/// on the real cars of the reference set: a fifth to a third of their wheel
-/// points lie inboard of the tyres, a few centimetres above the ground, as
-/// axle rods, shafts along the car and flat plates behind the rear axle).
+/// floor between the wheels. ShapeNetPart labels these as `wheel` (in two
+/// of the reference set's four real cars about 40 % of the wheel points lie
+/// inboard of the tyres, a few centimetres above the ground, as axle rods,
+/// shafts along the car and flat plates behind the rear axle;
+/// `scripts/part_stats.py`).
 fn add_running_gear(s: &mut Shape, b: &Body, tyre_w: f32, rng: &mut Rng) {
     let y = (b.wheel_r * rng.uniform(0.45, 0.9)).max(0.012);
     let rod = b.wheel_r * rng.uniform(0.08, 0.14);

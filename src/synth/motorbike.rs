@@ -48,9 +48,9 @@ enum Kind {
 ///
 /// Only the tyre and the rim band are always `wheel`. The hub and spokes
 /// are usually `body`, as ShapeNetPart annotates them: on the reference
-/// set's real motorbikes, 90 % of the wheel points lie beyond 0.55 to 0.87
-/// of the wheel's radius from its centre, and the points inside that
-/// radius (hub, brake disc, spokes) are body.
+/// set's real motorbikes, 90 % of each wheel's points lie beyond 0.51 to
+/// 0.87 of its radius from its centre, and the points inside (hub, brake
+/// disc, spokes) are body (`scripts/part_stats.py`).
 fn wheel(s: &mut Shape, c: V3, r: f32, t: f32, hw: f32, wire: bool, rng: &mut Rng) {
     let hub_part = if rng.chance(0.85) { BODY } else { WHEEL };
     let ring = Transform::rotate_x(FRAC_PI_2);
