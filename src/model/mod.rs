@@ -15,6 +15,8 @@
 //!   encode/decode split for `--category auto`).
 //! - [`trainable`]: [`Model`], training (`forward_train`, `backward`,
 //!   [`Params`] store).
+//! - [`average`]: weight averaging of several models (e.g. a run's last
+//!   epochs).
 //! - [`weights`]: model files; [`safetensors`]: the safetensors reader and
 //!   writer behind model files and checkpoints; [`cost`]: parameters and FLOPs.
 //!
@@ -36,6 +38,7 @@
 //! follow from the tensors it registers and the walk.
 
 pub mod alloc;
+pub mod average;
 pub mod bottleneck;
 pub mod classifier;
 pub mod config;

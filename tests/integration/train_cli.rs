@@ -168,6 +168,26 @@ fn checkpoint_serves_as_a_model(ckpt: &std::path::Path, dir: &std::path::Path) {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("not a training checkpoint"), "{err}");
     assert!(!again.exists());
+
+    // Several inputs: their weight average. A model averaged with a copy of
+    // itself (checkpoint and model file) labels exactly as it does.
+    let averaged = dir.join("averaged.safetensors");
+    let o = pcseg()
+        .arg("export")
+        .arg(ckpt)
+        .arg(&exported)
+        .arg("-o")
+        .arg(&averaged)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = Model::load(&averaged).unwrap();
+    assert!(
+        m.note.starts_with("weight average of 2 models"),
+        "{}",
+        m.note
+    );
+    assert_eq!(a, labels(&averaged, "d.ply"));
 }
 
 /// Tiny synthetic training settings.
