@@ -64,7 +64,9 @@ impl Classifier {
     pub fn forward(&self, ctx: &Ctx, g: ArrayView2<f32>) -> (Array2<f32>, Option<ClassifierCache>) {
         let (mut h, bn) = self.hidden.forward(ctx, g);
         Relu6.forward(h.view_mut());
-        let logits = self.out.forward(ctx.p, h.view(), Par::Serial);
+        let logits = self
+            .out
+            .forward_cached(ctx.p, ctx.panels, h.view(), Par::Serial);
         (logits, bn.map(|bn| ClassifierCache { bn, h }))
     }
 

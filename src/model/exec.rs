@@ -1,6 +1,7 @@
 //! How a forward pass runs: which parameters, which BatchNorm statistics,
 //! whether layers may use the rayon pool, and whether to keep caches.
 
+use super::gemm::PanelCache;
 use super::layers::Par;
 use super::params::Params;
 
@@ -26,6 +27,9 @@ pub struct Ctx<'a> {
     pub bn: BnMode,
     /// May layers split work across threads.
     pub par: Par,
+    /// Packed weight panels kept across forwards (inference networks, whose
+    /// parameters never change); `None` packs them per call.
+    pub(crate) panels: Option<&'a PanelCache>,
 }
 
 impl Ctx<'_> {

@@ -19,7 +19,9 @@
 use crate::geometry::simd::Avx512;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
+use std::borrow::Cow;
 use std::mem::MaybeUninit;
+use std::sync::OnceLock;
 
 /// Columns per packed panel (two zmm registers).
 const NR: usize = 32;
@@ -51,7 +53,9 @@ pub(crate) enum Init<'a> {
 pub(crate) struct Packed<'w> {
     k: usize,
     n: usize,
-    data: Vec<f32>,
+    /// The panels (empty without AVX-512), packed for this call or borrowed
+    /// from a [`PanelCache`].
+    data: Cow<'w, [f32]>,
     /// The unpacked matrix, for the fallback path.
     w: &'w [f32],
     layout: Layout,
@@ -71,29 +75,88 @@ impl<'w> Packed<'w> {
         layout: Layout,
     ) -> Packed<'w> {
         assert_eq!(w.len(), k * n, "Packed::new: weight size");
-        let mut data = Vec::new();
-        if simd.is_some() {
-            let panels = n.div_ceil(NR);
-            data = vec![0f32; panels * k * NR];
-            for p in 0..panels {
-                let panel = &mut data[p * k * NR..(p + 1) * k * NR];
-                for j in 0..NR.min(n - p * NR) {
-                    let col = p * NR + j;
-                    for kk in 0..k {
-                        panel[kk * NR + j] = match layout {
-                            Layout::Transposed => w[col * k + kk],
-                            Layout::Plain => w[kk * n + col],
-                        };
-                    }
-                }
-            }
-        }
+        let data = match simd {
+            Some(_) => Cow::Owned(panels_of(w, k, n, layout)),
+            None => Cow::Borrowed(&[][..]),
+        };
         Packed {
             k,
             n,
             data,
             w,
             layout,
+        }
+    }
+
+    /// As [`Packed::new`], but the panels come from `slot` of `cache`,
+    /// packed on first use: the weights behind a slot must never change
+    /// (inference networks, whose parameters are fixed once folded).
+    ///
+    /// # Panics
+    ///
+    /// If `w` does not hold `k * n` values or `slot` is out of range.
+    pub(crate) fn cached(
+        simd: Option<Avx512>,
+        cache: &'w PanelCache,
+        slot: usize,
+        w: &'w [f32],
+        k: usize,
+        n: usize,
+        layout: Layout,
+    ) -> Packed<'w> {
+        assert_eq!(w.len(), k * n, "Packed::cached: weight size");
+        let data = match simd {
+            Some(_) => Cow::Borrowed(
+                cache.slots[slot]
+                    .get_or_init(|| panels_of(w, k, n, layout))
+                    .as_slice(),
+            ),
+            None => Cow::Borrowed(&[][..]),
+        };
+        Packed {
+            k,
+            n,
+            data,
+            w,
+            layout,
+        }
+    }
+}
+
+/// `w` (`K * N` values in `layout`) as `ceil(N / 32)` panels of `K x 32`
+/// floats, zero padded.
+fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout) -> Vec<f32> {
+    let panels = n.div_ceil(NR);
+    let mut data = vec![0f32; panels * k * NR];
+    for p in 0..panels {
+        let panel = &mut data[p * k * NR..(p + 1) * k * NR];
+        for j in 0..NR.min(n - p * NR) {
+            let col = p * NR + j;
+            for kk in 0..k {
+                panel[kk * NR + j] = match layout {
+                    Layout::Transposed => w[col * k + kk],
+                    Layout::Plain => w[kk * n + col],
+                };
+            }
+        }
+    }
+    data
+}
+
+/// Packed panels kept across calls, one slot per weight tensor (indexed
+/// like the parameter store), filled on first use. Packing every weight on
+/// every forward was a sixth of a one-cloud inference; an inference
+/// network packs each once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PanelCache {
+    slots: Vec<OnceLock<Vec<f32>>>,
+}
+
+impl PanelCache {
+    /// A cache with `len` empty slots.
+    pub(crate) fn new(len: usize) -> PanelCache {
+        PanelCache {
+            slots: (0..len).map(|_| OnceLock::new()).collect(),
         }
     }
 }
@@ -465,6 +528,40 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Panels from a [`PanelCache`] (first use packs, later uses borrow)
+    /// give the same bits as panels packed for the call, on every path; a
+    /// slot serves one weight only.
+    #[test]
+    fn cached_panels_give_the_same_bits_as_packing_per_call() {
+        let mut rng = Rng::new(5);
+        let (m, k, n) = (40, 37, 70);
+        let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
+        let w: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+        let w2: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
+        let bias: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
+        for simd in [None, Avx512::detect()] {
+            let cache = PanelCache::new(2);
+            let mut want = vec![0f32; m * n];
+            let fresh = Packed::new(simd, &w, k, n, Layout::Transposed);
+            matmul(simd, &a, &fresh, Init::Bias(&bias), &mut want);
+            for _ in 0..2 {
+                let packed = Packed::cached(simd, &cache, 1, &w, k, n, Layout::Transposed);
+                let mut got = vec![f32::NAN; m * n];
+                matmul(simd, &a, &packed, Init::Bias(&bias), &mut got);
+                assert_eq!(got, want, "simd {}", simd.is_some());
+            }
+            // Another weight in another slot is packed on its own.
+            let mut want2 = vec![0f32; m * n];
+            let fresh2 = Packed::new(simd, &w2, k, n, Layout::Transposed);
+            matmul(simd, &a, &fresh2, Init::Bias(&bias), &mut want2);
+            let packed2 = Packed::cached(simd, &cache, 0, &w2, k, n, Layout::Transposed);
+            let mut got2 = vec![0f32; m * n];
+            matmul(simd, &a, &packed2, Init::Bias(&bias), &mut got2);
+            assert_eq!(got2, want2);
+            assert_ne!(got2, want);
         }
     }
 

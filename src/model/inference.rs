@@ -6,6 +6,7 @@
 use super::classifier::softmax;
 use super::config::ModelConfig;
 use super::exec::{BnMode, Ctx};
+use super::gemm::PanelCache;
 use super::layers::Par;
 use super::network::{input_features, Arch};
 use super::params::Params;
@@ -64,14 +65,19 @@ pub struct Network {
     params: Params,
     trained: bool,
     note: String,
+    /// The weights' GEMM panels, packed on first use (the folded parameters
+    /// never change).
+    panels: PanelCache,
 }
 
 impl Network {
     /// The inference form of trained or loaded parameters (folds BN).
     pub fn from_parts(arch: &Arch, params: &Params, trained: bool, note: &str) -> Network {
+        let params = arch.fold(params);
         Network {
             arch: arch.clone(),
-            params: arch.fold(params),
+            panels: PanelCache::new(params.len()),
+            params,
             trained,
             note: note.to_string(),
         }
@@ -114,6 +120,7 @@ impl Network {
             p: &self.params,
             bn: BnMode::Folded,
             par: Par::Serial,
+            panels: Some(&self.panels),
         }
     }
 

@@ -35,7 +35,7 @@ impl LinearBn {
 
     /// The linear part: `inp . W^T + b`.
     pub fn forward_linear(&self, ctx: &Ctx, inp: ArrayView2<f32>) -> Array2<f32> {
-        self.linear.forward(ctx.p, inp, ctx.par)
+        self.linear.forward_cached(ctx.p, ctx.panels, inp, ctx.par)
     }
 
     /// The BN part, in place (nothing when folded); returns the cache in

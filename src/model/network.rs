@@ -406,7 +406,10 @@ impl Arch {
             _ => None,
         };
         let last_inp = dropout.as_ref().map_or(h.view(), |(_, hd)| hd.view());
-        let logits = self.head.out.forward(ctx.p, last_inp, ctx.par);
+        let logits = self
+            .head
+            .out
+            .forward_cached(ctx.p, ctx.panels, last_inp, ctx.par);
         timer.lap("FP1+head");
         if let Some(a) = acts {
             a.fp1_bn = kept(fp1_bn);

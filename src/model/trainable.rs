@@ -217,6 +217,7 @@ impl Model {
                 BnMode::Running
             },
             par: Par::Rayon,
+            panels: None,
         };
         let mut timer = StageTimer::off();
         let mut acts = training.then(Activations::default);

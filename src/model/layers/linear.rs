@@ -15,7 +15,7 @@
 
 use super::{Par, ROW_CHUNK};
 use crate::geometry::simd::Avx512;
-use crate::model::gemm::{matmul, matmul_bias_uninit, Init, Layout, Packed};
+use crate::model::gemm::{matmul, matmul_bias_uninit, Init, Layout, Packed, PanelCache};
 use crate::model::params::{Params, TensorId, TensorKind};
 use crate::rng::Rng;
 use ndarray::linalg::general_mat_mul;
@@ -73,6 +73,20 @@ impl Linear {
     /// `out[R, Cout] = inp[R, Cin] . W^T + b` (see [`crate::model::gemm`]:
     /// the AVX-512 kernel where the CPU has it, starting from the bias).
     pub fn forward(&self, p: &Params, inp: ArrayView2<f32>, par: Par) -> Array2<f32> {
+        self.forward_cached(p, None, inp, par)
+    }
+
+    /// [`Linear::forward`] whose weight panels come from `panels` (packed on
+    /// first use and kept: only for parameters that never change, as in an
+    /// inference network) instead of being packed for this call. The same
+    /// bits either way.
+    pub(crate) fn forward_cached(
+        &self,
+        p: &Params,
+        panels: Option<&PanelCache>,
+        inp: ArrayView2<f32>,
+        par: Par,
+    ) -> Array2<f32> {
         let simd = Avx512::detect();
         let w = p.view2(self.weight);
         let w = w.as_slice().expect("contiguous weight");
@@ -81,7 +95,18 @@ impl Linear {
         let rows = inp.nrows();
         let inp = inp.as_standard_layout();
         let x = inp.as_slice().expect("standard layout");
-        let packed = Packed::new(simd, w, self.cin, self.cout, Layout::Transposed);
+        let packed = match panels {
+            Some(cache) => Packed::cached(
+                simd,
+                cache,
+                self.weight.0,
+                w,
+                self.cin,
+                self.cout,
+                Layout::Transposed,
+            ),
+            None => Packed::new(simd, w, self.cin, self.cout, Layout::Transposed),
+        };
         let mut out = Array2::<f32>::uninit((rows, self.cout));
         {
             let o = out.as_slice_mut().expect("standard layout");
