@@ -3,9 +3,10 @@
 //! Faces `+x`: the back at `-x` rising up, legs below the seat. Variants:
 //! four legs (square, round, tapered, splayed; optional stretchers; rear legs
 //! sometimes continuing as back posts), pedestal with a 4/5-arm star base and
-//! optional castors, sled runners, cantilever tubes, stools (high, round or
-//! square seat, low or no back), sofa-like armchairs (thick cushions, wide
-//! arms, stubby feet). Backs: solid panel, oval shell, vertical slats,
+//! optional castors, sled runners, cantilever tubes, bent sheets (one plate
+//! as wide as the seat lying on the floor and curving up to it: a C open at
+//! the back or a U), stools (high, round or square seat, low or no back),
+//! sofa-like armchairs (thick cushions, wide arms, stubby feet). Backs: solid panel, oval shell, vertical slats,
 //! ladder rails, tube frame with a panel. Arms (about 28%): pads on posts, tube
 //! loops, or the sofa's wide blocks.
 
@@ -13,9 +14,10 @@ use super::math::{add, Transform, V3};
 use super::primitives::{
     bezier, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, TriMesh, Tube, TubeEnd,
 };
-use super::primitives_extra::{rounded_rect, slab};
+use super::primitives_extra::{panel, rounded_rect, slab};
 use super::shape::Shape;
 use crate::rng::Rng;
+use std::f32::consts::{FRAC_PI_2, PI};
 
 const BACK: usize = 0;
 const SEAT: usize = 1;
@@ -28,6 +30,8 @@ enum Base {
     Pedestal,
     Sled,
     Cantilever,
+    /// A bent plate (plywood or sheet metal) as wide as the seat.
+    Sheet,
     Sofa,
     /// Solid side panels under the seat (labelled leg).
     Panels,
@@ -64,21 +68,27 @@ pub fn build(rng: &mut Rng) -> Shape {
         }
     } else {
         match rng.below(100) {
-            0..=46 => Base::FourLegs,
-            47..=66 => Base::Pedestal,
-            67..=72 => Base::Sled,
-            73..=78 => Base::Cantilever,
-            79..=89 => Base::Sofa,
+            0..=44 => Base::FourLegs,
+            45..=63 => Base::Pedestal,
+            64..=69 => Base::Sled,
+            70..=75 => Base::Cantilever,
+            76..=80 => Base::Sheet,
+            81..=89 => Base::Sofa,
             90..=95 => Base::Panels,
             _ => Base::Folding,
         }
     };
     let sofa = base == Base::Sofa;
+    // Bent-sheet bases are mostly low, wide lounge chairs (chair ad7a6efb:
+    // seat top at half the height, seat as wide as 2.3 seat heights).
+    let lounge = base == Base::Sheet && rng.chance(0.7);
     let seat = Seat {
         top: if stool {
             rng.uniform(0.6, 0.8)
         } else if sofa {
             rng.uniform(0.38, 0.48)
+        } else if lounge {
+            rng.uniform(0.3, 0.42)
         } else {
             rng.uniform(0.4, 0.5)
         },
@@ -89,7 +99,7 @@ pub fn build(rng: &mut Rng) -> Shape {
         },
         width: if sofa {
             rng.uniform(0.55, 0.9)
-        } else if rng.chance(0.08) {
+        } else if lounge || rng.chance(0.08) {
             // Wide lounge chairs and small benches.
             rng.uniform(0.56, 0.85)
         } else {
@@ -113,6 +123,7 @@ pub fn build(rng: &mut Rng) -> Shape {
         Base::Pedestal => pedestal(&mut s, &seat, rng),
         Base::Sled => sled(&mut s, &seat, rng),
         Base::Cantilever => cantilever(&mut s, &seat, rng),
+        Base::Sheet => sheet(&mut s, &seat, rng),
         Base::Sofa => sofa_base(&mut s, &seat, rng),
         Base::Panels => panel_sides(&mut s, &seat, rng),
         Base::Folding => folding(&mut s, &seat, rng),
@@ -421,6 +432,93 @@ fn cantilever(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
             r,
         ),
     );
+}
+
+/// Chance that a sheet base is a C (cantilever, open at the back) rather than
+/// a U (sled) bent up to both the front and the rear edge of the seat.
+const SHEET_C: f32 = 0.6;
+
+/// A bent sheet base (labelled leg): one plate about as wide as the seat,
+/// flat on the floor and curving up to the seat. Real bent-plywood bases put
+/// over half of a chair's points on the leg (chair ad7a6efb: 58%, most of
+/// them on the floor plate, the front bend reaching past the seat front).
+fn sheet(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
+    let t = rng.uniform(0.008, 0.025);
+    let hz = seat.width / 2.0 * rng.uniform(0.85, 1.05);
+    let hx = seat.depth / 2.0;
+    let (lo, hi) = (t / 2.0, seat.bottom() - t / 2.0);
+    let front = hx + rng.uniform(-0.02, 0.12);
+    let rear = -hx - rng.uniform(-0.02, 0.1);
+    let c_shape = rng.chance(SHEET_C);
+    // Bend radius: a semicircle at most, else quarter bends joined by a
+    // riser; a U keeps a stretch of floor between its two bends.
+    let mut bend = (hi - lo) / 2.0 * rng.uniform(0.45, 1.0);
+    if !c_shape {
+        bend = bend.min(0.4 * (front - rear));
+    }
+    let mut path = Vec::new();
+    // Where the top arm from the front bend must stop.
+    let stop = if c_shape {
+        // The floor plate ends at the rear, sometimes turned up a little.
+        if rng.chance(0.5) {
+            let r = rng.uniform(0.02, 0.05);
+            path.extend(arc([rear + r, lo + r], r, PI, PI + FRAC_PI_2, 4));
+        } else {
+            path.push([rear, lo]);
+        }
+        rear + 0.05
+    } else {
+        let room = (front - bend) - (rear + bend);
+        let lip = rng.uniform(0.0, 0.1).min(0.3 * room);
+        path.push([rear + bend + lip, hi]);
+        path.extend(arc([rear + bend, hi - bend], bend, FRAC_PI_2, PI, 6));
+        path.extend(arc([rear + bend, lo + bend], bend, PI, PI + FRAC_PI_2, 6));
+        rear + bend + lip + 0.05
+    };
+    path.extend(arc([front - bend, lo + bend], bend, -FRAC_PI_2, 0.0, 6));
+    path.extend(arc([front - bend, hi - bend], bend, 0.0, FRAC_PI_2, 6));
+    // The top arm runs back under the seat, part way or nearly to the rear.
+    let arm = (front - bend) - rng.uniform(0.05, 1.5 * hx);
+    path.push([arm.max(stop).min(front - bend), hi]);
+    s.add(LEG, panel(&strip(&path, t), -hz, hz, 0.0, [0.0; 3]));
+}
+
+/// Points on a circular arc in the x-y plane, from angle `a0` to `a1`.
+fn arc(c: [f32; 2], r: f32, a0: f32, a1: f32, n: usize) -> Vec<[f32; 2]> {
+    (0..=n)
+        .map(|i| {
+            let a = a0 + (a1 - a0) * i as f32 / n as f32;
+            [c[0] + r * a.cos(), c[1] + r * a.sin()]
+        })
+        .collect()
+}
+
+/// The outline of a strip of thickness `t` around a polyline (x-y plane):
+/// one side forward, the other back. Near-duplicate points are dropped.
+fn strip(path: &[[f32; 2]], t: f32) -> Vec<[f32; 2]> {
+    let mut c: Vec<[f32; 2]> = Vec::with_capacity(path.len());
+    for &p in path {
+        if c.last()
+            .is_none_or(|q: &[f32; 2]| (p[0] - q[0]).hypot(p[1] - q[1]) > 1e-4)
+        {
+            c.push(p);
+        }
+    }
+    let n = c.len();
+    let side = |sg: f32| -> Vec<[f32; 2]> {
+        (0..n)
+            .map(|i| {
+                let (a, b) = (c[i.saturating_sub(1)], c[(i + 1).min(n - 1)]);
+                let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+                let len = dx.hypot(dy).max(1e-6);
+                let k = sg * t / 2.0 / len;
+                [c[i][0] - dy * k, c[i][1] + dx * k]
+            })
+            .collect()
+    };
+    let mut out = side(1.0);
+    out.extend(side(-1.0).into_iter().rev());
+    out
 }
 
 fn sofa_base(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
@@ -877,5 +975,56 @@ fn folding(s: &mut Shape, seat: &Seat, rng: &mut Rng) {
                 r * 0.8,
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_chair_has_a_seat_and_legs() {
+        for seed in 0..64 {
+            let s = build(&mut Rng::new(seed));
+            let a = s.part_areas(4);
+            assert!(a[SEAT] > 0.0 && a[LEG] > 0.0, "seed {seed}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn some_chairs_stand_on_a_bent_sheet_as_wide_as_the_seat() {
+        // One leg surface lying on the floor and rising to the seat in front
+        // of (or behind) it across the middle of the width, as bent-plywood
+        // and sheet-metal cantilever and sled bases do (real chair ad7a6efb:
+        // 58% of its points are such a leg).
+        let mut sheets = 0;
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let pts: Vec<_> = (0..4000)
+                .filter_map(|_| s.surface_point(&mut rng))
+                .collect();
+            let seat = pts.iter().filter(|q| q.0 == SEAT);
+            let bottom = seat.clone().map(|q| q.1[1]).fold(f32::MAX, f32::min);
+            let hx = seat.clone().map(|q| q.1[0].abs()).fold(0.0, f32::max);
+            let hz = seat.map(|q| q.1[2].abs()).fold(0.0, f32::max);
+            let legs: Vec<_> = pts.iter().filter(|q| q.0 == LEG).collect();
+            let floor = legs
+                .iter()
+                .filter(|q| q.1[1] < 0.03 && q.2[1].abs() > 0.9)
+                .count();
+            let riser = legs
+                .iter()
+                .filter(|q| {
+                    let (p, n) = (q.1, q.2);
+                    (0.3 * bottom..0.7 * bottom).contains(&p[1])
+                        && p[2].abs() < 0.3 * hz
+                        && p[0].abs() > 0.5 * hx
+                        && n[0].abs() > 0.9
+                })
+                .count();
+            sheets += usize::from(floor * 10 > legs.len() * 3 && riser > 10);
+        }
+        assert!((4..=20).contains(&sheets), "{sheets} of 200 chairs");
     }
 }
