@@ -9,7 +9,9 @@
 //! trestles, tube leg frames, X legs, solid side panels (slab legs, sometimes
 //! joined by a floor plate), block bases, desks with a panel leg. Support
 //! (aprons, stretchers, one or two shelves, drawers, drawer blocks, modesty
-//! panels, spider brackets) is present in about half of the shapes.
+//! panels, spider brackets) is present in about half of the shapes; desk
+//! carcasses (a full-height back panel, partitions and shelves) are all
+//! support.
 
 use super::math::{Transform, V3};
 use super::primitives::{Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd};
@@ -34,6 +36,8 @@ enum Base {
     Panels,
     Block,
     Desk,
+    /// Desks standing on support panels: a back panel and partitions.
+    Carcass,
 }
 
 /// The top outline and where it sits.
@@ -150,17 +154,19 @@ pub fn build(rng: &mut Rng) -> Shape {
         Base::Panels => panels(&mut s, rng, &top, support),
         Base::Block => block(&mut s, rng, &top),
         Base::Desk => desk_base(&mut s, rng, &top, support),
+        Base::Carcass => carcass(&mut s, rng, &top),
     }
     s
 }
 
 fn pick_base(rng: &mut Rng, top: &Top, coffee: bool, side: bool, desk: bool, bar: bool) -> Base {
     if desk {
-        return match rng.below(10) {
-            0..=4 => Base::Desk,
-            5..=6 => Base::FourLegs,
-            7 => Base::Panels,
-            8 => Base::Frames,
+        return match rng.below(20) {
+            0..=7 => Base::Desk,
+            8..=10 => Base::Carcass,
+            11..=13 => Base::FourLegs,
+            14..=15 => Base::Panels,
+            16..=17 => Base::Frames,
             _ => Base::Trestle,
         };
     }
@@ -1055,7 +1061,11 @@ fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
     }
     let inner = l - 0.01 - if both_blocks { block_w } else { 0.0 };
     if rng.chance(0.6) {
-        let h = under * rng.uniform(0.3, 0.7);
+        let h = if rng.chance(FULL_MODESTY) {
+            under
+        } else {
+            under * rng.uniform(0.3, 0.7)
+        };
         s.add(
             SUPPORT,
             RoundedBox::from_corners(
@@ -1075,5 +1085,139 @@ fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
                 0.003,
             ),
         );
+    }
+}
+
+/// Chance that a desk's modesty panel reaches down to the floor.
+const FULL_MODESTY: f32 = 0.25;
+/// Chance that a carcass end without a partition stands on a panel leg.
+const CARCASS_END_LEG: f32 = 0.4;
+
+/// A desk carcass, all support: a back panel from the floor to the top
+/// along the whole long side, one or two full-height partitions across it
+/// with shelves beside them, and at an open end sometimes a panel leg (real
+/// desk c0ef2c3e: 60% of its points on a back panel and a partition at half
+/// the length from the middle, no legs).
+fn carcass(s: &mut Shape, rng: &mut Rng, t: &Top) {
+    let under = t.under;
+    let along_x = t.hx >= t.hz;
+    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
+    let p = |a: f32, y: f32, b: f32| -> V3 {
+        if along_x {
+            [a, y, b]
+        } else {
+            [b, y, a]
+        }
+    };
+    let th = rng.uniform(0.012, 0.035);
+    let back = if rng.chance(0.5) { 1.0 } else { -1.0 };
+    let (e, bw) = (l - 0.01, w - 0.01);
+    s.add(
+        SUPPORT,
+        RoundedBox::from_corners(
+            p(-e, 0.0, back * bw - th),
+            p(e, under, back * bw + th),
+            0.003,
+        ),
+    );
+    let depth = bw * rng.uniform(0.85, 1.0);
+    let (b0, b1) = if back > 0.0 {
+        (bw - 2.0 * depth, bw - th)
+    } else {
+        (-bw + th, -bw + 2.0 * depth)
+    };
+    // Partitions: one or two ends, at the end or inset toward the middle.
+    let ends: Vec<f32> = match rng.below(3) {
+        0 => vec![-1.0, 1.0],
+        1 => vec![-1.0],
+        _ => vec![1.0],
+    };
+    for sl in [-1.0f32, 1.0] {
+        if !ends.contains(&sl) {
+            if rng.chance(CARCASS_END_LEG) {
+                s.add(
+                    LEG,
+                    RoundedBox::from_corners(
+                        p(sl * e - th, 0.0, b0),
+                        p(sl * e + th, under, b1),
+                        0.003,
+                    ),
+                );
+            }
+            continue;
+        }
+        let at = sl * e * rng.uniform(0.35, 1.0);
+        s.add(
+            SUPPORT,
+            RoundedBox::from_corners(p(at - th, 0.0, b0), p(at + th, under, b1), 0.003),
+        );
+        // Shelves between an inset partition and its end of the desk.
+        let room = e - at.abs();
+        if room > 0.15 && rng.chance(0.6) {
+            let n = 1 + rng.below(3);
+            let (x0, x1) = if sl > 0.0 {
+                (at + th, e)
+            } else {
+                (-e, at - th)
+            };
+            for k in 0..n {
+                let y = under * k as f32 / n as f32 + rng.uniform(0.0, 0.05);
+                s.add(
+                    SUPPORT,
+                    RoundedBox::from_corners(p(x0, y, b0), p(x1, y + th, b1), 0.003),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_has_a_top_and_a_base() {
+        for seed in 0..64 {
+            let s = build(&mut Rng::new(seed));
+            let a = s.part_areas(3);
+            assert!(
+                a[TOP] > 0.0 && a[LEG] + a[SUPPORT] > 0.0,
+                "seed {seed}: {a:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn some_tables_stand_on_floor_to_top_support_panels() {
+        // A support panel facing across the short side that stands on the
+        // floor, reaches up to the top and runs along most of the long side
+        // (a full-height back panel of a desk carcass; real table c0ef2c3e:
+        // 60% of its points are support panels, no legs).
+        let mut with_panel = 0;
+        for seed in 0..300 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let pts: Vec<_> = (0..6000)
+                .filter_map(|_| s.surface_point(&mut rng))
+                .collect();
+            let top = pts.iter().filter(|q| q.0 == TOP);
+            let height = top.clone().map(|q| q.1[1]).fold(0.0, f32::max);
+            let hx = top.clone().map(|q| q.1[0].abs()).fold(0.0, f32::max);
+            let hz = top.map(|q| q.1[2].abs()).fold(0.0, f32::max);
+            let (long, short) = if hx > hz { (0, 2) } else { (2, 0) };
+            let l = hx.max(hz);
+            let facing: Vec<_> = pts
+                .iter()
+                .filter(|q| q.0 == SUPPORT && q.2[short].abs() > 0.9)
+                .collect();
+            let mut bins = [false; 10];
+            for q in facing.iter().filter(|q| q.1[1] < 0.02) {
+                let b = ((q.1[long] / l + 1.0) * 5.0).clamp(0.0, 9.0) as usize;
+                bins[b] = true;
+            }
+            let high = facing.iter().any(|q| q.1[1] > 0.85 * height);
+            with_panel += usize::from(bins.iter().filter(|&&b| b).count() >= 8 && high);
+        }
+        assert!((3..=30).contains(&with_panel), "{with_panel} of 300 tables");
     }
 }
