@@ -1090,6 +1090,8 @@ fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
 
 /// Chance that a desk's modesty panel reaches down to the floor.
 const FULL_MODESTY: f32 = 0.25;
+/// Farthest a carcass partition stands from the middle, in half-lengths.
+const CARCASS_PARTITION_MAX: f32 = 0.8;
 /// Chance that a carcass end without a partition stands on a panel leg.
 const CARCASS_END_LEG: f32 = 0.4;
 
@@ -1146,7 +1148,9 @@ fn carcass(s: &mut Shape, rng: &mut Rng, t: &Top) {
             }
             continue;
         }
-        let at = sl * e * rng.uniform(0.35, 1.0);
+        // Inset, never at the very end: a panel at the end of a desk is its
+        // leg in the annotations (the Panels and Desk bases).
+        let at = sl * e * rng.uniform(0.35, CARCASS_PARTITION_MAX);
         s.add(
             SUPPORT,
             RoundedBox::from_corners(p(at - th, 0.0, b0), p(at + th, under, b1), 0.003),
