@@ -14,24 +14,22 @@ impl Concat {
     pub fn forward(&self, inps: &[ArrayView2<f32>]) -> Array2<f32> {
         let rows = inps.first().map_or(0, |a| a.nrows());
         let cols: usize = inps.iter().map(|a| a.ncols()).sum();
-        let mut out = Array2::zeros((rows, cols));
-        for (r, mut row) in out.rows_mut().into_iter().enumerate() {
-            let dst = row.as_slice_mut().expect("standard layout");
-            let mut at = 0;
+        assert!(
+            inps.iter().all(|a| a.nrows() == rows),
+            "Concat::forward: inputs have different row counts"
+        );
+        // Appended row by row: the output is never zero-filled first.
+        let mut out = Vec::with_capacity(rows * cols);
+        for r in 0..rows {
             for a in inps {
-                let c = a.ncols();
                 let src = a.row(r);
                 match src.as_slice() {
-                    Some(sl) => dst[at..at + c].copy_from_slice(sl),
-                    None => dst[at..at + c]
-                        .iter_mut()
-                        .zip(src)
-                        .for_each(|(d, s)| *d = *s),
+                    Some(sl) => out.extend_from_slice(sl),
+                    None => out.extend(src.iter().copied()),
                 }
-                at += c;
             }
         }
-        out
+        Array2::from_shape_vec((rows, cols), out).expect("rows x cols values")
     }
 
     /// `dinps[i] += dout[:, block i]` where block i has `widths[i]` columns;

@@ -171,7 +171,12 @@ impl NeighbourMax {
         let wy: Vec<f32> = w.row(1).iter().map(|v| v * inv_r).collect();
         let wz: Vec<f32> = w.row(2).iter().map(|v| v * inv_r).collect();
         let wpos = [&wx[..], &wy[..], &wz[..]];
-        let mut g = h.as_standard_layout().into_owned();
+        // `h` is owned: work in it (a copy only if it is not row-major).
+        let mut g = if h.is_standard_layout() {
+            h
+        } else {
+            h.as_standard_layout().into_owned()
+        };
         assert!(
             g.ncols() == c && affine.0.len() == c && affine.1.len() == c,
             "NeighbourMax::forward_infer: channel counts do not match"
