@@ -2,13 +2,14 @@
 //!
 //! Lying along x: nose at `+x`, body tube, fins (when present) at `-x`, as in
 //! the real shapes. Variants: slenderness from stubby capsules (about 3
-//! diameters) to thin missiles (about 16); straight, staged or tapering
+//! diameters) to thin missiles (about 20); straight, staged or tapering
 //! tubes; hollow tails with an inner wall and interior tube (CAD meshes model
 //! them); noses from blunt domes half a radius long to spikes of five radii
 //! (cone, tangent ogive, elliptic), sometimes on a narrower shoulder; no fins
 //! (about 30%, stubby ones more often, like capsules and spaceships), or 3, 4
 //! or 6 fins (trapezoid, swept, delta, rounded) in plus or X arrangement, on
-//! missiles sometimes a second set further up; engine nozzle; strap-on
+//! missiles sometimes (the slenderest often) a second set further up;
+//! engine nozzle; strap-on
 //! boosters.
 
 use super::math::{Transform, V3};
@@ -20,6 +21,15 @@ use std::f32::consts::{FRAC_PI_2, PI, TAU};
 const BODY: usize = 0;
 const FIN: usize = 1;
 const NOSE: usize = 2;
+
+/// Body length over radius, log-uniform between these: stubby capsules to
+/// thin missiles (a real one measures 35 radii, with two equal fin sets).
+const SLENDER_MIN: f32 = 5.5;
+const SLENDER_MAX: f32 = 40.0;
+/// Missiles longer than this many radii may carry a second fin set...
+const SECOND_SET_LEN: f32 = 10.0;
+/// ...and those longer than this one more often.
+const SLENDER_SECOND_SET_LEN: f32 = 24.0;
 
 /// A frustum along +x from `x0` (radius `r0`) to `x1` (radius `r1`), offset
 /// to `(0, y, z)`.
@@ -127,8 +137,8 @@ pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
     let r = 1.0f32;
     // Slenderness (body length over radius) from stubby capsules (about 3
-    // diameters) to thin missiles (about 16), log-uniform.
-    let len = r * (rng.uniform(5.5f32.ln(), 32f32.ln())).exp();
+    // diameters) to thin missiles (about 20), log-uniform.
+    let len = r * (rng.uniform(SLENDER_MIN.ln(), SLENDER_MAX.ln())).exp();
     let x_back = -len / 2.0;
     let x_front = len / 2.0;
     // Open tail: a hollow tube (CAD rockets often model the inner wall and
@@ -260,8 +270,16 @@ pub fn build(rng: &mut Rng) -> Shape {
         PI / count as f32
     };
     fins(&mut s, &profile, count, r, t, 0.0, 0.0, phase);
-    if rng.chance(0.2) && len > 10.0 * r {
-        // Missiles: a second, smaller set of wings or canards further up.
+    let second_set = if len > SLENDER_SECOND_SET_LEN * r {
+        0.5
+    } else if len > SECOND_SET_LEN * r {
+        0.2
+    } else {
+        0.0
+    };
+    if rng.chance(second_set) {
+        // Missiles: a second set of wings or canards further up, smaller or
+        // as large as the tail fins.
         let k = rng.uniform(0.5, 1.0);
         let x1 = x_back + len * rng.uniform(0.35, 0.55);
         let profile = fin_profile(shape, x1, root * k, span * k, r, rng);
@@ -319,5 +337,44 @@ fn fin_profile(
                 [x0 + root / 2.0 - root / 2.0 * a.cos(), span * a.sin()]
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rocket_has_body_and_nose() {
+        for seed in 0..64 {
+            let mut rng = Rng::new(seed);
+            let a = build(&mut rng).part_areas(3);
+            assert!(a[BODY] > 0.0 && a[NOSE] > 0.0, "seed {seed}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn some_thin_missiles_carry_two_fin_sets_over_half_the_body() {
+        // Real 04099429/a410b9d1: a body of 35 radii with two equal fin sets
+        // at its back and middle (fin points over 0.5 of the length).
+        let mut found = 0;
+        for seed in 0..300 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let (mut body, mut fin) = ([f32::MAX, f32::MIN], [f32::MAX, f32::MIN]);
+            for _ in 0..3000 {
+                let (part, p, _) = s.surface_point(&mut rng).unwrap();
+                let b = match part {
+                    BODY => &mut body,
+                    FIN => &mut fin,
+                    _ => continue,
+                };
+                b[0] = b[0].min(p[0]);
+                b[1] = b[1].max(p[0]);
+            }
+            let body_len = body[1] - body[0];
+            found += usize::from(body_len > 34.0 && fin[1] - fin[0] > 0.45 * body_len);
+        }
+        assert!(found >= 3, "{found} of 300 rockets");
     }
 }
