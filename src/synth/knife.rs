@@ -18,6 +18,20 @@ use crate::rng::Rng;
 const BLADE: usize = 0;
 const HANDLE: usize = 1;
 
+/// Handle length over blade length of kitchen knives, slicers, cleavers,
+/// daggers and hunting knives. Real ones: 1.17 (8280b4bb), 1.2 to 1.4
+/// (fca703c2, its handle overlapping the blade base); swords and pocket
+/// knives keep their own lengths.
+const HANDLE_RATIO: (f32, f32) = (0.5, 1.4);
+/// Handle width over blade width (real: 0.8 to 1.15), the blade width
+/// capped at [`HANDLE_W_CAP`] so cleavers keep narrower grips.
+const HANDLE_WIDTH: (f32, f32) = (0.5, 1.1);
+const HANDLE_W_CAP: f32 = 0.05;
+/// Handle thickness (z) over its width (real: 0.5 to 0.65).
+const HANDLE_FLAT: (f32, f32) = (0.45, 0.75);
+/// Largest guard height (y) over blade width (real 8f0e77eb: about 0.6).
+const GUARD_TALL: f32 = 0.6;
+
 fn curve(a: [f32; 2], b: [f32; 2], c: [f32; 2], d: [f32; 2], n: usize) -> Vec<[f32; 2]> {
     let p = |q: [f32; 2]| -> V3 { [q[0], q[1], 0.0] };
     bezier([p(a), p(b), p(c), p(d)], n)
@@ -46,7 +60,7 @@ pub fn build(rng: &mut Rng) -> Shape {
                 10,
             ));
             o.push([-w * 0.35, l * 0.85]);
-            (o, w, rng.uniform(0.1, 0.13), false)
+            (o, w, l * rng.uniform(HANDLE_RATIO.0, HANDLE_RATIO.1), false)
         }
         4 => {
             // Slim slicer.
@@ -59,7 +73,7 @@ pub fn build(rng: &mut Rng) -> Shape {
                 [-w * 0.2, l],
                 [-w * 0.5, l * 0.95],
             ];
-            (o, w, rng.uniform(0.1, 0.13), false)
+            (o, w, l * rng.uniform(HANDLE_RATIO.0, HANDLE_RATIO.1), false)
         }
         5 => {
             // Cleaver.
@@ -71,7 +85,7 @@ pub fn build(rng: &mut Rng) -> Shape {
                 [w * 0.82, l],
                 [-w * 0.2, l * 0.98],
             ];
-            (o, w, rng.uniform(0.1, 0.12), false)
+            (o, w, l * rng.uniform(HANDLE_RATIO.0, HANDLE_RATIO.1), false)
         }
         6 | 7 => {
             // Dagger: symmetric double edge.
@@ -84,7 +98,7 @@ pub fn build(rng: &mut Rng) -> Shape {
                 [0.0, l],
                 [-w / 2.0 * 0.9, l * 0.6],
             ];
-            (o, w, rng.uniform(0.09, 0.12), true)
+            (o, w, l * rng.uniform(HANDLE_RATIO.0, HANDLE_RATIO.1), true)
         }
         8 => {
             // Hunting / clip point.
@@ -100,7 +114,12 @@ pub fn build(rng: &mut Rng) -> Shape {
             ));
             o.push([-w * 0.1, l * 0.75]);
             o.push([-w * 0.4, l * 0.65]);
-            (o, w, rng.uniform(0.1, 0.12), rng.chance(0.6))
+            (
+                o,
+                w,
+                l * rng.uniform(HANDLE_RATIO.0, HANDLE_RATIO.1),
+                rng.chance(0.6),
+            )
         }
         10 => {
             // Sword: long double-edged blade.
@@ -147,12 +166,11 @@ pub fn build(rng: &mut Rng) -> Shape {
     );
 
     // Handle below y = 0, centred under the blade's spine side.
-    let hw = blade_w.min(0.03) * rng.uniform(0.55, 0.8)
+    let hw = blade_w.min(HANDLE_W_CAP) * rng.uniform(HANDLE_WIDTH.0, HANDLE_WIDTH.1)
         + if kind == 9 || kind == 11 { 0.006 } else { 0.0 };
     let hw = hw.max(0.02);
     // Handles are flatter across z than wide across x ("flat in z").
-    let ht = (rng.uniform(0.012, 0.022) + if kind == 9 || kind == 11 { 0.006 } else { 0.0 })
-        .min(hw * 0.75);
+    let ht = hw * rng.uniform(HANDLE_FLAT.0, HANDLE_FLAT.1);
     let cx = if kind == 6 || kind == 7 {
         0.0
     } else {
@@ -208,9 +226,11 @@ pub fn build(rng: &mut Rng) -> Shape {
             } else {
                 rng.uniform(1.6, 2.5)
             };
+        // From thin cross bars to tall blocks, growing down over the grip.
+        let gh = rng.uniform(0.006, (blade_w * GUARD_TALL / 2.0).max(0.006));
         s.add(
             HANDLE,
-            RoundedBox::new([gw / 2.0, 0.006, ht * 0.5], 0.003).at([cx * 0.5, 0.004, 0.0]),
+            RoundedBox::new([gw / 2.0, gh, ht * 0.5], 0.003).at([cx * 0.5, 0.01 - gh, 0.0]),
         );
     } else if rng.chance(0.5) {
         // Bolster.
@@ -220,4 +240,53 @@ pub fn build(rng: &mut Rng) -> Shape {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blade and handle extents `[x0, x1, y0, y1]` from 3000 sampled points.
+    fn extents(s: &Shape, rng: &mut Rng) -> [[f32; 4]; 2] {
+        let mut e = [[f32::MAX, f32::MIN, f32::MAX, f32::MIN]; 2];
+        for _ in 0..3000 {
+            let (part, p, _) = s.surface_point(rng).unwrap();
+            let b = &mut e[part];
+            b[0] = b[0].min(p[0]);
+            b[1] = b[1].max(p[0]);
+            b[2] = b[2].min(p[1]);
+            b[3] = b[3].max(p[1]);
+        }
+        e
+    }
+
+    #[test]
+    fn every_knife_has_blade_and_handle() {
+        for seed in 0..64 {
+            let mut rng = Rng::new(seed);
+            let a = build(&mut rng).part_areas(2);
+            assert!(a[BLADE] > 0.0 && a[HANDLE] > 0.0, "seed {seed}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn many_full_size_knives_have_long_wide_handles() {
+        // Real kitchen and hunting knives (8280b4bb, fca703c2): the handle is
+        // over half the length and 0.8 to 1.15 blade widths wide (2 of 156
+        // full-size synthetic knives before handles scaled with the blade).
+        let (mut full, mut long_wide) = (0, 0);
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let [b, h] = extents(&s, &mut rng);
+            if b[3] - b[2] < 0.12 {
+                continue; // pocket knives
+            }
+            full += 1;
+            let share = (h[3] - h[2]) / (b[3].max(h[3]) - b[2].min(h[2]));
+            let width = (h[1] - h[0]) / (b[1] - b[0]);
+            long_wide += usize::from(share > 0.5 && width > 0.75);
+        }
+        assert!(long_wide * 4 >= full, "{long_wide} of {full} knives");
+    }
 }
