@@ -6,9 +6,9 @@
 //!   caps to tall trucker crowns, slightly oval, a button on top, a band
 //!   around the rim, peaks of varying length, width, droop and sideways
 //!   curvature (flat snapback brims to strongly curved ones);
-//! - flat (ivy / newsboy) caps (about 20%): a low crown sloping up toward
-//!   the front and pushed forward over a short, narrow peak under its front
-//!   rim (the peak only a few percent of the surface);
+//! - flat (ivy / newsboy) caps (about 20%): a low to wedge-tall crown
+//!   sloping up toward the front and pushed forward over a short, narrow
+//!   peak under its front rim (the peak only a few percent of the surface);
 //! - brimmed hats (about 20%): a cylindrical or domed crown with a brim all
 //!   round (labelled peak, as annotated), flat, curled up or drooping, the
 //!   brim often most of the surface.
@@ -22,6 +22,10 @@ use std::f32::consts::TAU;
 
 const PANELS: usize = 0;
 const PEAK: usize = 1;
+
+/// Flat cap crown height over its radius: low ivy caps to tall newsboy
+/// wedges (real 18387b36: 0.7, its top rising from the back to the front).
+const FLAT_CAP_HEIGHT: (f32, f32) = (0.25, 0.8);
 
 /// Build one random cap (crown radius about 1 along x).
 pub fn build(rng: &mut Rng) -> Shape {
@@ -143,7 +147,7 @@ fn flat_cap(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
     let rx = 1.0f32;
     let rz = rx * rng.uniform(0.8, 0.95);
-    let h = rx * rng.uniform(0.25, 0.5);
+    let h = rx * rng.uniform(FLAT_CAP_HEIGHT.0, FLAT_CAP_HEIGHT.1);
     // The top slopes up toward the front and is pushed forward.
     let slope = rng.uniform(0.2, 0.6);
     let push = rx * rng.uniform(0.05, 0.25);
@@ -244,4 +248,47 @@ fn brimmed_hat(rng: &mut Rng) -> Shape {
     });
     s.add(PEAK, thick_sheet(&grid, [0.0, -thick, 0.0]));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cap_has_panels_and_peak() {
+        for seed in 0..64 {
+            let mut rng = Rng::new(seed);
+            let a = build(&mut rng).part_areas(2);
+            assert!(a[PANELS] > 0.0 && a[PEAK] > 0.0, "seed {seed}: {a:?}");
+        }
+    }
+
+    #[test]
+    fn some_flat_caps_have_tall_wedge_crowns() {
+        // Real flat cap 18387b36: crown height 0.72 of its half length, the
+        // peak 3 % of the points.
+        let (mut flat, mut tall) = (0, 0);
+        for seed in 0..300 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let a = s.part_areas(2);
+            if a[PEAK] > 0.1 * (a[PEAK] + a[PANELS]) {
+                continue; // baseball caps and brimmed hats
+            }
+            flat += 1;
+            let (mut x, mut y) = ([f32::MAX, f32::MIN], [f32::MAX, f32::MIN]);
+            for _ in 0..2000 {
+                let (part, p, _) = s.surface_point(&mut rng).unwrap();
+                if part == PANELS {
+                    x = [x[0].min(p[0]), x[1].max(p[0])];
+                    y = [y[0].min(p[1]), y[1].max(p[1])];
+                }
+            }
+            tall += usize::from(y[1] - y[0] > 0.6 * (x[1] - x[0]) / 2.0);
+        }
+        assert!(
+            flat >= 20 && tall * 10 >= flat,
+            "{tall} of {flat} flat caps"
+        );
+    }
 }
