@@ -5,7 +5,7 @@
 //! real shapes). Variants: small on-ear pads to big over-ear cups
 //! (cylinders, ellipsoids or rounded boxes, with cushions), thin or padded
 //! bands (flattened tubes, optional inner pad), sliders, yoke rings or forks
-//! around the cups (headband), exposed cables from the band ends to the
+//! around the cups, flat arms down the outside of the cups (headband), exposed cables from the band ends to the
 //! cups (data_wire, as annotated on real headphones); and
 //! earbuds (about 20%): two buds without a headband whose wires join at a
 //! splitter into one cable (`data_wire`), ending in a plug.
@@ -21,6 +21,10 @@ use std::f32::consts::{FRAC_PI_2, PI, TAU};
 const EARPHONE: usize = 0;
 const HEADBAND: usize = 1;
 const DATA_WIRE: usize = 2;
+
+/// Chance that a headphone's band comes down the outside of each cup as a
+/// flat arm (headband) to near the cup's bottom.
+const ARMS: f32 = 0.3;
 
 /// Build one random earphone (metres).
 pub fn build(rng: &mut Rng) -> Shape {
@@ -82,6 +86,14 @@ fn headphones(s: &mut Shape, rng: &mut Rng) {
     let cup_style = rng.below(3);
     let yoke = rng.chance(0.3);
     let side_wires = rng.chance(0.2);
+    // Some bands come down the outside of the cups as flat arms to the cup
+    // bottom (real 03261776/5fbad7de and c6dccc29: the headband spans the
+    // whole height, its arms outside the cups down to their lowest points).
+    let arms = (
+        rng.chance(ARMS),
+        rng.uniform(0.25, 0.45),
+        rng.uniform(0.6, 1.0),
+    );
     for sz in [-1.0f32, 1.0] {
         let z_in = sz * (half_w - cup_d);
         let z_out = sz * half_w;
@@ -93,6 +105,18 @@ fn headphones(s: &mut Shape, rng: &mut Rng) {
                 band_r * 0.8,
             ),
         );
+        if arms.0 {
+            let (hx, ht) = (cup_r * arms.1, band_r * 0.6);
+            let z = sz * (band_rz.max(half_w) + ht);
+            s.add(
+                HEADBAND,
+                RoundedBox::from_corners(
+                    [-hx, cup_y - cup_r * arms.2, z - ht],
+                    [hx, band_y0 + 0.005, z + ht],
+                    ht * 0.5,
+                ),
+            );
+        }
         // Cup: axis along z, from the inner face to the outer shell.
         match cup_style {
             0 => s.add(
@@ -249,4 +273,53 @@ fn earbuds(s: &mut Shape, rng: &mut Rng) {
         DATA_WIRE,
         Frustum::rod(end, [end[0], end[1] - 0.025, end[2]], wr * 2.5),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Headphones whose headband points include a flat surface facing out
+    /// (along z) below the cup centres: arms down the outside of the cups.
+    fn with_arms_below_the_cups(seeds: std::ops::Range<u64>) -> usize {
+        let mut n = 0;
+        for seed in seeds {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let pts: Vec<_> = (0..3000)
+                .filter_map(|_| s.surface_point(&mut rng))
+                .collect();
+            let cups: Vec<_> = pts.iter().filter(|q| q.0 == EARPHONE).collect();
+            if cups.is_empty() {
+                continue;
+            }
+            let centre = cups.iter().map(|q| q.1[1]).sum::<f32>() / cups.len() as f32;
+            let outer = cups.iter().map(|q| q.1[2].abs()).fold(0.0, f32::max);
+            // Sliders end above the cup centres and yoke rings sit at the
+            // cups' mid-depth: neither lies outside the cups down there.
+            let arm = pts
+                .iter()
+                .filter(|q| {
+                    q.0 == HEADBAND && q.2[2].abs() > 0.9 && q.1[1] < centre && q.1[2].abs() > outer
+                })
+                .count();
+            n += usize::from(arm >= 15);
+        }
+        n
+    }
+
+    #[test]
+    fn some_headbands_come_down_the_outside_of_the_cups() {
+        let n = with_arms_below_the_cups(0..200);
+        // 80 % headphones, 30 % of them with arms.
+        assert!((25..=75).contains(&n), "{n} of 200 earphones");
+    }
+
+    #[test]
+    fn every_earphone_has_ear_pieces() {
+        for seed in 0..40 {
+            let s = build(&mut Rng::new(seed));
+            assert!(s.part_areas(3)[EARPHONE] > 0.0, "seed {seed}");
+        }
+    }
 }
