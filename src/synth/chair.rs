@@ -6,9 +6,10 @@
 //! optional castors, sled runners, cantilever tubes, bent sheets (one plate
 //! as wide as the seat lying on the floor and curving up to it: a C open at
 //! the back or a U), stools (high, round or square seat, low or no back),
-//! sofa-like armchairs (thick cushions, wide arms, stubby feet). Backs: solid panel, oval shell, vertical slats,
-//! ladder rails, tube frame with a panel. Arms (about 28%): pads on posts, tube
-//! loops, or the sofa's wide blocks.
+//! sofa-like armchairs (thick cushions, wide arms, stubby feet). Backs:
+//! solid panel, oval shell, vertical slats, ladder rails, tube frame with a
+//! panel. Arms (about 28%): pads on posts, tube loops, or the sofa's wide
+//! blocks.
 
 use super::math::{add, Transform, V3};
 use super::primitives::{

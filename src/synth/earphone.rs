@@ -5,8 +5,9 @@
 //! real shapes). Variants: small on-ear pads to big over-ear cups
 //! (cylinders, ellipsoids or rounded boxes, with cushions), thin or padded
 //! bands (flattened tubes, optional inner pad), sliders, yoke rings or forks
-//! around the cups, flat arms down the outside of the cups (headband), exposed cables from the band ends to the
-//! cups (data_wire, as annotated on real headphones); and
+//! around the cups, flat arms down the outside of the cups (headband),
+//! exposed cables from the band ends to the cups (data_wire, as annotated on
+//! real headphones); and
 //! earbuds (about 20%): two buds without a headband whose wires join at a
 //! splitter into one cable (`data_wire`), ending in a plug.
 
