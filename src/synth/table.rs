@@ -50,6 +50,27 @@ struct Top {
     round: bool,
 }
 
+impl Top {
+    /// Half the long side and half the short side.
+    fn half_lengths(&self) -> (f32, f32) {
+        if self.hx >= self.hz {
+            (self.hx, self.hz)
+        } else {
+            (self.hz, self.hx)
+        }
+    }
+
+    /// The point `a` along the long side, `y` up and `b` along the short
+    /// side, in the table's x-y-z frame.
+    fn along(&self, a: f32, y: f32, b: f32) -> V3 {
+        if self.hx >= self.hz {
+            [a, y, b]
+        } else {
+            [b, y, a]
+        }
+    }
+}
+
 /// Build one random table.
 pub fn build(rng: &mut Rng) -> Shape {
     let mut s = Shape::new();
@@ -957,15 +978,8 @@ fn block(s: &mut Shape, rng: &mut Rng, t: &Top) {
 /// other, or drawer blocks on both sides; modesty panels and keyboard trays.
 fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
     let under = t.under;
-    let along_x = t.hx >= t.hz;
-    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
-    let p = |a: f32, y: f32, b: f32| -> V3 {
-        if along_x {
-            [a, y, b]
-        } else {
-            [b, y, a]
-        }
-    };
+    let (l, w) = t.half_lengths();
+    let p = |a: f32, y: f32, b: f32| t.along(a, y, b);
     let th = rng.uniform(0.015, 0.04);
     let side = if rng.chance(0.5) { 1.0 } else { -1.0 };
     let both_blocks = support && rng.chance(0.15);
@@ -1038,7 +1052,7 @@ fn desk_base(s: &mut Shape, rng: &mut Rng, t: &Top, support: bool) {
         for k in 0..drawers {
             let y1 = under - dh * k as f32 / drawers as f32 - 0.01;
             let y0 = under - dh * (k + 1) as f32 / drawers as f32 + 0.01;
-            if along_x {
+            if t.hx >= t.hz {
                 s.add(
                     block_part,
                     RoundedBox::from_corners([lo + 0.01, y0, w - 0.02], [hi - 0.01, y1, w], 0.003),
@@ -1102,15 +1116,8 @@ const CARCASS_END_LEG: f32 = 0.4;
 /// the length from the middle, no legs).
 fn carcass(s: &mut Shape, rng: &mut Rng, t: &Top) {
     let under = t.under;
-    let along_x = t.hx >= t.hz;
-    let (l, w) = if along_x { (t.hx, t.hz) } else { (t.hz, t.hx) };
-    let p = |a: f32, y: f32, b: f32| -> V3 {
-        if along_x {
-            [a, y, b]
-        } else {
-            [b, y, a]
-        }
-    };
+    let (l, w) = t.half_lengths();
+    let p = |a: f32, y: f32, b: f32| t.along(a, y, b);
     let th = rng.uniform(0.012, 0.035);
     let back = if rng.chance(0.5) { 1.0 } else { -1.0 };
     let (e, bw) = (l - 0.01, w - 0.01);
