@@ -66,7 +66,7 @@ pub struct Args {
     )]
     pub val_split: ValSplitArg,
     /// Architecture: ssg-mbv2-wide (the shipped model's), ssg-mbv2 (compact,
-    /// 2.1x cheaper), tiny, or a JSON config file [default: ssg-mbv2-wide;
+    /// 1.9x cheaper), tiny, or a JSON config file [default: ssg-mbv2-wide;
     /// with --init: the model's].
     #[arg(long, value_name = "NAME|FILE")]
     pub config: Option<String>,

@@ -153,7 +153,7 @@ impl ModelConfig {
 
     /// The shipped model's network, `ssg-mbv2-wide`: the layout of
     /// [`ModelConfig::default`] with about 1.5x the channels (1,258,226
-    /// parameters, 0.485 GFLOPs per 2,048-point cloud, 2.1x the compact one),
+    /// parameters, 0.387 GFLOPs per 2,048-point cloud, 1.9x the compact one),
     /// chosen on real shapes (MODEL_CARD.md, runs 17-18).
     pub fn wide() -> Self {
         let mut cfg = ModelConfig {

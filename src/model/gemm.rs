@@ -18,7 +18,7 @@
 
 use crate::geometry::simd::Avx512;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
+use ndarray::{s, ArrayView2, ArrayViewMut2};
 use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
@@ -59,6 +59,44 @@ pub(crate) struct Packed<'w> {
     /// The unpacked matrix, for the fallback path.
     w: &'w [f32],
     layout: Layout,
+    /// Row stride of `w` (its full width) and the first of its columns that
+    /// `B` uses: a column window of a wider weight (see [`Window`]).
+    ld: usize,
+    off: usize,
+}
+
+/// A window of columns of a row-major weight that `B` is made of, so that
+/// one linear layer's weight can be applied in column blocks (feature
+/// propagation multiplies its coarse and skip inputs separately):
+/// `w` has rows of `ld` values and `B` uses columns `off..off + width`,
+/// where `width` is K for [`Layout::Transposed`] (`B = w[.., off..]^T`) and
+/// N for [`Layout::Plain`] (`B = w[.., off..]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// Row stride of the weight (its number of columns).
+    pub ld: usize,
+    /// First column used.
+    pub off: usize,
+}
+
+impl Window {
+    /// The whole weight: `ld` columns from the first.
+    pub(crate) fn whole(ld: usize) -> Window {
+        Window { ld, off: 0 }
+    }
+
+    /// The number of rows of `w` and the width of the window, checked
+    /// against the weight's size.
+    fn check(self, w: &[f32], k: usize, n: usize, layout: Layout) {
+        let (rows, width) = match layout {
+            Layout::Transposed => (n, k),
+            Layout::Plain => (k, n),
+        };
+        assert!(
+            self.off + width <= self.ld && w.len() == rows * self.ld,
+            "gemm: weight window out of range"
+        );
+    }
 }
 
 impl<'w> Packed<'w> {
@@ -75,43 +113,38 @@ impl<'w> Packed<'w> {
         layout: Layout,
     ) -> Packed<'w> {
         assert_eq!(w.len(), k * n, "Packed::new: weight size");
-        let data = match simd {
-            Some(_) => Cow::Owned(panels_of(w, k, n, layout)),
-            None => Cow::Borrowed(&[][..]),
+        let ld = match layout {
+            Layout::Transposed => k,
+            Layout::Plain => n,
         };
-        Packed {
-            k,
-            n,
-            data,
-            w,
-            layout,
-        }
+        Packed::window(simd, None, w, Window::whole(ld), k, n, layout)
     }
 
-    /// As [`Packed::new`], but the panels come from `slot` of `cache`,
-    /// packed on first use: the weights behind a slot must never change
-    /// (inference networks, whose parameters are fixed once folded).
+    /// Pack the column window `win` of `w` (see [`Window`]): `B` is
+    /// `K x N`; with `cache`, the panels come from that slot of the cache
+    /// (packed on first use, see [`Packed::cached`]).
     ///
     /// # Panics
     ///
-    /// If `w` does not hold `k * n` values or `slot` is out of range.
-    pub(crate) fn cached(
+    /// If the window does not fit `w`, or the slot is out of range.
+    pub(crate) fn window(
         simd: Option<Avx512>,
-        cache: &'w PanelCache,
-        slot: usize,
+        cache: Option<(&'w PanelCache, usize)>,
         w: &'w [f32],
+        win: Window,
         k: usize,
         n: usize,
         layout: Layout,
     ) -> Packed<'w> {
-        assert_eq!(w.len(), k * n, "Packed::cached: weight size");
-        let data = match simd {
-            Some(_) => Cow::Borrowed(
+        win.check(w, k, n, layout);
+        let data = match (simd, cache) {
+            (Some(_), Some((cache, slot))) => Cow::Borrowed(
                 cache.slots[slot]
-                    .get_or_init(|| panels_of(w, k, n, layout))
+                    .get_or_init(|| panels_of(w, k, n, layout, win))
                     .as_slice(),
             ),
-            None => Cow::Borrowed(&[][..]),
+            (Some(_), None) => Cow::Owned(panels_of(w, k, n, layout, win)),
+            (None, _) => Cow::Borrowed(&[][..]),
         };
         Packed {
             k,
@@ -119,13 +152,16 @@ impl<'w> Packed<'w> {
             data,
             w,
             layout,
+            ld: win.ld,
+            off: win.off,
         }
     }
 }
 
-/// `w` (`K * N` values in `layout`) as `ceil(N / 32)` panels of `K x 32`
-/// floats, zero padded.
-fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout) -> Vec<f32> {
+/// The window `win` of `w` (`K x N` in `layout`) as `ceil(N / 32)` panels
+/// of `K x 32` floats, zero padded.
+fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout, win: Window) -> Vec<f32> {
+    let Window { ld, off } = win;
     let panels = n.div_ceil(NR);
     let mut data = vec![0f32; panels * k * NR];
     for p in 0..panels {
@@ -134,8 +170,8 @@ fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout) -> Vec<f32> {
             let col = p * NR + j;
             for kk in 0..k {
                 panel[kk * NR + j] = match layout {
-                    Layout::Transposed => w[col * k + kk],
-                    Layout::Plain => w[kk * n + col],
+                    Layout::Transposed => w[col * ld + off + kk],
+                    Layout::Plain => w[kk * ld + off + col],
                 };
             }
         }
@@ -143,21 +179,36 @@ fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout) -> Vec<f32> {
     data
 }
 
-/// Packed panels kept across calls, one slot per weight tensor (indexed
-/// like the parameter store), filled on first use. Packing every weight on
-/// every forward was a sixth of a one-cloud inference; an inference
-/// network packs each once.
+/// Packed panels kept across calls, [`PanelCache::PARTS`] slots per weight
+/// tensor (indexed like the parameter store; one per column block a layer
+/// applies separately, see [`Window`]), filled on first use. Packing every
+/// weight on every forward was a sixth of a one-cloud inference; an
+/// inference network packs each once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PanelCache {
     slots: Vec<OnceLock<Vec<f32>>>,
 }
 
 impl PanelCache {
-    /// A cache with `len` empty slots.
+    /// Column blocks per weight tensor (feature propagation's FP1 has
+    /// three: coarse, stem features, input).
+    pub(crate) const PARTS: usize = 3;
+
+    /// A cache for a parameter store of `len` tensors, all slots empty.
     pub(crate) fn new(len: usize) -> PanelCache {
         PanelCache {
-            slots: (0..len).map(|_| OnceLock::new()).collect(),
+            slots: (0..len * Self::PARTS).map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// The slot of column block `part` of tensor `tensor`.
+    ///
+    /// # Panics
+    ///
+    /// If `part` is not below [`PanelCache::PARTS`].
+    pub(crate) fn slot(tensor: usize, part: usize) -> usize {
+        assert!(part < Self::PARTS, "PanelCache: column block {part}");
+        tensor * Self::PARTS + part
     }
 }
 
@@ -268,13 +319,16 @@ fn matmul_fallback(a: &[f32], m: usize, packed: &Packed, init: Init, c: &mut [f3
             row.as_slice_mut().expect("row").copy_from_slice(b);
         }
     }
+    let (ld, off) = (packed.ld, packed.off);
     match packed.layout {
         Layout::Transposed => {
-            let w = ArrayView2::from_shape((n, k), packed.w).expect("N x K");
+            let w = ArrayView2::from_shape((n, ld), packed.w).expect("N x ld");
+            let w = w.slice(s![.., off..off + k]);
             general_mat_mul(1.0, &a, &w.t(), 1.0, &mut cv);
         }
         Layout::Plain => {
-            let w = ArrayView2::from_shape((k, n), packed.w).expect("K x N");
+            let w = ArrayView2::from_shape((k, ld), packed.w).expect("K x ld");
+            let w = w.slice(s![.., off..off + n]);
             general_mat_mul(1.0, &a, &w, 1.0, &mut cv);
         }
     }
@@ -548,7 +602,9 @@ mod tests {
             let fresh = Packed::new(simd, &w, k, n, Layout::Transposed);
             matmul(simd, &a, &fresh, Init::Bias(&bias), &mut want);
             for _ in 0..2 {
-                let packed = Packed::cached(simd, &cache, 1, &w, k, n, Layout::Transposed);
+                let slot = Some((&cache, PanelCache::slot(1, 0)));
+                let packed =
+                    Packed::window(simd, slot, &w, Window::whole(k), k, n, Layout::Transposed);
                 let mut got = vec![f32::NAN; m * n];
                 matmul(simd, &a, &packed, Init::Bias(&bias), &mut got);
                 assert_eq!(got, want, "simd {}", simd.is_some());
@@ -557,11 +613,62 @@ mod tests {
             let mut want2 = vec![0f32; m * n];
             let fresh2 = Packed::new(simd, &w2, k, n, Layout::Transposed);
             matmul(simd, &a, &fresh2, Init::Bias(&bias), &mut want2);
-            let packed2 = Packed::cached(simd, &cache, 0, &w2, k, n, Layout::Transposed);
+            let slot2 = Some((&cache, PanelCache::slot(0, 2)));
+            let packed2 =
+                Packed::window(simd, slot2, &w2, Window::whole(k), k, n, Layout::Transposed);
             let mut got2 = vec![0f32; m * n];
             matmul(simd, &a, &packed2, Init::Bias(&bias), &mut got2);
             assert_eq!(got2, want2);
             assert_ne!(got2, want);
+        }
+    }
+
+    /// A column window of a wider weight multiplies as a copy of those
+    /// columns would, in both layouts, on every path the CPU has (the same
+    /// bits: the window only changes where the panels are read from).
+    #[test]
+    fn a_column_window_is_the_product_with_its_columns() {
+        let mut rng = Rng::new(9);
+        let (m, rows, ld) = (19, 45, 70);
+        let (off, width) = (23, 33);
+        let w: Vec<f32> = (0..rows * ld).map(|_| rng.normal()).collect();
+        let copy: Vec<f32> = (0..rows)
+            .flat_map(|r| w[r * ld + off..r * ld + off + width].to_vec())
+            .collect();
+        let win = Window { ld, off };
+        for simd in [None, Avx512::detect()] {
+            // Transposed: B = w[.., off..]^T is width x rows (K x N).
+            let a: Vec<f32> = (0..m * width).map(|_| rng.normal()).collect();
+            let (mut got, mut want) = (vec![0.5f32; m * rows], vec![0.5f32; m * rows]);
+            let packed = Packed::window(simd, None, &w, win, width, rows, Layout::Transposed);
+            matmul(simd, &a, &packed, Init::Accumulate, &mut got);
+            let whole = Packed::new(simd, &copy, width, rows, Layout::Transposed);
+            matmul(simd, &a, &whole, Init::Accumulate, &mut want);
+            assert_eq!(got, want, "transposed, simd {}", simd.is_some());
+            let exact = naive(
+                &a,
+                &copy,
+                m,
+                width,
+                rows,
+                Layout::Transposed,
+                None,
+                &vec![0.5; m * rows],
+            );
+            for (g, (e, mag)) in got.iter().zip(&exact) {
+                assert!(
+                    (*g as f64 - e).abs() <= 1e-5 * mag.max(1.0),
+                    "{g} against {e}"
+                );
+            }
+            // Plain: B = w[.., off..] is rows x width (K x N).
+            let a: Vec<f32> = (0..m * rows).map(|_| rng.normal()).collect();
+            let (mut got, mut want) = (vec![0f32; m * width], vec![0f32; m * width]);
+            let packed = Packed::window(simd, None, &w, win, rows, width, Layout::Plain);
+            matmul(simd, &a, &packed, Init::Accumulate, &mut got);
+            let whole = Packed::new(simd, &copy, rows, width, Layout::Plain);
+            matmul(simd, &a, &whole, Init::Accumulate, &mut want);
+            assert_eq!(got, want, "plain, simd {}", simd.is_some());
         }
     }
 

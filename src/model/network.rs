@@ -79,8 +79,6 @@ pub struct Activations {
     pub classifier: Option<ClassifierCache>,
     /// FP caches of the levels above FP1, coarsest first.
     pub fp: Vec<FpCache>,
-    /// FP1's concatenated input.
-    pub fp1_inp: Array2<f32>,
     /// FP1 BN cache.
     pub fp1_bn: BnCache,
     /// FP1 output `[R0, F1]` (after ReLU6; the head's input).
@@ -347,11 +345,10 @@ impl Arch {
             let l = n - i;
             let offsets = &plan.levels[l].offsets;
             let up = coarse.as_ref().unwrap_or(&g).view();
-            let (mut z, inp) = fp.encode(ctx, up, &plan.up[l], &[feats[l].view()]);
+            let mut z = fp.encode(ctx, up, &plan.up[l], &[feats[l].view()]);
             let bn = fp.decode(ctx, &mut z, offsets, &[]);
             if let Some(a) = acts.as_deref_mut() {
                 a.fp.push(FpCache {
-                    inp,
                     bn: kept(bn),
                     out: z.clone(),
                 });
@@ -359,7 +356,7 @@ impl Arch {
             coarse = Some(z);
             timer.lap(&fp_stage_name(&self.cfg, l));
         }
-        let (z, fp1_inp) = self.fp[n].encode(
+        let z = self.fp[n].encode(
             ctx,
             coarse.as_ref().unwrap_or(&g).view(),
             &plan.up[0],
@@ -372,7 +369,6 @@ impl Arch {
             a.stem_bn = kept(stem_bn);
             a.g = g;
             a.global = kept(gc);
-            a.fp1_inp = fp1_inp;
         }
         (z, category_logits)
     }
@@ -476,13 +472,15 @@ impl Arch {
         // Gradients at each level's output (feats) and at each FP output.
         let mut dfeats: Vec<Array2<f32>> =
             a.feats.iter().map(|f| Array2::zeros(f.raw_dim())).collect();
-        let coarse_dim = |i: usize| {
+        // The coarse input of FP level i (coarsest first; n is FP1).
+        let coarse_of = |i: usize| {
             if i == 0 {
-                a.g.raw_dim()
+                a.g.view()
             } else {
-                a.fp[i - 1].out.raw_dim()
+                a.fp[i - 1].out.view()
             }
         };
+        let coarse_dim = |i: usize| coarse_of(i).raw_dim();
         // FP1: f1 = ReLU6(BN([up(fp2), f0, x0] W^T + b + cat_bias))
         let mut dcoarse = Array2::zeros(coarse_dim(n));
         {
@@ -491,7 +489,8 @@ impl Arch {
             self.fp[n].backward(
                 p,
                 grads,
-                a.fp1_inp.view(),
+                coarse_of(n),
+                &[a.feats[0].view(), a.x0.view()],
                 &a.fp1_bn,
                 a.f1.view(),
                 &plan.up[0],
@@ -512,7 +511,8 @@ impl Arch {
             self.fp[i].backward(
                 p,
                 grads,
-                fc.inp.view(),
+                coarse_of(i),
+                &[a.feats[l].view()],
                 &fc.bn,
                 fc.out.view(),
                 &plan.up[l],

@@ -25,11 +25,28 @@ impl ThreeNnInterpolate {
         w: &[f32],
         par: Par,
     ) -> Array2<f32> {
+        let mut out = Array2::<f32>::zeros((idx.len() / 3, coarse.ncols()));
+        self.accumulate(coarse, idx, w, out.view_mut(), par);
+        out
+    }
+
+    /// `out[Rf, C] += interp(coarse)` (as [`ThreeNnInterpolate::forward`]).
+    ///
+    /// # Panics
+    ///
+    /// If `out` is not `[idx.len() / 3, coarse.ncols()]` in standard layout.
+    pub fn accumulate(
+        &self,
+        coarse: ArrayView2<f32>,
+        idx: &[u32],
+        w: &[f32],
+        mut out: ArrayViewMut2<f32>,
+        par: Par,
+    ) {
         let c = coarse.ncols();
-        let rows = idx.len() / 3;
+        assert_eq!(out.dim(), (idx.len() / 3, c), "interpolate: output shape");
         let src = coarse.as_standard_layout();
         let src = src.as_slice().expect("contiguous");
-        let mut out = Array2::<f32>::zeros((rows, c));
         let run = |(ci, o): (usize, &mut [f32])| {
             for (t, orow) in o.chunks_mut(c.max(1)).enumerate() {
                 let n = ci * ROW_CHUNK + t;
@@ -50,7 +67,6 @@ impl ThreeNnInterpolate {
                 .for_each(run),
             Par::Serial => o.chunks_mut(ROW_CHUNK * c.max(1)).enumerate().for_each(run),
         }
-        out
     }
 
     /// `dcoarse[idx[n,t], c] += w[n,t] * dout[n,c]`; tasks own channel blocks.

@@ -29,6 +29,7 @@ pub use category_bias::CategoryBias;
 pub use concat::Concat;
 pub use dropout::Dropout;
 pub use interpolate::ThreeNnInterpolate;
+pub(crate) use linear::ColumnBlock;
 pub use linear::Linear;
 pub use neighbour_max::NeighbourMax;
 pub use relu6::Relu6;
