@@ -143,6 +143,13 @@ pub struct Args {
     /// `--orient auto` (0: never).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub turn: f32,
+    /// Stages held fixed while the rest trains, comma separated: `encoder`
+    /// (stem, SA levels and category classifier: the category choice cannot
+    /// move), or stage names as in the model file (stem, sa1, sa2, sa3,
+    /// classifier, fp3, fp2, fp1, head, out). Frozen BatchNorms keep their
+    /// running statistics.
+    #[arg(long, value_name = "STAGES", value_delimiter = ',')]
+    pub freeze: Vec<String>,
     /// Self-training: a folder of pseudo-labelled shapes (written by `pcseg
     /// pseudo-label`) mixed into every synthetic epoch.
     #[arg(long, value_name = "DIR", requires = "synthetic")]
@@ -216,6 +223,7 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
             scale_hi: args.scale.1,
             ..Default::default()
         },
+        freeze: args.freeze.clone(),
     };
     if !(0.0..0.095).contains(&args.warp) {
         bail!("--warp {}: expected 0 <= AMP < 0.095", args.warp);

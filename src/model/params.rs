@@ -22,6 +22,10 @@ pub enum TensorKind {
     Param,
     /// A buffer updated by the forward pass (BatchNorm running mean / var).
     Buffer,
+    /// A parameter held fixed for this training run ([`Params::freeze`]):
+    /// the optimiser leaves it alone, and a BatchNorm whose scale is frozen
+    /// keeps its running statistics.
+    Frozen,
 }
 
 /// Named tensors in insertion order.
@@ -91,6 +95,25 @@ impl Params {
     /// Whether the optimiser should update this tensor.
     pub fn is_trainable(&self, id: TensorId) -> bool {
         self.kinds[id.0] == TensorKind::Param
+    }
+
+    /// Hold every parameter and running statistic whose name starts with
+    /// `{stage}.` fixed, for each of `stages`; returns how many tensors
+    /// the stages name (frozen before or not). Kinds are not saved with the
+    /// values, so a resumed run freezes again from its options.
+    pub fn freeze(&mut self, stages: &[String]) -> usize {
+        let mut n = 0;
+        for (name, kind) in self.names.iter().zip(&mut self.kinds) {
+            let hit = stages.iter().any(|s| {
+                name.strip_prefix(s.as_str())
+                    .is_some_and(|r| r.starts_with('.'))
+            });
+            if hit {
+                *kind = TensorKind::Frozen;
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The tensor.
@@ -240,5 +263,28 @@ mod tests {
             "m.safetensors: tensor `a.weight`: expected shape [3, 2], found [2, 3]"
         );
         assert!(p.check("m", "zzz", &[1]).is_err());
+    }
+
+    #[test]
+    fn freeze_matches_whole_stage_names() {
+        let mut p = Params::new();
+        let names = [
+            "sa1.w",
+            "sa10.w",
+            "sa1x.w",
+            "stem.bn.running_mean",
+            "head.w",
+        ];
+        let ids: Vec<TensorId> = names
+            .iter()
+            .map(|n| p.add(n, TensorKind::Param, Params::dyn_zeros(&[1])))
+            .collect();
+        assert_eq!(p.freeze(&["sa1".into(), "stem".into()]), 2);
+        let trainable: Vec<bool> = ids.iter().map(|&i| p.is_trainable(i)).collect();
+        assert_eq!(trainable, [false, true, true, false, true]);
+        assert_eq!(p.kind(ids[3]), TensorKind::Frozen);
+        // Freezing again changes nothing (the stage still names its tensor).
+        assert_eq!(p.freeze(&["sa1".into()]), 1);
+        assert_eq!(p.num_trainable(), 3);
     }
 }

@@ -41,6 +41,12 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Augmentation of training clouds.
     pub augment: Augment,
+    /// Stages held fixed (`--freeze`): tensor-name stages such as `sa1` or
+    /// `classifier`, or `encoder` for the stem, every SA level and the
+    /// classifier (the whole category-independent encoder, so the category
+    /// choice cannot move). Empty: everything trains.
+    #[serde(default)]
+    pub freeze: Vec<String>,
 }
 
 impl Default for TrainOptions {
@@ -57,6 +63,7 @@ impl Default for TrainOptions {
             clip_norm: 10.0,
             seed: 1,
             augment: Augment::default(),
+            freeze: Vec::new(),
         }
     }
 }
@@ -77,6 +84,22 @@ impl TrainOptions {
             mode: self.optimizer,
             ..AdamConfig::default()
         }
+    }
+
+    /// The tensor-name stages of `--freeze` for a network of `levels` SA
+    /// levels below the global one (`encoder` expanded).
+    pub fn frozen_stages(&self, levels: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.freeze {
+            if s == "encoder" {
+                out.push("stem".to_string());
+                out.extend((1..=levels + 1).map(|l| format!("sa{l}")));
+                out.push("classifier".to_string());
+            } else {
+                out.push(s.clone());
+            }
+        }
+        out
     }
 
     /// Check that the options can run.

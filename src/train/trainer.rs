@@ -112,13 +112,14 @@ impl Trainer {
     /// Start a run from `model` (fresh or `--init`), with `origin` describing
     /// where its weights come from.
     pub fn new(
-        model: Model,
+        mut model: Model,
         origin: &str,
         options: TrainOptions,
         data: DataSpec,
         paths: OutputPaths,
     ) -> Result<Trainer> {
         options.validate()?;
+        freeze(&mut model, &options)?;
         let (train, val_source) = data.open(options.seed, options.points)?;
         let val = validation_shapes(val_source.as_ref())?;
         let grads = model.new_grads();
@@ -162,11 +163,13 @@ impl Trainer {
         }
         let (train, val_source) = meta.data.open(options.seed, options.points)?;
         let val = validation_shapes(val_source.as_ref())?;
-        let grads = ckpt.model.new_grads();
+        let mut model = ckpt.model;
+        freeze(&mut model, &options)?;
+        let grads = model.new_grads();
         let rng = Rng::from_state(meta.rng_state()?);
         let best = meta.best();
         Ok(Trainer {
-            model: ckpt.model,
+            model,
             optimiser: ckpt.optimiser,
             state: RunState {
                 epoch: meta.epoch,
@@ -490,6 +493,27 @@ pub fn train_step(
         optimiser.update(&name, p, g, decay, lr)?;
     }
     Ok((step.loss as f64, step.accuracy as f64))
+}
+
+/// Hold the stages of `--freeze` fixed in `model`; a stage that names no
+/// tensor is refused.
+fn freeze(model: &mut Model, options: &TrainOptions) -> Result<()> {
+    for stage in options.frozen_stages(model.arch.cfg.levels.len()) {
+        if model.params.freeze(std::slice::from_ref(&stage)) == 0 {
+            let mut stages: Vec<&str> = model
+                .params
+                .names()
+                .iter()
+                .filter_map(|n| n.split('.').next())
+                .collect();
+            stages.dedup();
+            return Err(Error::usage(format!(
+                "--freeze {stage}: the model has no stage of that name (stages: encoder, {})",
+                stages.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn slice(p: &Params, id: crate::model::TensorId) -> &[f32] {

@@ -184,3 +184,52 @@ fn resume_equals_uninterrupted_run_bit_for_bit() {
         }
     }
 }
+
+/// `--freeze encoder` holds the stem, SA levels and classifier fixed, their
+/// BatchNorm running statistics included, while the decoder trains; a
+/// stage the model does not have is refused by name.
+#[test]
+fn frozen_stages_do_not_move_and_the_rest_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = Model::init(ModelConfig::tiny(), 7).unwrap();
+    let before = model.params.clone();
+    let frozen = TrainOptions {
+        freeze: vec!["encoder".into()],
+        ..options(1)
+    };
+    let mut t = Trainer::new(model, "test init", frozen, data(32), paths(dir.path())).unwrap();
+    t.run(&AtomicBool::new(false), &mut Silent).unwrap();
+    let after = &t.model.params;
+    let (mut fixed, mut moved) = (0, 0);
+    for id in after.ids() {
+        let name = after.name(id);
+        let encoder = ["stem.", "sa", "classifier."]
+            .iter()
+            .any(|s| name.starts_with(s));
+        let same = after.get(id) == before.get(id);
+        if encoder {
+            assert!(same, "{name} moved although frozen");
+            fixed += 1;
+        } else if !same {
+            moved += 1;
+        }
+    }
+    assert!(
+        fixed > 10 && moved > 5,
+        "{fixed} frozen tensors, {moved} decoder tensors moved"
+    );
+
+    let model = Model::init(ModelConfig::tiny(), 7).unwrap();
+    let bad = TrainOptions {
+        freeze: vec!["decoder".into()],
+        ..options(1)
+    };
+    let e = Trainer::new(model, "test init", bad, data(32), paths(dir.path()))
+        .err()
+        .expect("an unknown stage is refused")
+        .to_string();
+    assert!(
+        e.contains("--freeze decoder: the model has no stage of that name"),
+        "{e}"
+    );
+}

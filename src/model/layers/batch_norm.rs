@@ -214,8 +214,12 @@ impl BatchNorm1d {
         }
     }
 
-    /// Blend the batch statistics of `cache` into the running averages.
+    /// Blend the batch statistics of `cache` into the running averages
+    /// (nothing when the layer is frozen, [`Params::freeze`]).
     pub fn update_running(&self, p: &mut Params, cache: &BnCache) {
+        if p.kind(self.running_mean) == TensorKind::Frozen {
+            return;
+        }
         let m = self.momentum;
         for (rm, &bm) in p.view1_mut(self.running_mean).iter_mut().zip(&cache.mean) {
             *rm = (1.0 - m) * *rm + m * bm;
