@@ -2,6 +2,10 @@
 //! output `[R, sum C_i]`.
 //!
 //! Backward: each input receives its column block: `dinp_i += dout[:, block_i]`.
+//!
+//! The network no longer concatenates (feature propagation applies its
+//! weight in column blocks, `feature_propagation.rs`); this layer is the
+//! plain form its tests compare against.
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
