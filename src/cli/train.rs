@@ -454,10 +454,21 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     // the line below, which tells a caller that training has started).
     let stop = signals::training(args.quiet);
     if !args.quiet {
+        let names = trainer.model.params.names();
+        let frozen: Vec<String> = trainer
+            .options
+            .frozen_stages(trainer.model.config().levels.len())
+            .into_iter()
+            .filter(|s| names.iter().any(|n| n.starts_with(&format!("{s}."))))
+            .collect();
+        let trained = trainer.model.params.num_trainable();
+        let params = match frozen.is_empty() {
+            true => format!("{trained} parameters"),
+            false => format!("{trained} parameters trained, {} frozen", frozen.join(" ")),
+        };
         eprintln!(
-            "training {} ({} parameters) for {} epochs of {} batches on {}",
+            "training {} ({params}) for {} epochs of {} batches on {}",
             trainer.model.config().name,
-            trainer.model.params.num_trainable(),
             trainer.options.epochs,
             trainer.batches_per_epoch(),
             trainer.describe_data()

@@ -496,10 +496,12 @@ pub fn train_step(
 }
 
 /// Hold the stages of `--freeze` fixed in `model`; a stage that names no
-/// tensor is refused.
+/// tensor is refused (`encoder` freezes the classifier only when the model
+/// has one).
 fn freeze(model: &mut Model, options: &TrainOptions) -> Result<()> {
     for stage in options.frozen_stages(model.arch.cfg.levels.len()) {
-        if model.params.freeze(std::slice::from_ref(&stage)) == 0 {
+        let optional = stage == "classifier" && options.freeze.iter().any(|s| s == "encoder");
+        if model.params.freeze(std::slice::from_ref(&stage)) == 0 && !optional {
             let mut stages: Vec<&str> = model
                 .params
                 .names()

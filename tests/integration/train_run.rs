@@ -232,4 +232,17 @@ fn frozen_stages_do_not_move_and_the_rest_trains() {
         e.contains("--freeze decoder: the model has no stage of that name"),
         "{e}"
     );
+
+    // A model without a classifier freezes its encoder too.
+    let cfg = ModelConfig {
+        classifier_width: 0,
+        ..ModelConfig::tiny()
+    };
+    let model = Model::init(cfg, 7).unwrap();
+    let encoder = TrainOptions {
+        freeze: vec!["encoder".into()],
+        ..options(1)
+    };
+    let t = Trainer::new(model, "test init", encoder, data(32), paths(dir.path())).unwrap();
+    assert!(t.model.params.num_trainable() > 0);
 }
