@@ -454,13 +454,7 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     // the line below, which tells a caller that training has started).
     let stop = signals::training(args.quiet);
     if !args.quiet {
-        let names = trainer.model.params.names();
-        let frozen: Vec<String> = trainer
-            .options
-            .frozen_stages(trainer.model.config().levels.len())
-            .into_iter()
-            .filter(|s| names.iter().any(|n| n.starts_with(&format!("{s}."))))
-            .collect();
+        let frozen = trainer.options.frozen_stages(trainer.model.config());
         let trained = trainer.model.params.num_trainable();
         let params = match frozen.is_empty() {
             true => format!("{trained} parameters"),

@@ -97,18 +97,20 @@ impl Params {
         self.kinds[id.0] == TensorKind::Param
     }
 
-    /// Hold every parameter and running statistic whose name starts with
-    /// `{stage}.` fixed, for each of `stages`; returns how many tensors
-    /// the stages name (frozen before or not). Kinds are not saved with the
-    /// values, so a resumed run freezes again from its options.
-    pub fn freeze(&mut self, stages: &[String]) -> usize {
+    /// The stage a tensor name belongs to: its part before the first dot
+    /// (`sa1` for `sa1.0.expand.linear.weight`).
+    pub fn stage_of(name: &str) -> &str {
+        name.split('.').next().unwrap_or(name)
+    }
+
+    /// Hold every parameter and running statistic of `stage` fixed
+    /// ([`Params::stage_of`]); returns how many tensors the stage has
+    /// (frozen before or not). Kinds are not saved with the values, so a
+    /// resumed run freezes again from its options.
+    pub fn freeze(&mut self, stage: &str) -> usize {
         let mut n = 0;
         for (name, kind) in self.names.iter().zip(&mut self.kinds) {
-            let hit = stages.iter().any(|s| {
-                name.strip_prefix(s.as_str())
-                    .is_some_and(|r| r.starts_with('.'))
-            });
-            if hit {
+            if Params::stage_of(name) == stage {
                 *kind = TensorKind::Frozen;
                 n += 1;
             }
@@ -279,12 +281,12 @@ mod tests {
             .iter()
             .map(|n| p.add(n, TensorKind::Param, Params::dyn_zeros(&[1])))
             .collect();
-        assert_eq!(p.freeze(&["sa1".into(), "stem".into()]), 2);
+        assert_eq!(p.freeze("sa1") + p.freeze("stem"), 2);
         let trainable: Vec<bool> = ids.iter().map(|&i| p.is_trainable(i)).collect();
         assert_eq!(trainable, [false, true, true, false, true]);
         assert_eq!(p.kind(ids[3]), TensorKind::Frozen);
         // Freezing again changes nothing (the stage still names its tensor).
-        assert_eq!(p.freeze(&["sa1".into()]), 1);
+        assert_eq!(p.freeze("sa1"), 1);
         assert_eq!(p.num_trainable(), 3);
     }
 }

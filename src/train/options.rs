@@ -86,15 +86,18 @@ impl TrainOptions {
         }
     }
 
-    /// The tensor-name stages of `--freeze` for a network of `levels` SA
-    /// levels below the global one (`encoder` expanded).
-    pub fn frozen_stages(&self, levels: usize) -> Vec<String> {
+    /// The tensor-name stages of `--freeze` for the network `cfg`
+    /// (`encoder` expanded: the stem, every SA level and the classifier
+    /// when the network has one).
+    pub fn frozen_stages(&self, cfg: &crate::model::ModelConfig) -> Vec<String> {
         let mut out = Vec::new();
         for s in &self.freeze {
             if s == "encoder" {
                 out.push("stem".to_string());
-                out.extend((1..=levels + 1).map(|l| format!("sa{l}")));
-                out.push("classifier".to_string());
+                out.extend((1..=cfg.levels.len() + 1).map(|l| format!("sa{l}")));
+                if cfg.classifier_width > 0 {
+                    out.push("classifier".to_string());
+                }
             } else {
                 out.push(s.clone());
             }

@@ -496,17 +496,15 @@ pub fn train_step(
 }
 
 /// Hold the stages of `--freeze` fixed in `model`; a stage that names no
-/// tensor is refused (`encoder` freezes the classifier only when the model
-/// has one).
+/// tensor is refused.
 fn freeze(model: &mut Model, options: &TrainOptions) -> Result<()> {
-    for stage in options.frozen_stages(model.arch.cfg.levels.len()) {
-        let optional = stage == "classifier" && options.freeze.iter().any(|s| s == "encoder");
-        if model.params.freeze(std::slice::from_ref(&stage)) == 0 && !optional {
+    for stage in options.frozen_stages(&model.arch.cfg) {
+        if model.params.freeze(&stage) == 0 {
             let mut stages: Vec<&str> = model
                 .params
                 .names()
                 .iter()
-                .filter_map(|n| n.split('.').next())
+                .map(|n| Params::stage_of(n))
                 .collect();
             stages.dedup();
             return Err(Error::usage(format!(
