@@ -150,6 +150,13 @@ pub struct Args {
     /// running statistics.
     #[arg(long, value_name = "STAGES", value_delimiter = ',')]
     pub freeze: Vec<String>,
+    /// Only the BatchNorm running statistics learn: each batch runs the
+    /// training forward, with no backward and no optimiser step, and each
+    /// epoch's statistics are the mean over its batches. With --init and
+    /// --pseudo this re-estimates a model's statistics on a mix that holds
+    /// real shapes (the learning rate is not used).
+    #[arg(long)]
+    pub statistics_only: bool,
     /// Self-training: a folder of pseudo-labelled shapes (written by `pcseg
     /// pseudo-label`) mixed into every synthetic epoch.
     #[arg(long, value_name = "DIR", requires = "synthetic")]
@@ -224,6 +231,7 @@ fn parse_options(args: &Args) -> anyhow::Result<TrainOptions> {
             ..Default::default()
         },
         freeze: args.freeze.clone(),
+        statistics_only: args.statistics_only,
     };
     if !(0.0..0.095).contains(&args.warp) {
         bail!("--warp {}: expected 0 <= AMP < 0.095", args.warp);
@@ -456,9 +464,10 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
     if !args.quiet {
         let frozen = trainer.options.frozen_stages(trainer.model.config());
         let trained = trainer.model.params.num_trainable();
-        let params = match frozen.is_empty() {
-            true => format!("{trained} parameters"),
-            false => format!("{trained} parameters trained, {} frozen", frozen.join(" ")),
+        let params = match (trainer.options.statistics_only, frozen.is_empty()) {
+            (true, _) => "BatchNorm running statistics only, every weight fixed".to_string(),
+            (false, true) => format!("{trained} parameters"),
+            (false, false) => format!("{trained} parameters trained, {} frozen", frozen.join(" ")),
         };
         eprintln!(
             "training {} ({params}) for {} epochs of {} batches on {}",

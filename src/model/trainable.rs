@@ -98,6 +98,11 @@ pub struct Model {
     pub trained: bool,
     /// Free-text training note stored in model files.
     pub note: String,
+    /// When set, a training forward blends its batch statistics into the
+    /// BatchNorm running averages with this weight instead of each layer's
+    /// momentum (`1 / (t + 1)` at batch `t` makes them the plain mean over
+    /// batches, as `pcseg train --statistics-only` does).
+    pub running_momentum: Option<f32>,
 }
 
 /// Stream constant separating dropout generators from FPS seeds.
@@ -113,6 +118,7 @@ impl Model {
             params,
             trained: false,
             note: format!("freshly initialised (seed {seed})"),
+            running_momentum: None,
         })
     }
 
@@ -256,7 +262,7 @@ impl Model {
         let accuracy = correct as f32 / labels.len() as f32;
         let cache = acts.map(|acts| {
             for (bn, c) in self.arch.bn_caches(&acts) {
-                bn.update_running(&mut self.params, c);
+                bn.update_running(&mut self.params, c, self.running_momentum);
             }
             TrainCache {
                 plan,

@@ -138,6 +138,7 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Model> {
         params,
         trained: meta.get("trained").map(String::as_str) == Some("true"),
         note: meta.get("note").cloned().unwrap_or_default(),
+        running_momentum: None,
     })
 }
 

@@ -229,6 +229,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         params,
         trained: metadata.get("trained").map(String::as_str) == Some("true"),
         note: metadata.get("note").cloned().unwrap_or_default(),
+        running_momentum: None,
     };
     Ok(Checkpoint {
         meta,

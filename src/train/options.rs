@@ -47,6 +47,12 @@ pub struct TrainOptions {
     /// choice cannot move). Empty: everything trains.
     #[serde(default)]
     pub freeze: Vec<String>,
+    /// Only the BatchNorm running statistics learn (`--statistics-only`):
+    /// every batch runs the training forward and no backward or optimiser
+    /// step, and each epoch's statistics are the plain mean over its batches
+    /// (what SWA calls "update BN"). Every weight stays as it started.
+    #[serde(default)]
+    pub statistics_only: bool,
 }
 
 impl Default for TrainOptions {
@@ -64,6 +70,7 @@ impl Default for TrainOptions {
             seed: 1,
             augment: Augment::default(),
             freeze: Vec::new(),
+            statistics_only: false,
         }
     }
 }

@@ -358,20 +358,28 @@ impl Trainer {
             lr = schedule.lr(epoch, bi, batches);
             let batch_seed = self.state.rng.next_u64();
             let following = chunks.get(bi + 1).copied();
+            let statistics_only = self.options.statistics_only;
+            if statistics_only {
+                self.model.running_momentum = Some(1.0 / (bi + 1) as f32);
+            }
             // Build the next batch while this one trains: both are
             // deterministic on their own, so overlapping them changes nothing.
             let (built, stepped) = rayon::join(
                 || following.map(|idx| build_batch(train, epoch, idx, n, Some(&aug), seed)),
                 || {
-                    train_step(
-                        &mut self.model,
-                        &mut self.optimiser,
-                        &mut self.grads,
-                        &batch,
-                        batch_seed,
-                        lr,
-                        self.options.clip_norm,
-                    )
+                    if statistics_only {
+                        statistics_step(&mut self.model, &batch, batch_seed)
+                    } else {
+                        train_step(
+                            &mut self.model,
+                            &mut self.optimiser,
+                            &mut self.grads,
+                            &batch,
+                            batch_seed,
+                            lr,
+                            self.options.clip_norm,
+                        )
+                    }
                 },
             );
             let (loss, acc) = stepped
@@ -445,17 +453,7 @@ pub fn train_step(
     lr: f32,
     clip_norm: f32,
 ) -> Result<(f64, f64)> {
-    let n = batch.n;
-    let clouds: Vec<TrainCloud> = (0..batch.len())
-        .map(|k| TrainCloud {
-            points: &batch.points[k * n..(k + 1) * n],
-            normals: Some(&batch.normals[k * n..(k + 1) * n]),
-            labels: &batch.labels[k * n..(k + 1) * n],
-            category: batch.categories[k],
-            turned: batch.turned[k],
-        })
-        .collect();
-    let step = model.forward_train(&clouds, seed, true)?;
+    let step = model.forward_train(&train_clouds(batch), seed, true)?;
     if !step.loss.is_finite() {
         return Err(Error::model(format!(
             "training diverged: loss is {} (try a lower --lr)",
@@ -492,6 +490,28 @@ pub fn train_step(
             .expect("parameter tensors are contiguous");
         optimiser.update(&name, p, g, decay, lr)?;
     }
+    Ok((step.loss as f64, step.accuracy as f64))
+}
+
+/// The clouds of `batch` as the training forward takes them.
+fn train_clouds(batch: &Batch) -> Vec<TrainCloud<'_>> {
+    let n = batch.n;
+    (0..batch.len())
+        .map(|k| TrainCloud {
+            points: &batch.points[k * n..(k + 1) * n],
+            normals: Some(&batch.normals[k * n..(k + 1) * n]),
+            labels: &batch.labels[k * n..(k + 1) * n],
+            category: batch.categories[k],
+            turned: batch.turned[k],
+        })
+        .collect()
+}
+
+/// One `--statistics-only` step on `batch`: the training forward (batch
+/// statistics, blended into the running averages as `model.running_momentum`
+/// says) and nothing else. Returns (loss, accuracy) as [`train_step`] does.
+pub fn statistics_step(model: &mut Model, batch: &Batch, seed: u64) -> Result<(f64, f64)> {
+    let step = model.forward_train(&train_clouds(batch), seed, true)?;
     Ok((step.loss as f64, step.accuracy as f64))
 }
 

@@ -241,7 +241,7 @@ fn batch_norm_forward_backward_running_stats_and_folding() {
     );
 
     // Running averages: momentum 0.1 from (0, 1), unbiased variance.
-    bn.update_running(&mut p, &cache);
+    bn.update_running(&mut p, &cache, None);
     for j in 0..c {
         let col: Vec<f64> = (0..r).map(|i| x64[i * c + j]).collect();
         let mean = col.iter().sum::<f64>() / r as f64;

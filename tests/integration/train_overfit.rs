@@ -12,7 +12,7 @@ use pcseg::rng::Rng;
 use pcseg::train::data::{prepare_item, Batch, CategoryMix, LabelledShape, ShapeSource};
 use pcseg::train::optim::{Adam, AdamConfig};
 use pcseg::train::synthetic::SyntheticSource;
-use pcseg::train::trainer::{train_step, validate_network};
+use pcseg::train::trainer::{statistics_step, train_step, validate_network};
 
 fn fixed_batch(shapes: usize, n: usize) -> Batch {
     let src = SyntheticSource::training(
@@ -154,4 +154,79 @@ fn validation_scores_like_eval() {
     assert_eq!(v.class_miou, 100.0 * acc.class_miou().unwrap());
     let share = 100.0 * right as f64 / shapes.len() as f64;
     assert_eq!(v.category_accuracy, Some(share));
+}
+
+/// A batch of the synthetic shapes `first..first + count` (the stream of
+/// [`fixed_batch`]).
+fn batch_of(first: usize, count: usize, n: usize) -> Batch {
+    let src = SyntheticSource::training(
+        3,
+        first + count,
+        (300, 300),
+        CategoryMix::ShapeNetPart,
+        pcseg::synth::Realism::off(),
+    )
+    .unwrap();
+    let parts = (first..first + count)
+        .map(|i| {
+            let s = src.shape(0, i).unwrap();
+            prepare_item(&s, n, None, &mut Rng::for_item(9, i as u64)).unwrap()
+        })
+        .collect();
+    Batch::concat(parts, n)
+}
+
+/// `pcseg train --statistics-only`: its steps leave every weight bit for bit
+/// as it was, and with the blend weight `1 / (t + 1)` at step `t` the
+/// BatchNorm running statistics end as the plain mean of each batch's own
+/// statistics (each found alone with weight 1, the slow way).
+#[test]
+fn statistics_steps_average_the_batch_statistics_and_touch_nothing_else() {
+    let batches: Vec<Batch> = (0..3).map(|b| batch_of(2 * b, 2, 128)).collect();
+    let model = Model::init(ModelConfig::tiny(), 4).unwrap();
+    let running = |m: &Model| -> Vec<(String, Vec<f32>)> {
+        m.params
+            .ids()
+            .filter(|&id| m.params.name(id).contains(".running_"))
+            .map(|id| {
+                let t = m.params.get(id);
+                (m.params.name(id).to_string(), t.iter().copied().collect())
+            })
+            .collect()
+    };
+    // Each batch's own statistics.
+    let alone: Vec<Vec<(String, Vec<f32>)>> = batches
+        .iter()
+        .enumerate()
+        .map(|(t, b)| {
+            let mut m = model.clone();
+            m.running_momentum = Some(1.0);
+            statistics_step(&mut m, b, t as u64).unwrap();
+            running(&m)
+        })
+        .collect();
+    let mut m = model.clone();
+    for (t, b) in batches.iter().enumerate() {
+        m.running_momentum = Some(1.0 / (t + 1) as f32);
+        statistics_step(&mut m, b, t as u64).unwrap();
+    }
+    let averaged = running(&m);
+    assert!(averaged.len() > 10, "{} running tensors", averaged.len());
+    for (k, (name, got)) in averaged.iter().enumerate() {
+        let before = &running(&model)[k].1;
+        assert_ne!(got, before, "{name} did not move");
+        for (c, &g) in got.iter().enumerate() {
+            let want = alone.iter().map(|a| a[k].1[c] as f64).sum::<f64>() / 3.0;
+            assert!(
+                (g as f64 - want).abs() <= 1e-5 * want.abs().max(1.0),
+                "{name}[{c}]: {g} against the mean of the batches {want}"
+            );
+        }
+    }
+    for id in m.params.ids() {
+        let name = m.params.name(id);
+        if !name.contains(".running_") {
+            assert!(m.params.get(id) == model.params.get(id), "{name} moved");
+        }
+    }
 }

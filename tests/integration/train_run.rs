@@ -246,3 +246,30 @@ fn frozen_stages_do_not_move_and_the_rest_trains() {
     let t = Trainer::new(model, "test init", encoder, data(32), paths(dir.path())).unwrap();
     assert!(t.model.params.num_trainable() > 0);
 }
+
+/// `--statistics-only` runs whole epochs without touching a weight: only
+/// the BatchNorm running statistics move.
+#[test]
+fn a_statistics_only_run_moves_only_the_running_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = Model::init(ModelConfig::tiny(), 7).unwrap();
+    let before = model.params.clone();
+    let stats = TrainOptions {
+        statistics_only: true,
+        ..options(1)
+    };
+    let mut t = Trainer::new(model, "test init", stats, data(24), paths(dir.path())).unwrap();
+    t.run(&AtomicBool::new(false), &mut Silent).unwrap();
+    let after = &t.model.params;
+    let mut moved = 0;
+    for id in after.ids() {
+        let name = after.name(id);
+        let same = after.get(id) == before.get(id);
+        if name.contains(".running_") {
+            moved += usize::from(!same);
+        } else {
+            assert!(same, "{name} moved in a statistics-only run");
+        }
+    }
+    assert!(moved > 10, "{moved} running statistics moved");
+}

@@ -214,13 +214,14 @@ impl BatchNorm1d {
         }
     }
 
-    /// Blend the batch statistics of `cache` into the running averages
-    /// (nothing when the layer is frozen, [`Params::freeze`]).
-    pub fn update_running(&self, p: &mut Params, cache: &BnCache) {
+    /// Blend the batch statistics of `cache` into the running averages with
+    /// weight `momentum`, or the layer's own momentum when `None` (nothing
+    /// when the layer is frozen, [`Params::freeze`]).
+    pub fn update_running(&self, p: &mut Params, cache: &BnCache, momentum: Option<f32>) {
         if p.kind(self.running_mean) == TensorKind::Frozen {
             return;
         }
-        let m = self.momentum;
+        let m = momentum.unwrap_or(self.momentum);
         for (rm, &bm) in p.view1_mut(self.running_mean).iter_mut().zip(&cache.mean) {
             *rm = (1.0 - m) * *rm + m * bm;
         }
