@@ -18,10 +18,10 @@
 //! tourers (big fairing and windscreen, panniers, top case).
 
 use super::math::{add, lerp, Transform, V3};
-use super::primitives::TriMesh;
 use super::primitives::{
     bezier, Annulus, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd,
 };
+use super::primitives::{Surface, TriMesh};
 use super::primitives_extra::rounded_rect;
 use super::shape::Shape;
 use crate::rng::Rng;
@@ -329,15 +329,25 @@ fn bike_body(
     };
     let tank_top = head[1] + if kind == Kind::Dirt { -0.03 } else { 0.04 };
     let tank_c = [head[0] - 0.04 - tl / 2.0, tank_top - th / 2.0, 0.0];
+    // The tank is a closed skin with its inner face (ShapeNet clouds are
+    // sampled from CAD meshes, interiors included): on the reference set's
+    // three real motorbikes with a tank it holds 7.1, 9.2 and 7.6 % of the
+    // points in a box (x 0.45-0.70, y 0.28-0.45 of the bike length) about
+    // the size of this one, which with the outer face alone held 4.4 % (3.7
+    // % over all bikes, scooters included, against 6.0 % real).
+    let wall = th * 0.1;
+    let (outer, inner) = (
+        [tl / 2.0, th / 2.0, tw / 2.0],
+        [tl / 2.0 - wall, th / 2.0 - wall, tw / 2.0 - wall],
+    );
     if kind == Kind::Cruiser || rng.chance(0.5) {
-        s.add(
-            GAS_TANK,
-            SphereZone::ellipsoid([tl / 2.0, th / 2.0, tw / 2.0], tank_c),
-        );
+        s.add(GAS_TANK, SphereZone::ellipsoid(outer, tank_c));
+        s.add(GAS_TANK, InnerFace(SphereZone::ellipsoid(inner, tank_c)));
     } else {
+        s.add(GAS_TANK, RoundedBox::new(outer, th * 0.45).at(tank_c));
         s.add(
             GAS_TANK,
-            RoundedBox::new([tl / 2.0, th / 2.0, tw / 2.0], th * 0.45).at(tank_c),
+            InnerFace(RoundedBox::new(inner, th * 0.45 - wall).at(tank_c)),
         );
     }
 
@@ -538,20 +548,28 @@ fn bike_body(
     if kind == Kind::Sport || kind == Kind::Touring {
         // Fairing: nose around the head, side panels down to the engine,
         // belly pan, windscreen.
+        //
+        // The tank stays the top hump of the side view, as on the real
+        // bikes (over their top 15 % of height, 36 to 61 % of the points
+        // are tank where a bike has one; here 19 % when the nose reached
+        // 0.2 back over the tank and the side panels up over its lower
+        // half): the nose ends at the tank's front, the side panels at its
+        // bottom.
         let wide = if kind == Kind::Touring { 1.3 } else { 1.0 };
         s.add(
             BODY,
             SphereZone::ellipsoid(
-                [0.3, 0.17 * wide, 0.17 * wide],
-                [head[0] + 0.06, head[1] - 0.08, 0.0],
+                [0.21, 0.17 * wide, 0.17 * wide],
+                [head[0] + 0.15, head[1] - 0.08, 0.0],
             ),
         );
+        let panel_top = (tank_top - th + 0.02).min(head[1] - 0.1);
         for sz in [-1.0f32, 1.0] {
             s.add(
                 BODY,
                 RoundedBox::from_corners(
                     [ex - el * 0.2, ebot + 0.04, sz * (0.16 * wide)],
-                    [head[0] + 0.05, head[1] - 0.1, sz * (0.16 * wide + 0.02)],
+                    [head[0] + 0.05, panel_top, sz * (0.16 * wide + 0.02)],
                     0.008,
                 ),
             );
@@ -601,6 +619,20 @@ fn bike_body(
                 ),
             );
         }
+    }
+}
+
+/// The inner face of a closed skin: the same surface with its normals
+/// facing in (into the tank), as the inside of a thickened CAD shell.
+struct InnerFace<S>(S);
+
+impl<S: Surface> Surface for InnerFace<S> {
+    fn area(&self) -> f32 {
+        self.0.area()
+    }
+    fn sample(&self, rng: &mut Rng) -> (V3, V3) {
+        let (p, n) = self.0.sample(rng);
+        (p, [-n[0], -n[1], -n[2]])
     }
 }
 
@@ -690,6 +722,51 @@ mod tests {
         assert!(
             (28..40).contains(&body_hubs),
             "{body_hubs} of 40 hubs are body"
+        );
+    }
+
+    /// The reference set's real tanks hold 7.1, 9.2 and 7.6 % of their
+    /// bike's points and are the top hump of the side view: over the tank's
+    /// length, the highest points are tank, not fairing or frame.
+    #[test]
+    fn tank_has_a_real_share_and_is_the_top_over_its_length() {
+        let (mut shares, mut tops) = (Vec::new(), Vec::new());
+        for seed in 0..64 {
+            let mut rng = Rng::new(seed);
+            let s = build(&mut rng);
+            let a = s.part_areas(6);
+            if a[GAS_TANK] == 0.0 {
+                continue;
+            }
+            shares.push(a[GAS_TANK] / a.iter().sum::<f32>());
+            let pts: Vec<(usize, V3)> = (0..6000)
+                .map(|_| {
+                    let (part, p, _) = s.surface_point(&mut rng).unwrap();
+                    (part, p)
+                })
+                .collect();
+            let tank_x = pts.iter().filter(|q| q.0 == GAS_TANK).map(|q| q.1[0]);
+            let (x0, x1) = tank_x.fold((f32::MAX, f32::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            let mut over: Vec<(f32, usize)> = pts
+                .iter()
+                .filter(|q| (x0..=x1).contains(&q.1[0]))
+                .map(|q| (q.1[1], q.0))
+                .collect();
+            over.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let top = &over[..over.len() / 10];
+            tops.push(top.iter().filter(|q| q.1 == GAS_TANK).count() as f32 / top.len() as f32);
+        }
+        assert!(
+            shares.len() >= 44,
+            "{} of 64 bikes have a tank",
+            shares.len()
+        );
+        let mean = shares.iter().sum::<f32>() / shares.len() as f32;
+        assert!((0.06..0.11).contains(&mean), "tank share {mean}");
+        let mean_top = tops.iter().sum::<f32>() / tops.len() as f32;
+        assert!(
+            mean_top > 0.5,
+            "tank in the top tenth over the tank: {mean_top}"
         );
     }
 
