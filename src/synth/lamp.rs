@@ -16,7 +16,7 @@
 
 use super::math::{add, mul, normalize, sub, Transform, V3};
 use super::primitives::{
-    bezier, Frustum, RoundedBox, SphereZone, Surface, SurfaceExt, Torus, Tube, TubeEnd,
+    bezier, Frustum, InnerFace, RoundedBox, SphereZone, Surface, SurfaceExt, Torus, Tube, TubeEnd,
 };
 use super::shape::Shape;
 use crate::rng::Rng;
@@ -26,20 +26,6 @@ const BASE: usize = 0;
 const SHADE: usize = 1;
 const CANOPY: usize = 2;
 const TUBE: usize = 3;
-
-/// The inner face of a thin sheet: the same surface with its normals turned
-/// around (they point out of the sheet's material, toward the lamp axis).
-struct InnerFace<S>(S);
-
-impl<S: Surface> Surface for InnerFace<S> {
-    fn area(&self) -> f32 {
-        self.0.area()
-    }
-    fn sample(&self, rng: &mut Rng) -> (V3, V3) {
-        let (p, n) = self.0.sample(rng);
-        (p, mul(n, -1.0))
-    }
-}
 
 /// Add an open sheet as a double-sided part (outer face, and the inner face
 /// a little inside it) or, when `double` is false, the outer face only.

@@ -21,7 +21,7 @@ use super::math::{add, lerp, Transform, V3};
 use super::primitives::{
     bezier, Annulus, Frustum, RoundedBox, SphereZone, SurfaceExt, Torus, Tube, TubeEnd,
 };
-use super::primitives::{Surface, TriMesh};
+use super::primitives::{InnerFace, TriMesh};
 use super::primitives_extra::rounded_rect;
 use super::shape::Shape;
 use crate::rng::Rng;
@@ -619,20 +619,6 @@ fn bike_body(
                 ),
             );
         }
-    }
-}
-
-/// The inner face of a closed skin: the same surface with its normals
-/// facing in (into the tank), as the inside of a thickened CAD shell.
-struct InnerFace<S>(S);
-
-impl<S: Surface> Surface for InnerFace<S> {
-    fn area(&self) -> f32 {
-        self.0.area()
-    }
-    fn sample(&self, rng: &mut Rng) -> (V3, V3) {
-        let (p, n) = self.0.sample(rng);
-        (p, [-n[0], -n[1], -n[2]])
     }
 }
 

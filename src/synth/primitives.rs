@@ -777,6 +777,21 @@ fn triangulate_ring(ring: &[V3]) -> Vec<[u32; 3]> {
 
 // ---------------------------------------------------------------------------
 
+/// The inner face of a sheet or closed skin: the same surface with its
+/// normals turned around (the inside of a lampshade, of a fuel tank's
+/// shell), as CAD meshes sampled with their interiors carry it.
+pub struct InnerFace<S>(pub S);
+
+impl<S: Surface> Surface for InnerFace<S> {
+    fn area(&self) -> f32 {
+        self.0.area()
+    }
+    fn sample(&self, rng: &mut Rng) -> (V3, V3) {
+        let (p, n) = self.0.sample(rng);
+        (p, mul(n, -1.0))
+    }
+}
+
 /// A surface mapped by an affine [`Transform`]. Points map directly; normals
 /// through the inverse transpose. A non-similarity map stretches area
 /// unevenly, so sampling corrects by rejection (exactly uniform) and the area

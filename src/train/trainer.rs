@@ -359,16 +359,15 @@ impl Trainer {
             let batch_seed = self.state.rng.next_u64();
             let following = chunks.get(bi + 1).copied();
             let statistics_only = self.options.statistics_only;
-            if statistics_only {
-                self.model.running_momentum = Some(1.0 / (bi + 1) as f32);
-            }
             // Build the next batch while this one trains: both are
             // deterministic on their own, so overlapping them changes nothing.
             let (built, stepped) = rayon::join(
                 || following.map(|idx| build_batch(train, epoch, idx, n, Some(&aug), seed)),
                 || {
                     if statistics_only {
-                        statistics_step(&mut self.model, &batch, batch_seed)
+                        // Weight 1 / (t + 1) at batch t: the mean over batches.
+                        let weight = 1.0 / (bi + 1) as f32;
+                        statistics_step(&mut self.model, &batch, batch_seed, weight)
                     } else {
                         train_step(
                             &mut self.model,
@@ -507,11 +506,20 @@ fn train_clouds(batch: &Batch) -> Vec<TrainCloud<'_>> {
         .collect()
 }
 
-/// One `--statistics-only` step on `batch`: the training forward (batch
-/// statistics, blended into the running averages as `model.running_momentum`
-/// says) and nothing else. Returns (loss, accuracy) as [`train_step`] does.
-pub fn statistics_step(model: &mut Model, batch: &Batch, seed: u64) -> Result<(f64, f64)> {
-    let step = model.forward_train(&train_clouds(batch), seed, true)?;
+/// One `--statistics-only` step on `batch`: the training forward, whose
+/// batch statistics are blended into the running averages with weight
+/// `weight`, and nothing else. Returns (loss, accuracy) as [`train_step`]
+/// does.
+pub fn statistics_step(
+    model: &mut Model,
+    batch: &Batch,
+    seed: u64,
+    weight: f32,
+) -> Result<(f64, f64)> {
+    let own = model.running_momentum.replace(weight);
+    let step = model.forward_train(&train_clouds(batch), seed, true);
+    model.running_momentum = own;
+    let step = step?;
     Ok((step.loss as f64, step.accuracy as f64))
 }
 

@@ -15,20 +15,7 @@ use pcseg::train::synthetic::SyntheticSource;
 use pcseg::train::trainer::{statistics_step, train_step, validate_network};
 
 fn fixed_batch(shapes: usize, n: usize) -> Batch {
-    let src = SyntheticSource::training(
-        3,
-        shapes,
-        (300, 300),
-        CategoryMix::ShapeNetPart,
-        pcseg::synth::Realism::off(),
-    )
-    .unwrap();
-    let mut parts = Vec::new();
-    for i in 0..shapes {
-        let s = src.shape(0, i).unwrap();
-        parts.push(prepare_item(&s, n, None, &mut Rng::for_item(9, i as u64)).unwrap());
-    }
-    Batch::concat(parts, n)
+    batch_of(0, shapes, n)
 }
 
 fn point_accuracy(model: &Model, batch: &Batch) -> f64 {
@@ -156,8 +143,9 @@ fn validation_scores_like_eval() {
     assert_eq!(v.category_accuracy, Some(share));
 }
 
-/// A batch of the synthetic shapes `first..first + count` (the stream of
-/// [`fixed_batch`]).
+/// A batch of the synthetic shapes `first..first + count` of one fixed
+/// stream (300 raw points a shape, realism off), each prepared with its own
+/// seed.
 fn batch_of(first: usize, count: usize, n: usize) -> Batch {
     let src = SyntheticSource::training(
         3,
@@ -200,20 +188,23 @@ fn statistics_steps_average_the_batch_statistics_and_touch_nothing_else() {
         .enumerate()
         .map(|(t, b)| {
             let mut m = model.clone();
-            m.running_momentum = Some(1.0);
-            statistics_step(&mut m, b, t as u64).unwrap();
+            statistics_step(&mut m, b, t as u64, 1.0).unwrap();
             running(&m)
         })
         .collect();
     let mut m = model.clone();
     for (t, b) in batches.iter().enumerate() {
-        m.running_momentum = Some(1.0 / (t + 1) as f32);
-        statistics_step(&mut m, b, t as u64).unwrap();
+        statistics_step(&mut m, b, t as u64, 1.0 / (t + 1) as f32).unwrap();
     }
+    assert_eq!(
+        m.running_momentum, None,
+        "the step restores the model's own blend"
+    );
     let averaged = running(&m);
+    let initial = running(&model);
     assert!(averaged.len() > 10, "{} running tensors", averaged.len());
     for (k, (name, got)) in averaged.iter().enumerate() {
-        let before = &running(&model)[k].1;
+        let before = &initial[k].1;
         assert_ne!(got, before, "{name} did not move");
         for (c, &g) in got.iter().enumerate() {
             let want = alone.iter().map(|a| a[k].1[c] as f64).sum::<f64>() / 3.0;
