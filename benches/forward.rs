@@ -1,11 +1,13 @@
 //! Forward and training benchmarks of the default network at 2,048 points:
 //! one cloud on one thread, a batch of 16 on all cores, a per-stage breakdown
 //! (printed), and a training step (forward + backward) on a batch of 16.
+//! The forward benches run in f32, and again in bf16 (`_bf16`) where the CPU
+//! has AMX.
 //!
 //! Run: `cargo bench --bench forward`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use pcseg::model::{CloudInput, Model, ModelConfig, Network, StageTimer, TrainCloud};
+use pcseg::model::{CloudInput, Model, ModelConfig, Network, Precision, StageTimer, TrainCloud};
 use pcseg::rng::Rng;
 use std::time::Duration;
 
@@ -86,66 +88,81 @@ fn thread_cpu() -> Duration {
 }
 
 fn bench_forward(c: &mut Criterion) {
-    let net = Network::init(ModelConfig::wide(), 1).expect("shipped config");
     let clouds: Vec<Cloud> = (0..16).map(|i| cloud(i % 16, i as u64)).collect();
     let ins = inputs(&clouds);
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
-
-    // Per-stage breakdown on one thread: median over 50 runs, in thread CPU
-    // time (the machine is shared; wall time is in the criterion numbers).
-    let mut per_stage: Vec<(String, Vec<f64>)> = Vec::new();
-    one.install(|| {
-        for _ in 0..50 {
-            let mut t = StageTimer::with_clock(thread_cpu);
-            net.forward_timed(&ins[0], &mut t).unwrap();
-            for (name, d) in t.stages {
-                match per_stage.iter_mut().find(|(n, _)| *n == name) {
-                    Some((_, v)) => v.push(d.as_secs_f64() * 1e3),
-                    None => per_stage.push((name, vec![d.as_secs_f64() * 1e3])),
-                }
-            }
-        }
-    });
-    eprintln!("per-stage median thread-CPU time, one {N}-point cloud, one thread:");
-    let mut total = 0.0;
-    for (name, mut v) in per_stage {
-        v.sort_by(f64::total_cmp);
-        let m = v[v.len() / 2];
-        total += m;
-        eprintln!("  {name:<9} {m:7.3} ms");
-    }
-    eprintln!("  {:<9} {total:7.3} ms", "sum");
-
-    // Whole forward in thread CPU time, median of 50.
-    let mut cpu: Vec<f64> = one.install(|| {
-        (0..50)
-            .map(|_| {
-                let t0 = thread_cpu();
-                net.forward_one(&ins[0]).unwrap();
-                (thread_cpu() - t0).as_secs_f64() * 1e3
-            })
-            .collect()
-    });
-    cpu.sort_by(f64::total_cmp);
-    eprintln!(
-        "forward, one {N}-point cloud, one thread: median thread-CPU {:.3} ms",
-        cpu[25]
-    );
-
     let mut g = c.benchmark_group("forward");
     g.sample_size(20);
     g.measurement_time(Duration::from_secs(5));
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("one_cloud_2048_one_thread", |b| {
-        one.install(|| b.iter(|| net.forward_one(&ins[0]).unwrap()))
-    });
-    g.throughput(Throughput::Elements(16));
-    g.bench_function("batch16_2048_all_cores", |b| {
-        b.iter(|| net.forward(&ins).unwrap())
-    });
+    // f32 always; bf16 (AMX) where the CPU has it, as `_bf16` benches.
+    for precision in [Precision::F32, Precision::Bf16] {
+        if !precision.available() {
+            eprintln!("{precision}: not available on this CPU, skipped");
+            continue;
+        }
+        let mut net = Network::init(ModelConfig::wide(), 1).expect("shipped config");
+        net.set_precision(precision).expect("available");
+        let suffix = match precision {
+            Precision::F32 => "",
+            Precision::Bf16 => "_bf16",
+        };
+
+        // Per-stage breakdown on one thread: median over 50 runs, in thread
+        // CPU time (the machine is shared; wall time is in the criterion
+        // numbers).
+        let mut per_stage: Vec<(String, Vec<f64>)> = Vec::new();
+        one.install(|| {
+            for _ in 0..50 {
+                let mut t = StageTimer::with_clock(thread_cpu);
+                net.forward_timed(&ins[0], &mut t).unwrap();
+                for (name, d) in t.stages {
+                    match per_stage.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, v)) => v.push(d.as_secs_f64() * 1e3),
+                        None => per_stage.push((name, vec![d.as_secs_f64() * 1e3])),
+                    }
+                }
+            }
+        });
+        eprintln!(
+            "per-stage median thread-CPU time, one {N}-point cloud, one thread, {precision}:"
+        );
+        let mut total = 0.0;
+        for (name, mut v) in per_stage {
+            v.sort_by(f64::total_cmp);
+            let m = v[v.len() / 2];
+            total += m;
+            eprintln!("  {name:<9} {m:7.3} ms");
+        }
+        eprintln!("  {:<9} {total:7.3} ms", "sum");
+
+        // Whole forward in thread CPU time, median of 50.
+        let mut cpu: Vec<f64> = one.install(|| {
+            (0..50)
+                .map(|_| {
+                    let t0 = thread_cpu();
+                    net.forward_one(&ins[0]).unwrap();
+                    (thread_cpu() - t0).as_secs_f64() * 1e3
+                })
+                .collect()
+        });
+        cpu.sort_by(f64::total_cmp);
+        eprintln!(
+            "forward, one {N}-point cloud, one thread, {precision}: median thread-CPU {:.3} ms",
+            cpu[25]
+        );
+
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(format!("one_cloud_2048_one_thread{suffix}"), |b| {
+            one.install(|| b.iter(|| net.forward_one(&ins[0]).unwrap()))
+        });
+        g.throughput(Throughput::Elements(16));
+        g.bench_function(format!("batch16_2048_all_cores{suffix}"), |b| {
+            b.iter(|| net.forward(&ins).unwrap())
+        });
+    }
     g.finish();
 }
 

@@ -6,7 +6,7 @@
 use super::model_file::load_network;
 use anyhow::bail;
 use pcseg::categories::{category_names, find_category, Category};
-use pcseg::model::Network;
+use pcseg::model::{Network, Precision};
 use pcseg::predict::orient::{Axis, Frame, Orientation};
 use pcseg::predict::{CategoryChoice, PredictOptions};
 use pcseg::render::palette::Palette;
@@ -23,13 +23,28 @@ pub struct ModelArgs {
     /// Model file (.safetensors); default: the model embedded in pcseg.
     #[arg(long)]
     pub model: Option<PathBuf>,
+
+    /// Arithmetic of the network's matrix products: f32, or bf16 (inputs and
+    /// weights rounded to bfloat16, sums in f32) on Intel AMX tiles, several
+    /// times faster on CPUs that have AMX (Xeon 4th generation and later,
+    /// Linux) and refused elsewhere. Labels can differ from f32 on a few
+    /// points; MODEL_CARD.md reports the scores of both
+    #[arg(long, default_value = "f32", value_parser = precision)]
+    pub precision: Precision,
 }
 
 impl ModelArgs {
-    /// Load the `--model` file, or the embedded model.
+    /// Load the `--model` file, or the embedded model, in `--precision`.
     pub fn load(&self, quiet: bool) -> anyhow::Result<Network> {
-        load_network(self.model.as_deref(), quiet)
+        let mut net = load_network(self.model.as_deref(), quiet)?;
+        net.set_precision(self.precision)?;
+        Ok(net)
     }
+}
+
+/// `value_parser` of `--precision`.
+fn precision(s: &str) -> Result<Precision, String> {
+    s.parse()
 }
 
 pub use pcseg::predict::{MAX_POINTS, MAX_VOTES};

@@ -16,6 +16,7 @@
 //! column of `B`: the same bits for any M, any row chunking and any thread
 //! count.
 
+use super::amx::{self, Amx};
 use crate::geometry::simd::Avx512;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, ArrayView2, ArrayViewMut2};
@@ -56,6 +57,9 @@ pub(crate) struct Packed<'w> {
     /// The panels (empty without AVX-512), packed for this call or borrowed
     /// from a [`PanelCache`].
     data: Cow<'w, [f32]>,
+    /// bf16 tiles from a bf16 [`PanelCache`]: then the AMX kernel runs
+    /// (see [`super::amx`]) and `data` is empty.
+    tiles: Option<(&'w [u16], Amx)>,
     /// The unpacked matrix, for the fallback path.
     w: &'w [f32],
     layout: Layout,
@@ -137,6 +141,23 @@ impl<'w> Packed<'w> {
         layout: Layout,
     ) -> Packed<'w> {
         win.check(w, k, n, layout);
+        if let Some((cache, slot)) = cache {
+            // Below 16 values of K a padded 32-value tile wastes most of the
+            // work: the f32 kernel is faster there (the stem).
+            if let (Some(amx), true) = (cache.amx, k >= amx::MIN_K) {
+                let tiles = cache.tiles[slot].get_or_init(|| amx::pack(w, k, n, layout, win));
+                return Packed {
+                    k,
+                    n,
+                    data: Cow::Borrowed(&[][..]),
+                    tiles: Some((tiles.as_slice(), amx)),
+                    w,
+                    layout,
+                    ld: win.ld,
+                    off: win.off,
+                };
+            }
+        }
         let data = match (simd, cache) {
             (Some(_), Some((cache, slot))) => Cow::Borrowed(
                 cache.slots[slot]
@@ -150,6 +171,7 @@ impl<'w> Packed<'w> {
             k,
             n,
             data,
+            tiles: None,
             w,
             layout,
             ld: win.ld,
@@ -183,10 +205,14 @@ fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout, win: Window) -> Vec<
 /// tensor (indexed like the parameter store; one per column block a layer
 /// applies separately, see [`Window`]), filled on first use. Packing every
 /// weight on every forward was a sixth of a one-cloud inference; an
-/// inference network packs each once.
+/// inference network packs each once. A bf16 cache ([`PanelCache::bf16`])
+/// holds AMX tiles instead, and every product through it runs in bf16.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PanelCache {
     slots: Vec<OnceLock<Vec<f32>>>,
+    /// With `amx`: the bf16 tiles per slot.
+    tiles: Vec<OnceLock<Vec<u16>>>,
+    amx: Option<Amx>,
 }
 
 impl PanelCache {
@@ -198,6 +224,19 @@ impl PanelCache {
     pub(crate) fn new(len: usize) -> PanelCache {
         PanelCache {
             slots: (0..len * Self::PARTS).map(|_| OnceLock::new()).collect(),
+            tiles: Vec::new(),
+            amx: None,
+        }
+    }
+
+    /// A cache whose products run in bf16 on AMX tiles (inputs and weights
+    /// rounded to bf16, sums in f32), except those with K below
+    /// `amx::MIN_K`, which stay f32.
+    pub(crate) fn bf16(len: usize, amx: Amx) -> PanelCache {
+        PanelCache {
+            slots: (0..len * Self::PARTS).map(|_| OnceLock::new()).collect(),
+            tiles: (0..len * Self::PARTS).map(|_| OnceLock::new()).collect(),
+            amx: Some(amx),
         }
     }
 
@@ -232,6 +271,16 @@ pub(crate) fn matmul(simd: Option<Avx512>, a: &[f32], packed: &Packed, init: Ini
     );
     if let Init::Bias(b) = init {
         assert_eq!(b.len(), n, "gemm::matmul: bias size");
+    }
+    if let Some((tiles, _amx)) = packed.tiles {
+        assert_eq!(tiles.len(), amx::packed_len(k, n), "gemm: bf16 tiles");
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        // SAFETY: an `Amx` token proves AMX and AVX-512F/BW are usable; the
+        // sizes were checked above and `c` holds m * n initialised floats.
+        unsafe {
+            amx::matmul(a, m, k, tiles, n, init, c.as_mut_ptr())
+        };
+        return;
     }
     match simd {
         #[cfg(target_arch = "x86_64")]
@@ -271,6 +320,25 @@ pub(crate) fn matmul_bias_uninit(
         c.len() == m * n && a.len() == m * k && bias.len() == n,
         "gemm::matmul_bias_uninit: sizes do not match"
     );
+    if let Some((tiles, _amx)) = packed.tiles {
+        assert_eq!(tiles.len(), amx::packed_len(k, n), "gemm: bf16 tiles");
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        // SAFETY: an `Amx` token proves AMX and AVX-512F/BW are usable; the
+        // sizes were checked above, `c` holds m * n floats, and with a bias
+        // the kernel only writes `c`.
+        unsafe {
+            amx::matmul(
+                a,
+                m,
+                k,
+                tiles,
+                n,
+                Init::Bias(bias),
+                c.as_mut_ptr().cast::<f32>(),
+            )
+        };
+        return;
+    }
     match simd {
         #[cfg(target_arch = "x86_64")]
         Some(_) => {

@@ -11,6 +11,7 @@ use super::layers::Par;
 use super::network::{input_features, Arch};
 use super::params::Params;
 use super::plan::Plan;
+use super::precision::Precision;
 use super::timing::StageTimer;
 use crate::categories::NUM_CATEGORIES;
 use crate::error::{Error, Result};
@@ -68,6 +69,7 @@ pub struct Network {
     /// The weights' GEMM panels, packed on first use (the folded parameters
     /// never change).
     panels: PanelCache,
+    precision: Precision,
 }
 
 impl Network {
@@ -77,6 +79,7 @@ impl Network {
         Network {
             arch: arch.clone(),
             panels: PanelCache::new(params.len()),
+            precision: Precision::F32,
             params,
             trained,
             note: note.to_string(),
@@ -113,6 +116,36 @@ impl Network {
     /// The folded parameters.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// The arithmetic of the network's products (f32 unless
+    /// [`Network::set_precision`] changed it).
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Run the linear layers' products in `precision` from now on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for bf16 on a CPU or system without AMX (see
+    /// [`Precision::available`]).
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        let len = self.params.len();
+        self.panels = match precision {
+            Precision::F32 => PanelCache::new(len),
+            Precision::Bf16 => match super::amx::Amx::detect() {
+                Some(amx) => PanelCache::bf16(len, amx),
+                None => {
+                    return Err(Error::usage(
+                        "bf16 precision needs a CPU with AMX-BF16 (Intel Xeon 4th generation \
+                         or later) on Linux 5.16 or later; this one has none (use f32)",
+                    ))
+                }
+            },
+        };
+        self.precision = precision;
+        Ok(())
     }
 
     fn ctx(&self) -> Ctx<'_> {

@@ -17,6 +17,8 @@
 //!   [`Params`] store).
 //! - [`average`]: weight averaging of several models (e.g. a run's last
 //!   epochs).
+//! - [`precision`]: f32 or bf16 products ([`Precision`]; bf16 runs on AMX
+//!   tiles through `amx`).
 //! - [`weights`]: model files; [`safetensors`]: the safetensors reader and
 //!   writer behind model files and checkpoints; [`cost`]: parameters and FLOPs.
 //!
@@ -38,6 +40,7 @@
 //! follow from the tensors it registers and the walk.
 
 pub mod alloc;
+pub(crate) mod amx;
 pub mod average;
 pub mod bottleneck;
 pub mod classifier;
@@ -54,6 +57,7 @@ pub mod loss;
 pub mod network;
 pub mod params;
 pub mod plan;
+pub mod precision;
 pub mod safetensors;
 pub mod set_abstraction;
 pub mod timing;
@@ -65,6 +69,7 @@ pub use config::{GlobalConfig, ModelConfig, SaLevelConfig};
 pub use inference::{CloudInput, Encoded, Network};
 pub use loss::predict_parts;
 pub use params::{Params, TensorId, TensorKind};
+pub use precision::Precision;
 pub use timing::StageTimer;
 pub use trainable::{Model, TrainCache, TrainCloud, TrainStep};
 pub use weights::describe;

@@ -3,7 +3,7 @@
 
 use crate::model_util::{batch, cloud, Cloud};
 use pcseg::model::cost::{flops, param_count};
-use pcseg::model::{CloudInput, Model, ModelConfig, Network, TrainCloud};
+use pcseg::model::{CloudInput, Model, ModelConfig, Network, Precision, TrainCloud};
 
 fn tiny_clouds(n: usize, count: usize) -> Vec<Cloud> {
     (0..count)
@@ -27,7 +27,12 @@ fn inputs(clouds: &[Cloud]) -> Vec<CloudInput<'_>> {
 /// A tiny model whose BN scales, shifts and running statistics are not the
 /// identity (so folding and the BN gradients are really exercised).
 fn perturbed_tiny(seed: u64) -> Model {
-    let mut m = Model::init(ModelConfig::tiny(), seed).unwrap();
+    perturbed(ModelConfig::tiny(), seed)
+}
+
+/// A model of `config` with perturbed BN statistics (see [`perturbed_tiny`]).
+fn perturbed(config: ModelConfig, seed: u64) -> Model {
+    let mut m = Model::init(config, seed).unwrap();
     let mut rng = pcseg::rng::Rng::new(seed + 1);
     let ids: Vec<_> = m.params.ids().collect();
     for id in ids {
@@ -199,6 +204,64 @@ fn deterministic_batched_and_encode_decode() {
     let pred = Network::predict(a[0].view(), ins[0].category);
     let range = pcseg::categories::CATEGORIES[ins[0].category].part_range();
     assert!(pred.iter().all(|&p| range.contains(&(p as usize))));
+}
+
+#[test]
+fn bf16_products_follow_the_f32_network_where_the_cpu_has_amx() {
+    let mut net = perturbed_wide(7);
+    let clouds: Vec<Cloud> = (0..3).map(|i| cloud(2048, i * 6, 70 + i as u64)).collect();
+    let ins = inputs(&clouds);
+    let f32_logits = net.forward(&ins).unwrap();
+    let set = net.set_precision(Precision::Bf16);
+    if !Precision::Bf16.available() {
+        assert!(set.is_err(), "bf16 refused without AMX");
+        assert_eq!(net.precision(), Precision::F32);
+        eprintln!("skipped: this CPU or system has no AMX");
+        return;
+    }
+    set.unwrap();
+    assert_eq!(net.precision(), Precision::Bf16);
+    let bf16_logits = net.forward(&ins).unwrap();
+    assert_eq!(net.forward(&ins).unwrap(), bf16_logits, "deterministic");
+    assert_eq!(
+        net.forward_one(&ins[1]).unwrap(),
+        bf16_logits[1],
+        "batch equals one by one"
+    );
+    for (i, (a, b)) in f32_logits.iter().zip(&bf16_logits).enumerate() {
+        // bf16 keeps 8 significant bits: each product is off by up to
+        // 2^-8 relative, and the errors partly cancel over a layer's sums
+        // (about 0.8 % of the logits' norm here).
+        let diff = (a - b).mapv(|v| v * v).sum().sqrt();
+        let norm = a.mapv(|v| v * v).sum().sqrt();
+        assert!(
+            diff <= 0.02 * norm,
+            "cloud {i}: |bf16 - f32| = {diff}, |f32| = {norm}"
+        );
+        assert!(
+            diff > 0.0,
+            "cloud {i}: bf16 products must differ from f32 somewhere"
+        );
+        let (pa, pb) = (
+            Network::predict(a.view(), ins[i].category),
+            Network::predict(b.view(), ins[i].category),
+        );
+        let same = pa.iter().zip(&pb).filter(|(x, y)| x == y).count();
+        assert!(
+            same * 100 >= pa.len() * 95,
+            "cloud {i}: {same} of {} labels agree",
+            pa.len()
+        );
+    }
+    // Back to f32: the f32 logits again, bit for bit.
+    net.set_precision(Precision::F32).unwrap();
+    assert_eq!(net.forward(&ins).unwrap(), f32_logits);
+}
+
+/// The wide (shipped) config with perturbed BN statistics, as an inference
+/// network.
+fn perturbed_wide(seed: u64) -> Network {
+    perturbed(ModelConfig::wide(), seed).to_network()
 }
 
 #[test]
