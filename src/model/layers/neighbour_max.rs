@@ -417,11 +417,96 @@ mod kernels {
         gather_max_body(g, c, nb, out)
     }
 
-    /// [`gather_max_body`] compiled for AVX-512F.
+    /// [`gather_max_body`] with AVX-512F, neighbour by neighbour: up to 256
+    /// channels of running maxima stay in 16 zmm registers while each
+    /// neighbour's row is read once, front to back (the block-by-block order
+    /// of the body fetches every row in 32-float pieces at different times;
+    /// as rows of a neighbourhood lie anywhere in the level, that order waited
+    /// on the cache). `_mm512_max_ps(row, acc)` is `row > acc ? row : acc`,
+    /// the body's comparison, so the bits are the same.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     fn gather_max_avx512(g: &[f32], c: usize, nb: &[u32], out: &mut [f32]) {
-        gather_max_body(g, c, nb, out)
+        assert!(out.len() >= c && !nb.is_empty(), "gather_max: sizes");
+        assert!(
+            nb.iter().all(|&j| (j as usize + 1) * c <= g.len()),
+            "gather_max: neighbour out of range"
+        );
+        let mut c0 = 0;
+        while c - c0 >= 256 {
+            // SAFETY: every neighbour row holds channels c0..c0 + 256 (checked
+            // above), as does `out`.
+            unsafe { gather_max_zmm::<16>(g, c, c0, nb, out) };
+            c0 += 256;
+        }
+        // SAFETY: as above, for the whole 16-float vectors left.
+        unsafe {
+            match (c - c0) / 16 {
+                0 => {}
+                1 => gather_max_zmm::<1>(g, c, c0, nb, out),
+                2 => gather_max_zmm::<2>(g, c, c0, nb, out),
+                3 => gather_max_zmm::<3>(g, c, c0, nb, out),
+                4 => gather_max_zmm::<4>(g, c, c0, nb, out),
+                5 => gather_max_zmm::<5>(g, c, c0, nb, out),
+                6 => gather_max_zmm::<6>(g, c, c0, nb, out),
+                7 => gather_max_zmm::<7>(g, c, c0, nb, out),
+                8 => gather_max_zmm::<8>(g, c, c0, nb, out),
+                9 => gather_max_zmm::<9>(g, c, c0, nb, out),
+                10 => gather_max_zmm::<10>(g, c, c0, nb, out),
+                11 => gather_max_zmm::<11>(g, c, c0, nb, out),
+                12 => gather_max_zmm::<12>(g, c, c0, nb, out),
+                13 => gather_max_zmm::<13>(g, c, c0, nb, out),
+                14 => gather_max_zmm::<14>(g, c, c0, nb, out),
+                _ => gather_max_zmm::<15>(g, c, c0, nb, out),
+            }
+        }
+        c0 += (c - c0) / 16 * 16;
+        for ch in c0..c {
+            let mut m = g[nb[0] as usize * c + ch];
+            for &j in &nb[1..] {
+                let v = g[j as usize * c + ch];
+                m = if v > m { v } else { m };
+            }
+            out[ch] = m;
+        }
+    }
+
+    /// Channels `c0..c0 + 16 V` of [`gather_max_avx512`] in `V` registers.
+    ///
+    /// # Safety
+    ///
+    /// AVX-512F available; `nb` not empty, and every neighbour's row of `g`
+    /// (width `c`) and `out` hold channels `c0..c0 + 16 V`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn gather_max_zmm<const V: usize>(
+        g: &[f32],
+        c: usize,
+        c0: usize,
+        nb: &[u32],
+        out: &mut [f32],
+    ) {
+        use std::arch::x86_64::*;
+        let gp = g.as_ptr();
+        // SAFETY: per this function's contract, each row pointer plus
+        // 16 V floats stays inside `g`, and `out` holds them too.
+        unsafe {
+            let first = gp.add(nb[0] as usize * c + c0);
+            let mut acc = [_mm512_setzero_ps(); V];
+            for (v, a) in acc.iter_mut().enumerate() {
+                *a = _mm512_loadu_ps(first.add(16 * v));
+            }
+            for &j in &nb[1..] {
+                let row = gp.add(j as usize * c + c0);
+                for (v, a) in acc.iter_mut().enumerate() {
+                    *a = _mm512_max_ps(_mm512_loadu_ps(row.add(16 * v)), *a);
+                }
+            }
+            for (v, a) in acc.iter().enumerate() {
+                _mm512_storeu_ps(out.as_mut_ptr().add(c0 + 16 * v), *a);
+            }
+        }
     }
 
     /// Max over the neighbour rows `nb` of `g` (row width `c`), per channel.
@@ -676,7 +761,9 @@ mod tests {
         let simd = Simd::detect();
         let portable = Simd::PORTABLE;
         let mut rng = Rng::new(17);
-        for c in [1usize, 7, 31, 32, 33, 64, 95, 128, 200] {
+        for c in [
+            1usize, 7, 31, 32, 33, 64, 95, 128, 192, 200, 256, 300, 384, 527,
+        ] {
             for k in [1usize, 2, 3, 16, 33] {
                 let rows = 50;
                 let (g, nb) = case(&mut rng, rows, c, k);
