@@ -6,7 +6,7 @@ use crate::errors::to_py;
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pcseg::categories::{category_names, find_category, Category, CATEGORIES};
 use pcseg::error::Result;
-use pcseg::model::{Model as TrainModel, Network};
+use pcseg::model::{Model as TrainModel, Network, Precision};
 use pcseg::predict::{
     part_probabilities, predict, CategoryChoice, PredictOptions, Prediction, DEFAULT_WHOLE_MAX,
     MAX_POINTS, MAX_VOTES,
@@ -210,6 +210,13 @@ impl Segmentation {
     }
 }
 
+/// `net` set to the precision named `name` (ValueError for an unknown name,
+/// or bf16 on a CPU without AMX).
+fn set_precision(net: &mut Network, name: &str) -> PyResult<()> {
+    let precision: Precision = name.parse().map_err(PyValueError::new_err)?;
+    net.set_precision(precision).map_err(to_py)
+}
+
 /// A part-segmentation network: `Model()` is the default model embedded in
 /// pcseg, `Model.load(path)` a model file or training checkpoint.
 #[pyclass(frozen, module = "pcseg", name = "Model")]
@@ -239,20 +246,31 @@ impl Model {
 
 #[pymethods]
 impl Model {
-    /// The default model embedded in pcseg (what `pcseg run` uses without --model).
+    /// The default model embedded in pcseg (what `pcseg run` uses without
+    /// --model), its products in `precision` ("f32" or "bf16").
     #[new]
-    fn new(py: Python<'_>) -> PyResult<Self> {
-        let net = Network::from_bytes(DEFAULT_MODEL, DEFAULT_MODEL_NAME).map_err(to_py)?;
+    #[pyo3(signature = (precision="f32"))]
+    fn new(py: Python<'_>, precision: &str) -> PyResult<Self> {
+        let mut net = Network::from_bytes(DEFAULT_MODEL, DEFAULT_MODEL_NAME).map_err(to_py)?;
+        set_precision(&mut net, precision)?;
         Model::from_network(py, net, "embedded".into())
     }
 
     /// A model file (.safetensors) or a training checkpoint (`last.safetensors`).
     #[staticmethod]
-    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
-        let net = py
+    #[pyo3(signature = (path, precision="f32"))]
+    fn load(py: Python<'_>, path: std::path::PathBuf, precision: &str) -> PyResult<Self> {
+        let mut net = py
             .detach(|| load_model(&path).map(|m| m.to_network()))
             .map_err(to_py)?;
+        set_precision(&mut net, precision)?;
         Model::from_network(py, net, path.display().to_string())
+    }
+
+    /// The arithmetic of the network's products: "f32" or "bf16".
+    #[getter]
+    fn precision(&self) -> String {
+        self.net.precision().to_string()
     }
 
     /// Where the weights come from: `embedded` or the path given to `load`.

@@ -1,6 +1,7 @@
 """Model.segment / segment_many: the CLI's results on the same clouds."""
 
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -117,3 +118,25 @@ def test_the_model_reports_where_it_comes_from(model, tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(ValueError, match=r"bad\.safetensors"):
         pcseg.Model.load(bad)
+
+
+def test_bf16_precision_gives_the_cli_labels_or_a_value_error(cli, tmp_path):
+    with pytest.raises(ValueError, match="unknown precision"):
+        pcseg.Model(precision="f16")
+    assert pcseg.Model().precision == "f32"
+    xyz, _ = sample("table")
+    path = tmp_path / "table.ply"
+    pcseg.write(path, xyz.astype(np.float32))
+    out = tmp_path / "out.ply"
+    try:
+        model = pcseg.Model(precision="bf16")
+    except ValueError as e:
+        # No AMX here: the CLI refuses too, with the same reason.
+        assert "AMX" in str(e)
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            cli("run", path, "-o", out, "-q", "--precision", "bf16")
+        assert "AMX" in refused.value.stderr and not out.exists()
+        return
+    assert model.precision == "bf16"
+    cli("run", path, "-o", out, "-q", "--precision", "bf16")
+    np.testing.assert_array_equal(model.segment(xyz).labels, cli_labels(out))

@@ -476,3 +476,44 @@ fn file_lists_and_shards_split_a_collection() {
     );
     assert!(failure(&o)[0].contains("missing.txt"));
 }
+
+#[test]
+fn bf16_precision_runs_where_amx_is_and_is_refused_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("chair.ply");
+    let cloud = chair(9, 2500);
+    write_cloud(&input, &cloud, None, &PlyWriteOptions::default()).unwrap();
+    let (f32_out, bf16_out) = (dir.path().join("f32.ply"), dir.path().join("bf16.ply"));
+    let run = |out: &Path, precision: &str, no_amx: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pcseg"));
+        cmd.args(["run", s(&input), "-o", s(out), "-q", "--category", "chair"])
+            .args(["--precision", precision]);
+        if no_amx {
+            cmd.env("PCSEG_NO_AMX", "1");
+        }
+        cmd.output().expect("the pcseg binary runs")
+    };
+    // Without AMX (or with it turned off): one line, exit 1, no output.
+    let refused = run(&bf16_out, "bf16", true);
+    let lines = failure(&refused);
+    assert!(lines.len() == 1 && lines[0].contains("AMX"), "{lines:?}");
+    assert!(!bf16_out.exists());
+    stdout(&run(&f32_out, "f32", false));
+    if !pcseg::model::Precision::Bf16.available() {
+        eprintln!("bf16 run skipped: this CPU or system has no AMX");
+        return;
+    }
+    stdout(&run(&bf16_out, "bf16", false));
+    let (a, b) = (
+        read_cloud(&f32_out, None).unwrap(),
+        read_cloud(&bf16_out, None).unwrap(),
+    );
+    check_labelled(&cloud, &b, "chair");
+    let (la, lb) = (a.labels.unwrap(), b.labels.unwrap());
+    let same = la.iter().zip(&lb).filter(|(x, y)| x == y).count();
+    assert!(
+        same * 100 >= la.len() * 98,
+        "{same} of {} labels as in f32",
+        la.len()
+    );
+}
