@@ -80,10 +80,21 @@ eval_v2=$(best_seconds 2 "$BIN" eval "$WORK/split" --split test --quiet --json "
 eval_v1=$(best_seconds 2 "$BIN" eval "$WORK/split" --split test --quiet --votes 1)
 n_eval=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['shapes'])" "$WORK/eval.json")
 
+# bf16 on AMX (--precision bf16) where this CPU has it; "-" otherwise.
+one_bf16=- batch16_bf16=- run_bf16=- eval_bf16=-
+if "$BIN" run "${clouds[0]}" -o "$WORK/bf16-probe.ply" --quiet --precision bf16 2>/dev/null; then
+    one_bf16=$(median_ms forward/one_cloud_2048_one_thread_bf16)
+    batch16_bf16=$(median_ms forward/batch16_2048_all_cores_bf16)
+    run_bf16=$(best_seconds 3 "$BIN" run "${clouds[@]}" -o "$WORK/out" --quiet --precision bf16)
+    eval_bf16=$(best_seconds 2 "$BIN" eval "$WORK/split" --split test --quiet --precision bf16)
+fi
+
 python3 - "$peer_b1" "$peer_b16" "$peer_train" "$peer_t1" "$one_cloud" "$batch16" "$train_step" \
-    "$run_v2" "$run_v1" "$n_clouds" "$eval_v2" "$eval_v1" "$n_eval" "$(nproc)" <<'EOF'
+    "$run_v2" "$run_v1" "$n_clouds" "$eval_v2" "$eval_v1" "$n_eval" "$(nproc)" \
+    "$one_bf16" "$batch16_bf16" "$run_bf16" "$eval_bf16" <<'EOF'
 import sys
-(pb1, pb16, ptrain, pt1, one, b16, step, run2, run1, nc, ev2, ev1, ne, cores) = sys.argv[1:]
+(pb1, pb16, ptrain, pt1, one, b16, step, run2, run1, nc, ev2, ev1, ne, cores,
+ one_h, b16_h, run_h, ev_h) = sys.argv[1:]
 pb1, pb16, ptrain, pt1 = map(float, (pb1, pb16, ptrain, pt1))
 one, b16, step, run2, run1, ev2, ev1 = map(float, (one, b16, step, run2, run1, ev2, ev1))
 nc, ne = int(nc), int(ne)
@@ -99,6 +110,15 @@ rows = [
     (f"`eval`, {ne} shapes, 1 vote", f"{e1:.2f} ms/shape ({ne / ev1:.0f} shapes/s)", f"{pb16:.1f} ms/shape (batch 16)", pb16 / e1),
     ("training step, batch 16, 2,048 points (criterion median)", f"{train:.1f} shapes/s", f"{ptrain:.2f} shapes/s", train / ptrain),
 ]
+if one_h != "-":
+    one_h, b16_h, run_h, ev_h = map(float, (one_h, b16_h, run_h, ev_h))
+    rh, eh = 1000 * run_h / nc, 1000 * ev_h / ne
+    rows += [
+        ("bf16 (AMX): one 2,048-point cloud, one thread (criterion median)", f"{one_h:.2f} ms", f"{pt1:.1f} ms (batch 1, 1 thread)", pt1 / one_h),
+        ("bf16: batch of 16 clouds, forward only, all cores (criterion median)", f"{b16_h / 16:.2f} ms/cloud", f"{pb16:.1f} ms/cloud (batch 16)", pb16 / (b16_h / 16)),
+        (f"bf16: folder `run`, {nc} clouds end to end, 2 votes", f"{rh:.2f} ms/cloud", f"{pb1:.1f} ms/cloud (batch 1, forward only)", pb1 / rh),
+        (f"bf16: `eval`, {ne} shapes, 2 votes", f"{eh:.2f} ms/shape ({ne / ev_h:.0f} shapes/s)", f"{pb16:.1f} ms/shape (batch 16)", pb16 / eh),
+    ]
 print(f"| measure ({cores} cores) | pcseg | PyTorch peer | ratio |")
 print("|---|---|---|---:|")
 for m, a, b, r in rows:
