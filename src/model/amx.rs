@@ -9,7 +9,7 @@
 //! larger part of a forward.
 //!
 //! The weight `B` is packed once (an inference network keeps it in its
-//! [`super::gemm::PanelCache`]) into 1 KB tiles in AMX's pair layout. Each
+//! panel cache) into 1 KB tiles in AMX's pair layout. Each
 //! call converts 32 rows of `a` at a time to bf16 and computes 32 x 32
 //! blocks of `c` in four accumulator tiles (tmm0-3), with two tiles of `a`
 //! (tmm4-5) and two of `B` (tmm6-7). Accumulators start from the bias (one
@@ -19,8 +19,6 @@
 //! Linux only: a process must ask the kernel for the tile state
 //! (`arch_prctl(ARCH_REQ_XCOMP_PERM)`, Linux 5.16 and later) before its first
 //! tile instruction; [`Amx::detect`] does that once.
-
-use super::gemm::{Layout, Window};
 
 /// Rows of a tile, and f32 columns of an accumulator tile.
 const TILE: usize = 16;
@@ -74,13 +72,12 @@ pub(crate) fn from_bf16(h: u16) -> f32 {
     f32::from_bits((h as u32) << 16)
 }
 
-/// The column window `win` of `w` (`B` is `K x N` in `layout`, as
-/// [`super::gemm::Packed`] reads it) as bf16 tiles: for each 16-column tile
-/// `t` and each 32-value chunk `ch` of K, 16 rows of 32 bf16 whose row `r`
-/// holds, for each column `j`, the pair `B[32 ch + 2 r][16 t + j]`,
-/// `B[32 ch + 2 r + 1][16 t + j]`. Zero padded to whole tiles.
-pub(crate) fn pack(w: &[f32], k: usize, n: usize, layout: Layout, win: Window) -> Vec<u16> {
-    let Window { ld, off } = win;
+/// `B` (`K x N`, its element `(kk, col)` given by `b`) as bf16 tiles: for
+/// each 16-column tile `t` and each 32-value chunk `ch` of K, 16 rows of 32
+/// bf16 whose row `r` holds, for each column `j`, the pair
+/// `B[32 ch + 2 r][16 t + j]`, `B[32 ch + 2 r + 1][16 t + j]`. Zero padded
+/// to whole tiles.
+pub(crate) fn pack(k: usize, n: usize, b: impl Fn(usize, usize) -> f32) -> Vec<u16> {
     let chunks = k.div_ceil(KT);
     let tiles = n.div_ceil(TILE);
     let mut out = vec![0u16; tiles * chunks * TILE_LEN];
@@ -88,11 +85,7 @@ pub(crate) fn pack(w: &[f32], k: usize, n: usize, layout: Layout, win: Window) -
         let (t, j) = (col / TILE, col % TILE);
         for kk in 0..k {
             let (ch, r, e) = (kk / KT, (kk % KT) / 2, kk % 2);
-            let v = match layout {
-                Layout::Transposed => w[col * ld + off + kk],
-                Layout::Plain => w[kk * ld + off + col],
-            };
-            out[(t * chunks + ch) * TILE_LEN + r * KT + j * 2 + e] = to_bf16(v);
+            out[(t * chunks + ch) * TILE_LEN + r * KT + j * 2 + e] = to_bf16(b(kk, col));
         }
     }
     out
@@ -109,7 +102,6 @@ pub(crate) use x86::matmul;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod x86 {
     use super::{KT, TILE, TILE_LEN};
-    use crate::model::gemm::Init;
     use std::arch::asm;
     use std::arch::x86_64::*;
 
@@ -369,15 +361,15 @@ mod x86 {
         out[rows * kp..pad_rows * kp].fill(0);
     }
 
-    /// The AMX product `c = init + bf16(a) . B` with `B` packed by
-    /// [`super::pack`].
+    /// The AMX product `c = bias + bf16(a) . B` (or `c += ...` without a
+    /// bias) with `B` packed by [`super::pack`].
     ///
     /// # Safety
     ///
     /// [`super::Amx`] detected (so AMX, AVX-512F/BW and the tile state are
     /// available); `a.len() == m * k`, `tiles.len() == packed_len(k, n)`,
-    /// `c` points to `m * n` writable floats (initialised when `init` is
-    /// [`Init::Accumulate`]) and a bias has `n` values.
+    /// `c` points to `m * n` writable floats (initialised when there is no
+    /// bias) and a bias has `n` values.
     #[target_feature(enable = "avx512f,avx512bw")]
     pub(crate) unsafe fn matmul(
         a: &[f32],
@@ -385,7 +377,7 @@ mod x86 {
         k: usize,
         tiles: &[u16],
         n: usize,
-        init: Init,
+        bias: Option<&[f32]>,
         c: *mut f32,
     ) {
         let chunks = k.div_ceil(KT);
@@ -393,14 +385,11 @@ mod x86 {
         let ntiles = n.div_ceil(TILE);
         debug_assert_eq!(tiles.len(), super::packed_len(k, n));
         let mut abuf = vec![0u16; 2 * TILE * kp];
-        let bias: Option<Vec<f32>> = match init {
-            Init::Bias(b) => {
-                let mut v = vec![0f32; ntiles * TILE];
-                v[..n].copy_from_slice(b);
-                Some(v)
-            }
-            Init::Accumulate => None,
-        };
+        let bias: Option<Vec<f32>> = bias.map(|b| {
+            let mut v = vec![0f32; ntiles * TILE];
+            v[..n].copy_from_slice(b);
+            v
+        });
         let mut scratch = [0f32; TILE * TILE];
         let cfg = TileConfig::full();
         // SAFETY: AMX is available (caller's contract); the configuration is
@@ -499,7 +488,6 @@ mod x86 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::gemm::Init;
     use crate::rng::Rng;
 
     #[test]
@@ -574,18 +562,15 @@ mod tests {
             let w: Vec<f32> = (0..n * k).map(|_| rng.normal() * 0.3).collect();
             let bias: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
             let old: Vec<f32> = (0..m * n).map(|_| rng.normal()).collect();
-            let tiles = pack(&w, k, n, Layout::Transposed, Window::whole(k));
+            // w is [N, K] (a linear layer's weight, B = w^T).
+            let tiles = pack(k, n, |kk, col| w[col * k + kk]);
             for accumulate in [false, true] {
                 let mut c = if accumulate {
                     old.clone()
                 } else {
                     vec![f32::NAN; m * n]
                 };
-                let init = if accumulate {
-                    Init::Accumulate
-                } else {
-                    Init::Bias(&bias)
-                };
+                let init = if accumulate { None } else { Some(&bias[..]) };
                 // SAFETY: AMX detected; sizes as matmul requires.
                 unsafe { matmul(&a, m, k, &tiles, n, init, c.as_mut_ptr()) };
                 let start: Vec<f32> = match accumulate {
@@ -606,23 +591,27 @@ mod tests {
     }
 
     #[test]
-    fn packing_a_plain_window_matches_packing_its_transpose() {
-        // B = w[.., 3..3 + n] with w [K, 11] (plain) against the same B
-        // given as a transposed [N, K] weight.
-        let (k, n) = (40, 5);
-        let mut rng = Rng::new(5);
-        let w: Vec<f32> = (0..k * 11).map(|_| rng.normal()).collect();
-        let mut wt = vec![0f32; n * k];
-        for kk in 0..k {
-            for j in 0..n {
-                wt[j * k + kk] = w[kk * 11 + 3 + j];
+    fn packed_tiles_hold_pairs_of_k_per_column() {
+        let (k, n) = (40, 21);
+        let b = |kk: usize, col: usize| (kk * 100 + col) as f32;
+        let tiles = pack(k, n, b);
+        assert_eq!(tiles.len(), packed_len(k, n));
+        assert_eq!(
+            tiles.len(),
+            2 * 2 * TILE_LEN,
+            "2 column tiles x 2 chunks of K"
+        );
+        for kk in 0..64 {
+            for col in 0..32 {
+                let (t, j, ch, r, e) = (col / 16, col % 16, kk / 32, (kk % 32) / 2, kk % 2);
+                let want = if kk < k && col < n {
+                    to_bf16(b(kk, col))
+                } else {
+                    0
+                };
+                let at = (t * 2 + ch) * TILE_LEN + r * 32 + j * 2 + e;
+                assert_eq!(tiles[at], want, "k {kk} column {col}");
             }
         }
-        let plain = pack(&w, k, n, Layout::Plain, Window { ld: 11, off: 3 });
-        let transposed = pack(&wt, k, n, Layout::Transposed, Window::whole(k));
-        assert_eq!(plain, transposed);
-        assert_eq!(plain.len(), packed_len(k, n));
-        // Element (k = 33, column 4): chunk 1, row 0, second of its pair.
-        assert_eq!(plain[TILE_LEN + 4 * 2 + 1], to_bf16(w[33 * 11 + 3 + 4]));
     }
 }

@@ -49,6 +49,16 @@ pub(crate) enum Init<'a> {
     Accumulate,
 }
 
+impl<'a> Init<'a> {
+    /// The bias, if any.
+    fn bias(self) -> Option<&'a [f32]> {
+        match self {
+            Init::Bias(b) => Some(b),
+            Init::Accumulate => None,
+        }
+    }
+}
+
 /// `B[K, N]` in panels of [`NR`] columns, zero padded to a multiple of NR.
 #[derive(Debug, Clone)]
 pub(crate) struct Packed<'w> {
@@ -145,7 +155,8 @@ impl<'w> Packed<'w> {
             // Below 16 values of K a padded 32-value tile wastes most of the
             // work: the f32 kernel is faster there (the stem).
             if let (Some(amx), true) = (cache.amx, k >= amx::MIN_K) {
-                let tiles = cache.tiles[slot].get_or_init(|| amx::pack(w, k, n, layout, win));
+                let tiles = cache.tiles[slot]
+                    .get_or_init(|| amx::pack(k, n, |kk, col| element(w, layout, win, kk, col)));
                 return Packed {
                     k,
                     n,
@@ -183,7 +194,6 @@ impl<'w> Packed<'w> {
 /// The window `win` of `w` (`K x N` in `layout`) as `ceil(N / 32)` panels
 /// of `K x 32` floats, zero padded.
 fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout, win: Window) -> Vec<f32> {
-    let Window { ld, off } = win;
     let panels = n.div_ceil(NR);
     let mut data = vec![0f32; panels * k * NR];
     for p in 0..panels {
@@ -191,14 +201,21 @@ fn panels_of(w: &[f32], k: usize, n: usize, layout: Layout, win: Window) -> Vec<
         for j in 0..NR.min(n - p * NR) {
             let col = p * NR + j;
             for kk in 0..k {
-                panel[kk * NR + j] = match layout {
-                    Layout::Transposed => w[col * ld + off + kk],
-                    Layout::Plain => w[kk * ld + off + col],
-                };
+                panel[kk * NR + j] = element(w, layout, win, kk, col);
             }
         }
     }
     data
+}
+
+/// `B[kk][col]` of the window `win` of `w` in `layout`.
+#[inline]
+fn element(w: &[f32], layout: Layout, win: Window, kk: usize, col: usize) -> f32 {
+    let Window { ld, off } = win;
+    match layout {
+        Layout::Transposed => w[col * ld + off + kk],
+        Layout::Plain => w[kk * ld + off + col],
+    }
 }
 
 /// Packed panels kept across calls, [`PanelCache::PARTS`] slots per weight
@@ -278,7 +295,7 @@ pub(crate) fn matmul(simd: Option<Avx512>, a: &[f32], packed: &Packed, init: Ini
         // SAFETY: an `Amx` token proves AMX and AVX-512F/BW are usable; the
         // sizes were checked above and `c` holds m * n initialised floats.
         unsafe {
-            amx::matmul(a, m, k, tiles, n, init, c.as_mut_ptr())
+            amx::matmul(a, m, k, tiles, n, init.bias(), c.as_mut_ptr())
         };
         return;
     }
@@ -333,7 +350,7 @@ pub(crate) fn matmul_bias_uninit(
                 k,
                 tiles,
                 n,
-                Init::Bias(bias),
+                Some(bias),
                 c.as_mut_ptr().cast::<f32>(),
             )
         };
