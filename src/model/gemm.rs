@@ -344,15 +344,7 @@ pub(crate) fn matmul_bias_uninit(
         // sizes were checked above, `c` holds m * n floats, and with a bias
         // the kernel only writes `c`.
         unsafe {
-            amx::matmul(
-                a,
-                m,
-                k,
-                tiles,
-                n,
-                Some(bias),
-                c.as_mut_ptr().cast::<f32>(),
-            )
+            amx::matmul(a, m, k, tiles, n, Some(bias), c.as_mut_ptr().cast::<f32>())
         };
         return;
     }
