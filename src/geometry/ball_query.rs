@@ -22,7 +22,7 @@
 
 use rayon::prelude::*;
 
-use super::simd::{popcount16, SimdPath};
+use super::simd::SimdPath;
 use super::tree::PointTree;
 
 /// Centres per rayon task: a row costs about a microsecond, so smaller chunks
@@ -305,6 +305,25 @@ fn scan_row_avx512(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) -> usize {
         ids = _mm512_add_epi32(ids, step);
     }
     n
+}
+
+/// Set bits in each byte value: a table lookup is shorter than the bit
+/// arithmetic `count_ones` compiles to without the POPCNT instruction (which
+/// the `Avx512` token does not prove).
+static POPCOUNT_8: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u32).count_ones() as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Set bits in a 16-bit mask.
+#[inline(always)]
+fn popcount16(m: u16) -> usize {
+    POPCOUNT_8[(m & 0xff) as usize] as usize + POPCOUNT_8[(m >> 8) as usize] as usize
 }
 
 /// Write the in-range indices in index order into `row` until it is full;

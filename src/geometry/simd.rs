@@ -109,24 +109,3 @@ impl SimdPath {
         paths
     }
 }
-
-/// Set bits in each byte value: a table lookup is shorter than the bit
-/// arithmetic `count_ones` compiles to without the POPCNT instruction (which
-/// the [`Avx512`] token does not prove).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-static POPCOUNT_8: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = (i as u32).count_ones() as u8;
-        i += 1;
-    }
-    t
-};
-
-/// Set bits in a 16-bit mask (an AVX-512 lane mask), by [`POPCOUNT_8`].
-#[inline(always)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub(crate) fn popcount16(m: u16) -> usize {
-    POPCOUNT_8[(m & 0xff) as usize] as usize + POPCOUNT_8[(m >> 8) as usize] as usize
-}
