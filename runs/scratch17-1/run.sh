@@ -4,7 +4,8 @@
 # scripts/fetch_meshes.sh labelled by the shipped model (/tmp/pseudo-w4, a
 # quarter of each epoch): a noisy-student restart of the lineage.
 # Checkpoints go outside the repository (CKPT, default /work/ckpt/scratch17-1);
-# resume with `run.sh --resume $CKPT/last.safetensors`.
+# resume with `pcseg train --resume $CKPT/last.safetensors --quiet` (the
+# checkpoint carries the flags; --synthetic cannot be given with --resume).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CKPT=${CKPT:-/work/ckpt/scratch17-1}
