@@ -13,7 +13,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use pcseg::geometry::ball_query::ball_query_scan;
 use pcseg::geometry::reference::ball_query_ref;
+use pcseg::geometry::three_nn::three_nn_weights_scan;
 use pcseg::geometry::*;
 use pcseg::rng::Rng;
 
@@ -112,6 +114,22 @@ fn bench_ball_query(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
+        // What `ball_query` runs at these sizes (at most `SCAN_MAX_POINTS`
+        // points, so `tree_incl_build` above is this scan too), without the
+        // output allocation.
+        g.bench_function(BenchmarkId::new("scan", name), |b| {
+            b.iter_batched(
+                || {
+                    let (cloud, centres) = setup();
+                    (cloud, centres, vec![0u32; s * k])
+                },
+                |(cloud, centres, mut out)| {
+                    ball_query_scan(&cloud, &centres, r, k, &mut out);
+                    out
+                },
+                BatchSize::SmallInput,
+            )
+        });
         g.bench_function(BenchmarkId::new("brute_force", name), |b| {
             b.iter_batched(
                 setup,
@@ -163,6 +181,22 @@ fn bench_three_nn(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The tree-less scan the network's plan uses (coarse sets of at most
+    // 2,048 points): FP1 (512 -> 2,048) and FP2 (128 -> 512).
+    for (m, n) in [(512usize, 2048usize), (128, 512)] {
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new("scan", format!("{m}_to_{n}")), |b| {
+            b.iter_batched(
+                || {
+                    let fine = table_cloud(n, 4);
+                    let coarse = pick(&fine, &farthest_point_sample(&fine, m, 0));
+                    (coarse, fine)
+                },
+                |(coarse, fine)| three_nn_weights_scan(&coarse, &fine),
+                BatchSize::SmallInput,
+            )
+        });
+    }
     g.finish();
 }
 

@@ -12,19 +12,24 @@
 //! output.
 //!
 //! Small point sets (the network's levels: 2,048 points and fewer) skip the
-//! tree: [`ball_query`] then scans the points in index order, eight at a time
-//! from structure-of-arrays columns, and stops at the `K`-th point in range.
+//! tree: [`ball_query`] then scans the points in index order from
+//! structure-of-arrays columns, and stops at the `K`-th point in range.
 //! That is the definition itself, so the result is the same; it avoids the
-//! tree build and the per-row sort, and is several times faster there.
+//! tree build and the per-row sort, and is several times faster there. The
+//! scan tests sixteen points per step with AVX-512 (the in-range indices
+//! compressed into the row in index order), eight with AVX2, or eight per
+//! portable step, chosen at run time.
 
 use rayon::prelude::*;
 
-use super::simd::Avx2;
+use super::simd::{popcount16, SimdPath};
 use super::tree::PointTree;
 
-/// Centres per rayon task: a row costs about a microsecond, so smaller chunks
-/// would be dominated by scheduling.
-const CENTRES_PER_TASK: usize = 64;
+/// Centres per rayon task: a scan row costs 0.1-0.4 us with AVX-512 at the
+/// network's sizes (a tree row about a microsecond), so smaller chunks would
+/// be dominated by scheduling and waking threads (at 64, the 128-centre
+/// level was slower on two threads than on one).
+const CENTRES_PER_TASK: usize = 256;
 
 /// For each centre, the first `k` indices (in index order) of `points` within
 /// `radius` (inclusive), padded with the first one found. A centre with no
@@ -63,8 +68,15 @@ pub fn ball_query(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, k: usi
 /// 100,000 the tree is.
 pub const SCAN_MAX_POINTS: usize = 8192;
 
-/// Points per vector step of the scan.
+/// Points per vector step of the AVX2 and portable scans.
 const LANES: usize = 8;
+
+/// Points per vector step of the AVX-512 scan.
+const LANES_512: usize = 16;
+
+/// The columns are padded to a multiple of this, so that every path reads
+/// whole lane groups.
+const PAD: usize = LANES_512;
 
 /// [`ball_query`] by a linear scan in index order (no tree), writing into
 /// `out` (S x K, row-major). Same result as [`ball_query_with_tree`].
@@ -90,13 +102,13 @@ pub fn ball_query_scan(
     k: usize,
     out: &mut [u32],
 ) {
-    ball_query_scan_on(Avx2::detect(), points, centres, radius, k, out)
+    ball_query_scan_on(SimdPath::detect(), points, centres, radius, k, out)
 }
 
-/// [`ball_query_scan`] with the AVX2 row scan when `avx2` is given, the
-/// portable one otherwise: the same result either way.
+/// [`ball_query_scan`] with the row scan of `path` (AVX-512, AVX2 or
+/// portable): the same result on every path.
 pub(crate) fn ball_query_scan_on(
-    avx2: Option<Avx2>,
+    path: SimdPath,
     points: &[[f32; 3]],
     centres: &[[f32; 3]],
     radius: f32,
@@ -109,7 +121,7 @@ pub(crate) fn ball_query_scan_on(
     }
     // Columns padded to whole lane groups with NaN: a NaN distance is never
     // `<= r2`, so padding is never in range.
-    let padded = points.len().div_ceil(LANES) * LANES;
+    let padded = points.len().div_ceil(PAD) * PAD;
     let mut cols = vec![f32::NAN; 3 * padded];
     let (xs, rest) = cols.split_at_mut(padded);
     let (ys, zs) = rest.split_at_mut(padded);
@@ -122,7 +134,7 @@ pub(crate) fn ball_query_scan_on(
     let r2 = radius * radius;
     in_row_chunks(centres, k, out, |centres, out| {
         for (c, row) in centres.iter().zip(out.chunks_exact_mut(k)) {
-            scan_row(avx2, &soa, c, r2, row);
+            scan_row(path, &soa, c, r2, row);
         }
     });
 }
@@ -154,7 +166,7 @@ where
     }
 }
 
-/// Coordinates as three columns, each a multiple of [`LANES`] long.
+/// Coordinates as three columns, each a multiple of [`PAD`] long.
 struct Soa<'a> {
     xs: &'a [f32],
     ys: &'a [f32],
@@ -162,13 +174,17 @@ struct Soa<'a> {
 }
 
 /// One scan row: the first `row.len()` indices within `r2` of `c`, padded.
-/// With AVX2 intrinsics when `avx2` is given.
-fn scan_row(avx2: Option<Avx2>, soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) {
-    let found = match avx2 {
+/// With the intrinsics of `path`.
+fn scan_row(path: SimdPath, soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) {
+    let found = match path {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx512` token proves the CPU supports AVX-512F, the
+        // only requirement of `scan_row_avx512`.
+        SimdPath::Avx512(_) => unsafe { scan_row_avx512(soa, c, r2, row) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: an `Avx2` token proves the CPU supports AVX2, the only
         // requirement of `scan_row_avx2`.
-        Some(_) => unsafe { scan_row_avx2(soa, c, r2, row) },
+        SimdPath::Avx2(_) => unsafe { scan_row_avx2(soa, c, r2, row) },
         _ => scan_row_body(soa, c, r2, row),
     };
     pad_row(row, found);
@@ -224,6 +240,77 @@ fn scan_row_avx2(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) -> usize {
             }
             mask &= mask - 1;
         }
+    }
+    n
+}
+
+/// [`scan_row_body`] with AVX-512F intrinsics: sixteen distances per step,
+/// the in-range lanes as a mask register; their indices are compressed to
+/// the front of a vector, in lane (= index) order, and the first of them
+/// that still fit are stored into `row` with a masked store. Multiplies and
+/// adds are separate (no FMA), in the order of [`super::dist2`], so every
+/// distance is bit-identical.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn scan_row_avx512(soa: &Soa, c: &[f32; 3], r2: f32, row: &mut [u32]) -> usize {
+    use std::arch::x86_64::*;
+    let k = row.len();
+    let mut n = 0;
+    let (cx, cy, cz) = (
+        _mm512_set1_ps(c[0]),
+        _mm512_set1_ps(c[1]),
+        _mm512_set1_ps(c[2]),
+    );
+    let rr = _mm512_set1_ps(r2);
+    let step = _mm512_set1_epi32(LANES_512 as i32);
+    let mut ids = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let (xs, _) = soa.xs.as_chunks::<LANES_512>();
+    let (ys, _) = soa.ys.as_chunks::<LANES_512>();
+    let (zs, _) = soa.zs.as_chunks::<LANES_512>();
+    for ((x, y), z) in xs.iter().zip(ys).zip(zs) {
+        // SAFETY: each load reads one whole `[f32; 16]` chunk.
+        let (x, y, z) = unsafe {
+            (
+                _mm512_loadu_ps(x.as_ptr()),
+                _mm512_loadu_ps(y.as_ptr()),
+                _mm512_loadu_ps(z.as_ptr()),
+            )
+        };
+        let dx = _mm512_sub_ps(x, cx);
+        let dy = _mm512_sub_ps(y, cy);
+        let dz = _mm512_sub_ps(z, cz);
+        let d = _mm512_add_ps(
+            _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy)),
+            _mm512_mul_ps(dz, dz),
+        );
+        let mask = _mm512_cmp_ps_mask::<_CMP_LE_OQ>(d, rr);
+        // No test of the mask (about half the groups have a point in range,
+        // so it would mispredict): an empty one stores nothing useful.
+        let packed = _mm512_maskz_compress_epi32(mask, ids);
+        // The count comes from the complement of a second compare, not from
+        // `mask`: when one compare result feeds both the compress and an
+        // integer, LLVM 22 fails to generate -O0 code for this function
+        // ("Cannot emit physreg copy instruction"), which is how thin-LTO
+        // doc tests (`cargo test --release`) compile it. NLE_UQ is true
+        // exactly where LE_OQ is false, NaN included.
+        let count = popcount16(!_mm512_cmp_ps_mask::<_CMP_NLE_UQ>(d, rr));
+        if n + LANES_512 <= k {
+            // SAFETY: writes `row[n..n + 16]`, in bounds as `n + 16 <= k`;
+            // the lanes past `count` are overwritten later or by the padding.
+            unsafe { _mm512_storeu_si512(row.as_mut_ptr().add(n).cast(), packed) };
+            n += count;
+        } else {
+            let take = count.min(k - n);
+            let keep = ((1u32 << take) - 1) as __mmask16;
+            // SAFETY: the store writes lanes `0..take` only, to
+            // `row[n..n + take]`, in bounds since `take <= k - n`.
+            unsafe { _mm512_mask_storeu_epi32(row.as_mut_ptr().add(n).cast(), keep, packed) };
+            n += take;
+            if n == k {
+                return n;
+            }
+        }
+        ids = _mm512_add_epi32(ids, step);
     }
     n
 }
@@ -316,6 +403,7 @@ fn ball_row(tree: &PointTree, c: &[f32; 3], r2: f32, row: &mut [u32], found: &mu
 mod tests {
     use super::*;
     use crate::geometry::reference::ball_query_ref;
+    use crate::geometry::simd::Avx512;
     use crate::rng::Rng;
 
     /// The definition: first `k` indices in index order within the radius.
@@ -323,10 +411,17 @@ mod tests {
         ball_query_ref(points, centres, radius, k)
     }
 
-    /// The scan without the AVX2 path.
-    fn portable(points: &[[f32; 3]], centres: &[[f32; 3]], radius: f32, out: &mut [u32]) {
-        let k = out.len() / centres.len();
-        ball_query_scan_on(None, points, centres, radius, k, out);
+    /// The scan on `path`, into a fresh output pre-filled with garbage.
+    fn scan(
+        path: SimdPath,
+        points: &[[f32; 3]],
+        centres: &[[f32; 3]],
+        radius: f32,
+        k: usize,
+    ) -> Vec<u32> {
+        let mut out = vec![u32::MAX - 1; centres.len() * k];
+        ball_query_scan_on(path, points, centres, radius, k, &mut out);
+        out
     }
 
     #[test]
@@ -361,14 +456,95 @@ mod tests {
                     let want = slow(&cloud, &centres, r, k);
                     let mut got = vec![7u32; centres.len() * k];
                     ball_query_scan(&cloud, &centres, r, k, &mut got);
+                    // The widest path this CPU has.
                     assert_eq!(got, want, "n {n} r {r} k {k}");
-                    // The dispatch above ran AVX2 where the CPU has it.
-                    portable(&cloud, &centres, r, &mut got);
-                    assert_eq!(got, want, "portable, n {n} r {r} k {k}");
+                    for path in SimdPath::supported() {
+                        let got = scan(path, &cloud, &centres, r, k);
+                        assert_eq!(got, want, "{path:?}, n {n} r {r} k {k}");
+                    }
                     assert_eq!(ball_query(&cloud, &centres, r, k), want);
                     let tree = PointTree::new(&cloud);
                     ball_query_with_tree(&tree, &centres, r, k, &mut got);
                     assert_eq!(got, want, "tree, n {n} r {r} k {k}");
+                }
+            }
+        }
+    }
+
+    /// Clouds that stress the row bookkeeping: every size from 1 to 70 and
+    /// sizes around multiples of 16, duplicate points, points exactly on
+    /// the radius (binary lattice, radius 0.5), rows with fewer than `K`,
+    /// exactly `K` and far more than `K` points in range, `K` ending inside
+    /// a 16-point group, and a centre with nothing in range. Every path
+    /// against the definition (and so against each other).
+    #[test]
+    fn every_path_equals_definition_on_ties_and_odd_sizes() {
+        let mut rng = Rng::new(17);
+        let sizes: Vec<usize> = (1..=70)
+            .chain([127, 128, 129, 255, 257, 511, 1000, 2047, 2049])
+            .collect();
+        for n in sizes {
+            // Points on a lattice of spacing 0.25 (exact in binary), many
+            // at exactly 0.5 of each other, drawn with repeats.
+            let lattice: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
+                .collect();
+            // A few distinct points, each repeated many times.
+            let pool: Vec<[f32; 3]> = (0..7)
+                .map(|_| [0; 3].map(|_| rng.uniform(-0.5, 0.5)))
+                .collect();
+            let duplicates: Vec<[f32; 3]> = (0..n).map(|_| *rng.pick(&pool)).collect();
+            let uniform: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            for cloud in [lattice, duplicates, uniform] {
+                let mut centres: Vec<[f32; 3]> = cloud.iter().step_by(5).copied().collect();
+                centres.extend([[0.5, 0.5, 0.5], [0.0, 0.0, 0.0], [9.0, 0.0, 0.0]]);
+                for &(r, k) in &[
+                    (0.5f32, 1usize),
+                    (0.5, 5),
+                    (0.25, 16),
+                    (0.5, 17),
+                    (0.3, 32),
+                    (0.75, 64),
+                    (4.0, 13),
+                ] {
+                    let want = slow(&cloud, &centres, r, k);
+                    for path in SimdPath::supported() {
+                        let got = scan(path, &cloud, &centres, r, k);
+                        assert_eq!(got, want, "{path:?}, n {n} r {r} k {k}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every index of a row is in range and they ascend, and a row holds
+    /// exactly `min(K, in range)` distinct indices: checked on the AVX-512
+    /// path for rows whose `K`-th point falls at each lane of a 16-point
+    /// group (all points in range, `K` = 1..=48). Skips without AVX-512.
+    #[test]
+    fn avx512_scan_stops_at_every_lane() {
+        let Some(t) = Avx512::detect() else {
+            eprintln!(
+                "avx512_scan_stops_at_every_lane: skipped, no AVX-512F (or PCSEG_NO_AVX512 set)"
+            );
+            return;
+        };
+        let mut rng = Rng::new(18);
+        for n in [40usize, 47, 48, 49, 100] {
+            let cloud: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.uniform(-0.1, 0.1)))
+                .collect();
+            let centres = [[0.0f32; 3], [0.05, 0.0, 0.0]];
+            for k in 1..=48 {
+                for r in [1.0f32, 0.12] {
+                    let got = scan(SimdPath::Avx512(t), &cloud, &centres, r, k);
+                    assert_eq!(got, slow(&cloud, &centres, r, k), "n {n} k {k} r {r}");
+                    for row in got.chunks(k) {
+                        let m = row.windows(2).take_while(|w| w[0] < w[1]).count() + 1;
+                        assert!(row[m..].iter().all(|&i| i == row[0]), "n {n} k {k}");
+                    }
                 }
             }
         }

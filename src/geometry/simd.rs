@@ -72,3 +72,61 @@ impl Avx512 {
         None
     }
 }
+
+/// Which build of a geometry kernel to run: the portable one, or a SIMD one
+/// together with the token that proves the CPU supports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) enum SimdPath {
+    /// The portable build (any CPU).
+    Portable,
+    /// The 8-lane AVX2 build.
+    Avx2(Avx2),
+    /// The 16-lane AVX-512F build.
+    Avx512(Avx512),
+}
+
+impl SimdPath {
+    /// The widest build the CPU supports: AVX-512 (unless `PCSEG_NO_AVX512`
+    /// is set, see [`Avx512::detect`]), then AVX2, then portable.
+    #[inline]
+    pub(crate) fn detect() -> SimdPath {
+        if let Some(t) = Avx512::detect() {
+            SimdPath::Avx512(t)
+        } else if let Some(t) = Avx2::detect() {
+            SimdPath::Avx2(t)
+        } else {
+            SimdPath::Portable
+        }
+    }
+
+    /// Every build this CPU supports, portable first: what the tests compare.
+    #[cfg(test)]
+    pub(crate) fn supported() -> Vec<SimdPath> {
+        let mut paths = vec![SimdPath::Portable];
+        paths.extend(Avx2::detect().map(SimdPath::Avx2));
+        paths.extend(Avx512::detect().map(SimdPath::Avx512));
+        paths
+    }
+}
+
+/// Set bits in each byte value: a table lookup is shorter than the bit
+/// arithmetic `count_ones` compiles to without the POPCNT instruction (which
+/// the [`Avx512`] token does not prove).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+static POPCOUNT_8: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u32).count_ones() as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Set bits in a 16-bit mask (an AVX-512 lane mask), by [`POPCOUNT_8`].
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn popcount16(m: u16) -> usize {
+    POPCOUNT_8[(m & 0xff) as usize] as usize + POPCOUNT_8[(m >> 8) as usize] as usize
+}

@@ -10,17 +10,25 @@
 //!   [`three_nn_weights_into`]), through the batched exact k-nearest search
 //!   of `knn_batch.rs`: for large coarse sets;
 //! - without a tree ([`three_nn_weights_scan`]), for the small coarse sets of
-//!   the network's levels (512 points and fewer). With AVX2 the coarse points
-//!   are sorted by x once, and each fine point sweeps outwards from its own
-//!   x, eight points per step, until the x gap exceeds its third-best
-//!   distance (about eight steps at M = 512); only lanes within that distance
-//!   reach the scalar insertion. Without AVX2 a plain scan in index order
-//!   does the same. At M = 512 this is about three times faster than a tree
-//!   query per point.
+//!   the network's levels (512 points and fewer), chosen at run time:
+//!   - with AVX-512 the coarse points are sorted by x once, the fine points
+//!     bucketed by x, and each block of sixteen fine points (one per lane)
+//!     sweeps the coarse points outwards from its x range, one coarse point
+//!     against all sixteen per step, until the x gap exceeds every lane's
+//!     third-best distance; each lane keeps its best three with a
+//!     branch-free insertion, and the weights are computed lane-wise;
+//!   - with AVX2 each fine point sweeps the x-sorted coarse points outwards
+//!     from its own x, eight per step, until the x gap exceeds its
+//!     third-best distance (about eight steps at M = 512); only lanes within
+//!     that distance reach the scalar insertion;
+//!   - without either, a plain scan in index order does the same.
+//!
+//!   At M = 512 the AVX2 sweep is about three times faster than a tree
+//!   query per point, the AVX-512 one about four times faster again.
 
 use super::distance::dist2;
 use super::knn_batch::knn_rows;
-use super::simd::Avx2;
+use super::simd::SimdPath;
 use super::tree::PointTree;
 
 /// PointNet++ feature-propagation weights: for each fine point, its 3 nearest
@@ -133,7 +141,7 @@ fn inverse_distance_weights(d2: impl IntoIterator<Item = f32>, out: &mut [f32]) 
     }
 }
 
-/// Coarse points per vector step.
+/// Coarse points per vector step of the AVX2 sweep and the portable scan.
 const LANES: usize = 8;
 
 /// For each fine point, its 3 nearest coarse points (ascending `(dist2,
@@ -158,14 +166,14 @@ const LANES: usize = 8;
 /// assert!(w.iter().zip(expect).all(|(a, b)| (a - b).abs() < 1e-6));
 /// ```
 pub fn three_nn_weights_scan(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32>, Vec<f32>) {
-    three_nn_weights_scan_on(Avx2::detect(), coarse, fine)
+    three_nn_weights_scan_on(SimdPath::detect(), coarse, fine)
 }
 
-/// [`three_nn_weights_scan`] with the AVX2 sweep when `avx2` is given (and
-/// there are at least 3 coarse points), the portable scan otherwise: the
-/// same values either way.
+/// [`three_nn_weights_scan`] with the sweep of `path` (AVX-512 or AVX2,
+/// when there are at least 3 coarse points), the portable scan otherwise:
+/// the same values on every path.
 pub(crate) fn three_nn_weights_scan_on(
-    avx2: Option<Avx2>,
+    path: SimdPath,
     coarse: &[[f32; 3]],
     fine: &[[f32; 3]],
 ) -> (Vec<u32>, Vec<f32>) {
@@ -173,49 +181,72 @@ pub(crate) fn three_nn_weights_scan_on(
         !coarse.is_empty(),
         "three_nn_weights: no coarse points to interpolate from"
     );
-    let padded = coarse.len().div_ceil(LANES) * LANES;
-    // +inf padding: an infinite distance is never below the threshold.
-    let mut cols = vec![f32::INFINITY; 3 * padded];
-    let (xs, rest) = cols.split_at_mut(padded);
-    let (ys, zs) = rest.split_at_mut(padded);
-    for (i, p) in coarse.iter().enumerate() {
-        xs[i] = p[0];
-        ys[i] = p[1];
-        zs[i] = p[2];
-    }
+    let m = coarse.len();
+    let found = m.min(3);
     let mut idx = vec![0u32; fine.len() * 3];
     let mut w = vec![0f32; fine.len() * 3];
-    let m = coarse.len();
-    #[cfg(target_arch = "x86_64")]
-    let sorted = avx2.filter(|_| m >= 3).map(|_| SortedCols::new(coarse));
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = avx2;
-    for ((q, irow), wrow) in fine
-        .iter()
-        .zip(idx.chunks_exact_mut(3))
-        .zip(w.chunks_exact_mut(3))
-    {
+    match path {
         #[cfg(target_arch = "x86_64")]
-        let near = match &sorted {
-            // SAFETY: `sorted` exists only with an `Avx2` token, the proof
-            // that the CPU supports AVX2 (`nearest3_avx2`'s only
-            // requirement; it needs at least 3 coarse points, checked too).
-            Some(cols) => unsafe { nearest3_avx2(cols, q) },
-            None => nearest3_body(coarse, xs, ys, zs, q),
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        let near = nearest3_body(coarse, xs, ys, zs, q);
-        let found = m.min(3);
-        let mut d = [0f32; 3];
-        for j in 0..3 {
-            let (dj, ij) = near[j % found];
-            d[j] = dj;
-            irow[j] = ij;
+        SimdPath::Avx512(_) if m >= 3 => {
+            let cols = SortedCols::new(coarse, 1);
+            // SAFETY: an `Avx512` token proves the CPU supports AVX-512F,
+            // the only requirement of `blocks_avx512`; it needs at least 3
+            // coarse points, checked too.
+            unsafe { blocks_avx512(&cols, fine, &mut idx, &mut w) };
         }
-        // The formula and summation order of `three_nn_weights`.
-        inverse_distance_weights(d, wrow);
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx2(_) if m >= 3 => {
+            let cols = SortedCols::new(coarse, LANES);
+            for (q, row) in query_rows(fine, &mut idx, &mut w) {
+                // SAFETY: an `Avx2` token proves the CPU supports AVX2, the
+                // only requirement of `nearest3_avx2`; it needs at least 3
+                // coarse points, checked too.
+                write_row(unsafe { nearest3_avx2(&cols, q) }, found, row);
+            }
+        }
+        _ => {
+            let padded = m.div_ceil(LANES) * LANES;
+            // +inf padding: an infinite distance is never below the
+            // threshold.
+            let mut cols = vec![f32::INFINITY; 3 * padded];
+            let (xs, rest) = cols.split_at_mut(padded);
+            let (ys, zs) = rest.split_at_mut(padded);
+            for (i, p) in coarse.iter().enumerate() {
+                xs[i] = p[0];
+                ys[i] = p[1];
+                zs[i] = p[2];
+            }
+            for (q, row) in query_rows(fine, &mut idx, &mut w) {
+                write_row(nearest3_body(coarse, xs, ys, zs, q), found, row);
+            }
+        }
     }
     (idx, w)
+}
+
+/// Each query with its rows of `idx` and `w` (3 slots each).
+#[inline]
+fn query_rows<'a>(
+    fine: &'a [[f32; 3]],
+    idx: &'a mut [u32],
+    w: &'a mut [f32],
+) -> impl Iterator<Item = (&'a [f32; 3], (&'a mut [u32], &'a mut [f32]))> {
+    fine.iter()
+        .zip(idx.chunks_exact_mut(3).zip(w.chunks_exact_mut(3)))
+}
+
+/// One query's row of indices and weights from its nearest `(d, index)`
+/// triple, of which the first `found` are real (repeated cyclically).
+#[inline]
+fn write_row(near: [(f32, u32); 3], found: usize, (irow, wrow): (&mut [u32], &mut [f32])) {
+    let mut d = [0f32; 3];
+    for j in 0..3 {
+        let (dj, ij) = near[j % found];
+        d[j] = dj;
+        irow[j] = ij;
+    }
+    // The formula and summation order of `three_nn_weights`.
+    inverse_distance_weights(d, wrow);
 }
 
 /// The coarse points sorted by x (ties by index), as columns padded to whole
@@ -230,21 +261,44 @@ struct SortedCols {
 
 #[cfg(target_arch = "x86_64")]
 impl SortedCols {
-    fn new(coarse: &[[f32; 3]]) -> SortedCols {
-        let mut order: Vec<u32> = (0..coarse.len() as u32).collect();
-        order.sort_by(|&a, &b| coarse[a as usize][0].total_cmp(&coarse[b as usize][0]));
-        let padded = coarse.len().div_ceil(LANES) * LANES;
+    /// `coarse` sorted by x (then index), padded to groups of `lanes`
+    /// points (8 for the AVX2 sweep, 1 for the AVX-512 one).
+    fn new(coarse: &[[f32; 3]], lanes: usize) -> SortedCols {
+        // One integer key per point: x mapped to an unsigned integer in the
+        // order of `f32::total_cmp`, above the index. The keys are distinct,
+        // so an unstable integer sort gives the stable sort by x.
+        let mut keys: Vec<u64> = coarse
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (total_order_bits(p[0]) as u64) << 32 | i as u64)
+            .collect();
+        keys.sort_unstable();
+        let padded = coarse.len().div_ceil(lanes) * lanes;
         let mut c = SortedCols {
             xs: vec![f32::INFINITY; padded],
             ys: vec![f32::INFINITY; padded],
             zs: vec![f32::INFINITY; padded],
             ids: vec![u32::MAX; padded],
         };
-        for (s, &i) in order.iter().enumerate() {
+        for (s, &key) in keys.iter().enumerate() {
+            let i = key as u32;
             let p = coarse[i as usize];
             (c.xs[s], c.ys[s], c.zs[s], c.ids[s]) = (p[0], p[1], p[2], i);
         }
         c
+    }
+}
+
+/// `x`'s bits mapped to an unsigned integer that orders as
+/// [`f32::total_cmp`] orders the floats.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn total_order_bits(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b >> 31 == 1 {
+        !b
+    } else {
+        b | 0x8000_0000
     }
 }
 
@@ -348,6 +402,240 @@ fn visit(
     }
 }
 
+/// `(d, index)` as one integer whose order is the `(d, index)` order, for a
+/// distance `d` that is `+0.0`, positive or `+inf` (a sum of squares is
+/// never `-0.0`): the bits of such floats order as the floats do. A NaN
+/// distance's key is above all of those, `(inf, u32::MAX)` included.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dist_key(d: f32, index: u32) -> u64 {
+    (d.to_bits() as u64) << 32 | index as u64
+}
+
+/// The distance of a [`dist_key`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn key_dist(key: u64) -> f32 {
+    f32::from_bits((key >> 32) as u32)
+}
+
+/// Queries per block of the AVX-512 sweep (one per lane).
+#[cfg(target_arch = "x86_64")]
+const BLOCK: usize = 16;
+
+/// Coarse points the block sweep visits on a side before it checks the
+/// pruning bound again.
+#[cfg(target_arch = "x86_64")]
+const SIDE_STEP: usize = 4;
+
+/// The AVX-512 3-NN for all of `fine`, into `idx` and `w` (N x 3 each):
+/// the queries, bucketed by x ([`x_order`]), go in blocks of sixteen, one
+/// per lane; each block sweeps the x-sorted coarse points (`cols`, one
+/// point per group) outwards from its x range, one coarse point (broadcast)
+/// against the sixteen queries per step, keeping each lane's best three as
+/// [`dist_key`]s by a branch-free min/max insertion. A side stops once its
+/// x gap to the block's range, squared, exceeds every lane's third-best
+/// distance (every point beyond is then strictly farther from each query:
+/// rounding is monotone). Multiplies and adds are separate (no FMA), in the
+/// order of [`super::dist2`], and the weights use the formula and summation
+/// order of `inverse_distance_weights`, lane-wise, so every value is
+/// bit-identical to the other paths. A query whose distances are all NaN
+/// keeps `(inf, u32::MAX)`, as in the AVX2 sweep. Needs at least 3 coarse
+/// points.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn blocks_avx512(cols: &SortedCols, fine: &[[f32; 3]], idx: &mut [u32], w: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let m = cols.xs.len();
+    assert!(m >= 3, "blocks_avx512: needs 3 coarse points");
+    assert!(
+        idx.len() == fine.len() * 3 && w.len() == fine.len() * 3,
+        "blocks_avx512: output sizes"
+    );
+    let none = _mm512_set1_epi64(dist_key(f32::INFINITY, u32::MAX) as i64);
+    // The coarse x range (the network's coarse points are a sample of the
+    // fine ones), which costs nothing to find.
+    let range = (cols.xs[0], cols.xs[m - 1]);
+    for block in x_order(fine, range).chunks(BLOCK) {
+        // Lane l holds query `block[l]`; a short block repeats its last.
+        let (mut lx, mut ly, mut lz) = ([0f32; BLOCK], [0f32; BLOCK], [0f32; BLOCK]);
+        let (mut qmin, mut qmax) = (f32::INFINITY, f32::NEG_INFINITY);
+        for l in 0..BLOCK {
+            let p = fine[block[l.min(block.len() - 1)] as usize];
+            (lx[l], ly[l], lz[l]) = (p[0], p[1], p[2]);
+            // NaN is skipped: a lane with a NaN coordinate never takes a
+            // point, so it needs no sweep.
+            (qmin, qmax) = (qmin.min(p[0]), qmax.max(p[0]));
+        }
+        // SAFETY: each load reads one whole `[f32; 16]`.
+        let q3 = unsafe {
+            [
+                _mm512_loadu_ps(lx.as_ptr()),
+                _mm512_loadu_ps(ly.as_ptr()),
+                _mm512_loadu_ps(lz.as_ptr()),
+            ]
+        };
+        // Keys of lanes {0, 1, 4, 5, 8, 9, 12, 13} (`lo`) and {2, 3, 6, 7,
+        // 10, 11, 14, 15} (`hi`), the lane order of the 32-bit unpacks.
+        let (mut lo, mut hi) = ([none; 3], [none; 3]);
+        let start = cols.xs.partition_point(|&x| x < qmin);
+        let (mut left_at, mut right_at) = (start, start);
+        let (mut left, mut right) = (left_at > 0, right_at < m);
+        while left || right {
+            // The largest third-best distance over the lanes.
+            let third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
+            if left {
+                let gap = qmin - cols.xs[left_at - 1];
+                if gap > 0.0 && gap * gap > third {
+                    left = false;
+                } else {
+                    let from = left_at.saturating_sub(SIDE_STEP);
+                    for j in from..left_at {
+                        visit_point(cols, q3, j, &mut lo, &mut hi);
+                    }
+                    left_at = from;
+                    left = left_at > 0;
+                }
+            }
+            if right {
+                let gap = cols.xs[right_at] - qmax;
+                if gap > 0.0 && gap * gap > third {
+                    right = false;
+                } else {
+                    let to = (right_at + SIDE_STEP).min(m);
+                    for j in right_at..to {
+                        visit_point(cols, q3, j, &mut lo, &mut hi);
+                    }
+                    right_at = to;
+                    right = right_at < m;
+                }
+            }
+        }
+        // Back to lane order: `keys[j][l]` is slot `j` of lane `l`.
+        let mut keys = [[0u64; BLOCK]; 3];
+        for j in 0..3 {
+            let (mut a, mut b) = ([0u64; 8], [0u64; 8]);
+            // SAFETY: each store writes one whole `[u64; 8]`.
+            unsafe {
+                _mm512_storeu_si512(a.as_mut_ptr().cast(), lo[j]);
+                _mm512_storeu_si512(b.as_mut_ptr().cast(), hi[j]);
+            }
+            for g in 0..4 {
+                keys[j][4 * g..4 * g + 4].copy_from_slice(&[
+                    a[2 * g],
+                    a[2 * g + 1],
+                    b[2 * g],
+                    b[2 * g + 1],
+                ]);
+            }
+        }
+        let wts = weights_avx512(keys.map(|k| k.map(key_dist)));
+        for (l, &query) in block.iter().enumerate() {
+            let o = query as usize * 3;
+            for j in 0..3 {
+                idx[o + j] = keys[j][l] as u32;
+                w[o + j] = wts[j][l];
+            }
+        }
+    }
+}
+
+/// The indices of `points` in an order that keeps runs of consecutive
+/// points narrow in x: a counting sort into about `N / 4` equal-width
+/// buckets of `lo..hi` in x (index order within a bucket; points outside go
+/// to the end buckets, NaN x to the first). The order only affects speed,
+/// never results; a range that is empty or not finite gives index order.
+#[cfg(target_arch = "x86_64")]
+fn x_order(points: &[[f32; 3]], (lo, hi): (f32, f32)) -> Vec<u32> {
+    let n = points.len();
+    let buckets = (n / 4).max(1);
+    let scale = buckets as f32 / (hi - lo);
+    let scale = if scale.is_finite() { scale } else { 0.0 };
+    // `as` saturates: negative and NaN go to 0.
+    let bucket = |x: f32| (((x - lo) * scale) as usize).min(buckets - 1);
+    let mut start = vec![0u32; buckets + 1];
+    for p in points {
+        start[bucket(p[0]) + 1] += 1;
+    }
+    for b in 0..buckets {
+        start[b + 1] += start[b];
+    }
+    let mut order = vec![0u32; n];
+    for (i, p) in points.iter().enumerate() {
+        let b = bucket(p[0]);
+        order[start[b] as usize] = i as u32;
+        start[b] += 1;
+    }
+    order
+}
+
+/// Coarse point `j` (broadcast) against the sixteen queries of a block
+/// (lanes of `q`): their distances, as keys inserted into the lanes' best
+/// three (`lo` and `hi`, see [`blocks_avx512`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn visit_point(
+    cols: &SortedCols,
+    q: [std::arch::x86_64::__m512; 3],
+    j: usize,
+    lo: &mut [std::arch::x86_64::__m512i; 3],
+    hi: &mut [std::arch::x86_64::__m512i; 3],
+) {
+    use std::arch::x86_64::*;
+    let [qx, qy, qz] = q;
+    let dx = _mm512_sub_ps(_mm512_set1_ps(cols.xs[j]), qx);
+    let dy = _mm512_sub_ps(_mm512_set1_ps(cols.ys[j]), qy);
+    let dz = _mm512_sub_ps(_mm512_set1_ps(cols.zs[j]), qz);
+    let d = _mm512_add_ps(
+        _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy)),
+        _mm512_mul_ps(dz, dz),
+    );
+    let d = _mm512_castps_si512(d);
+    let id = _mm512_set1_epi32(cols.ids[j] as i32);
+    insert_keys(lo, _mm512_unpacklo_epi32(id, d));
+    insert_keys(hi, _mm512_unpackhi_epi32(id, d));
+}
+
+/// Insert `key` lane-wise into the ascending `(d bits, index)` triples
+/// `best`, dropping the largest: min and max only.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn insert_keys(best: &mut [std::arch::x86_64::__m512i; 3], key: std::arch::x86_64::__m512i) {
+    use std::arch::x86_64::*;
+    let [b0, b1, b2] = *best;
+    *best = [
+        _mm512_min_epu64(b0, key),
+        _mm512_min_epu64(b1, _mm512_max_epu64(b0, key)),
+        _mm512_min_epu64(b2, _mm512_max_epu64(b1, key)),
+    ];
+}
+
+/// `inverse_distance_weights` for sixteen queries at once: `d[j][l]` is
+/// slot `j` of query `l`; the same operations in the same order, lane-wise.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn weights_avx512(d: [[f32; BLOCK]; 3]) -> [[f32; BLOCK]; 3] {
+    use std::arch::x86_64::*;
+    let one = _mm512_set1_ps(1.0);
+    let eps = _mm512_set1_ps(1e-8);
+    let mut inv = [_mm512_setzero_ps(); 3];
+    for (v, dj) in inv.iter_mut().zip(&d) {
+        // SAFETY: reads one whole `[f32; 16]`.
+        let dj = unsafe { _mm512_loadu_ps(dj.as_ptr()) };
+        *v = _mm512_div_ps(one, _mm512_add_ps(dj, eps));
+    }
+    let s = _mm512_add_ps(_mm512_add_ps(inv[0], inv[1]), inv[2]);
+    let mut out = [[0f32; BLOCK]; 3];
+    for (o, v) in out.iter_mut().zip(inv) {
+        // SAFETY: writes one whole `[f32; 16]`.
+        unsafe { _mm512_storeu_ps(o.as_mut_ptr(), _mm512_div_ps(v, s)) };
+    }
+    out
+}
+
 /// Insert `item` into the triple sorted by `(d, index)`, dropping the last.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -433,7 +721,9 @@ fn insert(best: &mut [(f32, u32); 3], filled: usize, item: (f32, u32)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::reference::nearest_k_ref;
+    use crate::geometry::reference::{nearest_k_ref, three_nn_weights_ref};
+    #[cfg(target_arch = "x86_64")]
+    use crate::geometry::simd::{Avx2, Avx512};
     use crate::rng::Rng;
 
     /// The definition: sort every coarse point by (distance, index).
@@ -498,12 +788,11 @@ mod tests {
         }
     }
 
-    /// The AVX2 sweep (where the CPU has it) and the portable scan give the
-    /// same indices and weights, bit for bit, on random clouds of several
-    /// sizes; the portable scan also matches the tree (the AVX2 one is
-    /// checked against the tree above on AVX2 machines).
+    /// Every sweep this CPU has (AVX-512, AVX2) and the portable scan give
+    /// the same indices and weights, bit for bit, on random clouds of
+    /// several sizes; the portable scan also matches the tree.
     #[test]
-    fn avx2_sweep_equals_portable_scan() {
+    fn every_path_equals_portable_scan() {
         let mut rng = Rng::new(12);
         for m in [1usize, 2, 3, 5, 8, 9, 31, 64, 128, 500, 512, 2048] {
             let coarse: Vec<[f32; 3]> = (0..m)
@@ -519,13 +808,156 @@ mod tests {
                     .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
                     .collect();
                 fine.extend(coarse.iter().take(100));
-                let portable = three_nn_weights_scan_on(None, &coarse, &fine);
+                let portable = three_nn_weights_scan_on(SimdPath::Portable, &coarse, &fine);
                 assert_eq!(portable, three_nn_weights(&coarse, &fine), "m {m}");
-                if let Some(avx2) = Avx2::detect() {
-                    let simd = three_nn_weights_scan_on(Some(avx2), &coarse, &fine);
-                    assert_eq!(simd, portable, "avx2, m {m}");
+                for path in SimdPath::supported() {
+                    let simd = three_nn_weights_scan_on(path, &coarse, &fine);
+                    assert_eq!(simd, portable, "{path:?}, m {m}");
                 }
             }
+        }
+    }
+
+    /// Indices equal and weights bit-identical (compared as bits, so a NaN
+    /// weight must match too).
+    fn assert_same(got: &(Vec<u32>, Vec<f32>), want: &(Vec<u32>, Vec<f32>), what: &str) {
+        assert_eq!(got.0, want.0, "indices, {what}");
+        let bits = |w: &[f32]| w.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got.1), bits(&want.1), "weights, {what}");
+    }
+
+    /// Every path against the slow definition (`three_nn_weights_ref`), bit
+    /// for bit, on the awkward cases: every coarse size from 1 to 40 and
+    /// sizes around multiples of 16 (partial last groups), duplicate coarse
+    /// points, many equal x (the sort key) and equal distances (a binary
+    /// lattice), all points on one plane x = const, queries on coarse
+    /// points, exactly at group-end x values, far outside (distances that
+    /// overflow to infinity) and at -0.0.
+    #[test]
+    fn every_path_equals_definition_on_ties_and_odd_sizes() {
+        let mut rng = Rng::new(13);
+        let sizes: Vec<usize> = (1..=40)
+            .chain([47, 48, 49, 63, 65, 255, 257, 511, 513, 1000, 2049])
+            .collect();
+        for m in sizes {
+            let lattice: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
+                .collect();
+            let pool: Vec<[f32; 3]> = (0..5)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            let duplicates: Vec<[f32; 3]> = (0..m).map(|_| *rng.pick(&pool)).collect();
+            let plane: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0.5, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)])
+                .collect();
+            let uniform: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            for coarse in [lattice, duplicates, plane, uniform] {
+                let mut fine: Vec<[f32; 3]> = (0..150)
+                    .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
+                    .collect();
+                fine.extend(coarse.iter().take(60));
+                // Queries at the x of every coarse point (some are group
+                // ends), off the coarse y and z.
+                fine.extend(coarse.iter().take(60).map(|p| [p[0], 0.1, -0.2]));
+                fine.extend([
+                    [0.125, 0.125, 0.125],
+                    [-0.0, 0.0, -0.0],
+                    [3e19, 0.0, 0.0],
+                    [-3e19, 1.0, 0.0],
+                    [0.0, 3e19, 0.0],
+                ]);
+                let want = three_nn_weights_ref(&coarse, &fine);
+                for path in SimdPath::supported() {
+                    let got = three_nn_weights_scan_on(path, &coarse, &fine);
+                    assert_same(&got, &want, &format!("{path:?}, m {m}"));
+                }
+            }
+        }
+    }
+
+    /// The AVX-512 block sweep against the AVX2 sweep and the portable scan,
+    /// bit for bit: network-sized and larger coarse sets, query counts that
+    /// leave a partial last block, queries spread far wider than the coarse
+    /// points (long sweeps), all at one x (one bucket), a few queries on
+    /// coarse points (a block wider in x than their distances), infinite
+    /// coordinates. Queries with a NaN coordinate are compared with the
+    /// AVX2 sweep only (both give `u32::MAX` and NaN weights; the portable
+    /// scan differs there). `x_order` is a permutation, also for an invalid
+    /// range. Skips without
+    /// AVX-512.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_blocks_equal_avx2_and_portable() {
+        let Some(t) = Avx512::detect() else {
+            eprintln!("avx512_blocks_equal_avx2_and_portable: skipped, no AVX-512F (or PCSEG_NO_AVX512 set)");
+            return;
+        };
+        let avx2 = Avx2::detect();
+        let mut rng = Rng::new(14);
+        for (m, n) in [
+            (3usize, 17usize),
+            (16, 1),
+            (128, 512),
+            (512, 2048),
+            (512, 2047),
+            (700, 33),
+            (4097, 1000),
+        ] {
+            let coarse: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            let near: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.2, 1.2)))
+                .collect();
+            let wide: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.uniform(-5.0, 5.0)))
+                .collect();
+            let one_x: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0.3, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)])
+                .collect();
+            // Few queries, so a block spans most of the x range, each next
+            // to a coarse point (small third-best distances).
+            let few: Vec<[f32; 3]> = coarse
+                .iter()
+                .take(n.min(20))
+                .map(|p| [p[0], p[1] + 1e-3, p[2]])
+                .collect();
+            let mut infinite = near.clone();
+            for (i, q) in infinite.iter_mut().enumerate().step_by(5) {
+                q[i % 3] = if i % 2 == 0 {
+                    f32::INFINITY
+                } else {
+                    f32::NEG_INFINITY
+                };
+            }
+            for fine in [near, wide, one_x, few, infinite] {
+                let got = three_nn_weights_scan_on(SimdPath::Avx512(t), &coarse, &fine);
+                let portable = three_nn_weights_scan_on(SimdPath::Portable, &coarse, &fine);
+                assert_same(&got, &portable, &format!("portable, m {m} n {n}"));
+                if let Some(a) = avx2 {
+                    let avx2 = three_nn_weights_scan_on(SimdPath::Avx2(a), &coarse, &fine);
+                    assert_same(&got, &avx2, &format!("avx2, m {m} n {n}"));
+                }
+                let mut order = x_order(&fine, (-1.0, 1.0));
+                order.sort_unstable();
+                assert!(
+                    order.iter().copied().eq(0..fine.len() as u32),
+                    "m {m} n {n}"
+                );
+            }
+            let mut nan = coarse.clone();
+            nan.extend([[f32::NAN, 0.0, 0.0], [0.1, f32::NAN, 0.2], [0.5, 0.5, 0.5]]);
+            let got = three_nn_weights_scan_on(SimdPath::Avx512(t), &coarse, &nan);
+            assert_eq!(&got.0[got.0.len() - 9..got.0.len() - 3], &[u32::MAX; 6]);
+            if let Some(a) = avx2 {
+                let avx2 = three_nn_weights_scan_on(SimdPath::Avx2(a), &coarse, &nan);
+                assert_same(&got, &avx2, &format!("avx2, NaN queries, m {m}"));
+            }
+            let mut order = x_order(&nan, (-1.0, f32::NAN));
+            order.sort_unstable();
+            assert!(order.iter().copied().eq(0..nan.len() as u32));
         }
     }
 }
