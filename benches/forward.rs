@@ -42,10 +42,13 @@ fn cloud(category: usize, seed: u64) -> Cloud {
         let t = ((u[1] + 1.0) * 0.5 * cat.num_parts() as f32) as usize;
         labels.push((cat.first_part + t.min(cat.num_parts() - 1)) as u32);
     }
+    // In the order `pcseg run` hands points to the network: FPS order from
+    // a random start (every point kept, as for a cloud of at most N points).
+    let order = pcseg::predict::sample::sample_indices(&points, N, &mut rng);
     Cloud {
-        points,
-        normals,
-        labels,
+        points: order.iter().map(|&i| points[i]).collect(),
+        normals: order.iter().map(|&i| normals[i]).collect(),
+        labels: order.iter().map(|&i| labels[i]).collect(),
         category,
     }
 }
@@ -59,6 +62,7 @@ fn inputs(clouds: &[Cloud]) -> Vec<CloudInput<'_>> {
             normals: Some(&c.normals),
             category: c.category,
             seed: i as u64,
+            fps_ordered: c.points.len(),
         })
         .collect()
 }

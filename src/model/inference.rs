@@ -10,7 +10,7 @@ use super::gemm::PanelCache;
 use super::layers::Par;
 use super::network::{input_features, Arch};
 use super::params::Params;
-use super::plan::Plan;
+use super::plan::{Plan, Sampling};
 use super::precision::Precision;
 use super::timing::StageTimer;
 use crate::categories::NUM_CATEGORIES;
@@ -32,6 +32,13 @@ pub struct CloudInput<'a> {
     pub category: usize,
     /// FPS seed.
     pub seed: u64,
+    /// How many leading points are already in farthest-point order from the
+    /// first one, as `pcseg::predict::sample::sample_indices` orders a
+    /// cloud's first `min(len, N)` points (0: none, or not known). The SA
+    /// levels whose centres fit in that prefix take it instead of running
+    /// FPS from the seeded start: the same as the FPS from point 0 (up to
+    /// ties), without its cost.
+    pub fps_ordered: usize,
 }
 
 /// The category-independent part of a forward pass, from [`Network::encode`].
@@ -176,7 +183,11 @@ impl Network {
         timer: &mut StageTimer,
     ) -> Encoded {
         super::alloc::retain_freed_memory();
-        let plan = Plan::new(&self.arch.cfg, &[input.points], &[input.seed], false, timer);
+        let sampling = Sampling {
+            seed: input.seed,
+            ordered: input.fps_ordered,
+        };
+        let plan = Plan::new(&self.arch.cfg, &[input.points], &[sampling], false, timer);
         let (z, logits) = self.arch.encode(&self.ctx(), &plan, x0, None, timer);
         Encoded {
             z,

@@ -65,6 +65,26 @@ pub struct Plan {
     pub up: Vec<Interp>,
 }
 
+/// How one cloud's farthest point sampling starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sampling {
+    /// Seed of the random FPS start of every level that runs FPS.
+    pub seed: u64,
+    /// How many leading input points are already in farthest-point order
+    /// from the first one (as `pcseg::predict::sample::sample_indices`
+    /// orders them; 0: none). A level whose centres all lie in that prefix
+    /// takes them as they are: they are the FPS from point 0, and its cost
+    /// is skipped. The next levels then take their prefixes too.
+    pub ordered: usize,
+}
+
+impl Sampling {
+    /// FPS from a random start drawn from `seed` at every level.
+    pub fn seeded(seed: u64) -> Sampling {
+        Sampling { seed, ordered: 0 }
+    }
+}
+
 /// The plan of one cloud (local indices).
 struct CloudPlan {
     pos: Vec<Vec<[f32; 3]>>,
@@ -76,10 +96,11 @@ struct CloudPlan {
 fn plan_cloud(
     cfg: &ModelConfig,
     points: &[[f32; 3]],
-    seed: u64,
+    sampling: Sampling,
     timer: &mut StageTimer,
 ) -> CloudPlan {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::new(sampling.seed);
+    let mut ordered = sampling.ordered.min(points.len());
     let mut pos = vec![points.to_vec()];
     let mut down = Vec::new();
     let mut same = Vec::new();
@@ -87,9 +108,17 @@ fn plan_cloud(
     for (l, lv) in cfg.levels.iter().enumerate() {
         let prev = &pos[l];
         let s = lv.centres.min(prev.len());
-        let start = rng.below(prev.len());
-        let picked = farthest_point_sample(prev, s, start);
-        let centres: Vec<[f32; 3]> = picked.iter().map(|&i| prev[i]).collect();
+        let centres: Vec<[f32; 3]> = if s <= ordered {
+            // The first `s` points are the FPS from point 0; a prefix of an
+            // FPS order is the FPS order of its own points.
+            ordered = s;
+            prev[..s].to_vec()
+        } else {
+            ordered = 0;
+            let start = rng.below(prev.len());
+            let picked = farthest_point_sample(prev, s, start);
+            picked.iter().map(|&i| prev[i]).collect()
+        };
         down.push(ball_query(prev, &centres, lv.radius, lv.neighbours));
         same.push(if lv.blocks > 0 {
             ball_query(&centres, &centres, lv.radius, lv.neighbours)
@@ -135,26 +164,26 @@ pub fn fp_stage_name(_cfg: &ModelConfig, l: usize) -> String {
 }
 
 impl Plan {
-    /// Plan a batch: `clouds[b]` are the points of cloud b, `seeds[b]` its FPS
-    /// seed. Clouds are planned in parallel when `parallel` (each cloud's plan
-    /// depends only on its own points and seed).
+    /// Plan a batch: `clouds[b]` are the points of cloud b, `sampling[b]` how
+    /// its FPS starts. Clouds are planned in parallel when `parallel` (each
+    /// cloud's plan depends only on its own points and sampling).
     pub fn new(
         cfg: &ModelConfig,
         clouds: &[&[[f32; 3]]],
-        seeds: &[u64],
+        sampling: &[Sampling],
         parallel: bool,
         timer: &mut StageTimer,
     ) -> Plan {
         let per: Vec<CloudPlan> = if parallel {
             clouds
                 .par_iter()
-                .zip(seeds)
+                .zip(sampling)
                 .map(|(c, &s)| plan_cloud(cfg, c, s, &mut StageTimer::off()))
                 .collect()
         } else {
             clouds
                 .iter()
-                .zip(seeds)
+                .zip(sampling)
                 .map(|(c, &s)| plan_cloud(cfg, c, s, timer))
                 .collect()
         };
@@ -264,5 +293,67 @@ impl Plan {
             nbr: &self.global.idx,
             k: self.global.k,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::ball_query;
+
+    fn random_cloud(n: usize, seed: u64) -> Vec<[f32; 3]> {
+        let mut rng = Rng::new(seed);
+        (0..n)
+            .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+            .collect()
+    }
+
+    /// A cloud in FPS order from a random start, as `sample_indices` hands
+    /// it over: each level's centres are its prefix, which is what FPS from
+    /// point 0 picks, and the groups are the ball query around them.
+    #[test]
+    fn an_fps_ordered_cloud_gives_its_prefixes_as_centres() {
+        let cfg = ModelConfig::wide();
+        let raw = random_cloud(900, 1);
+        let order = farthest_point_sample(&raw, raw.len(), 417);
+        let cloud: Vec<[f32; 3]> = order.iter().map(|&i| raw[i]).collect();
+        let ordered = Sampling {
+            seed: 5,
+            ordered: cloud.len(),
+        };
+        let plan = Plan::new(&cfg, &[&cloud], &[ordered], false, &mut StageTimer::off());
+        let (s1, s2) = (cfg.levels[0].centres, cfg.levels[1].centres);
+        let fps1 = farthest_point_sample(&cloud, s1, 0);
+        assert_eq!(fps1, (0..s1).collect::<Vec<_>>(), "prefix = FPS from 0");
+        assert_eq!(plan.levels[1].pos, cloud[..s1]);
+        assert_eq!(plan.levels[2].pos, cloud[..s2]);
+        let (r, k) = (cfg.levels[0].radius, cfg.levels[0].neighbours);
+        assert_eq!(plan.down[0].idx, ball_query(&cloud, &cloud[..s1], r, k));
+        let (r, k) = (cfg.levels[1].radius, cfg.levels[1].neighbours);
+        assert_eq!(
+            plan.down[1].idx,
+            ball_query(&cloud[..s1], &cloud[..s2], r, k)
+        );
+    }
+
+    /// A prefix too short for the first level's centres changes nothing:
+    /// the plan is the seeded one, bit for bit.
+    #[test]
+    fn a_short_prefix_falls_back_to_seeded_fps() {
+        let cfg = ModelConfig::wide();
+        let cloud = random_cloud(700, 2);
+        let plan =
+            |sampling| Plan::new(&cfg, &[&cloud], &[sampling], false, &mut StageTimer::off());
+        let seeded = plan(Sampling::seeded(9));
+        let short = plan(Sampling {
+            seed: 9,
+            ordered: cfg.levels[0].centres - 1,
+        });
+        assert_eq!(short.levels[1].pos, seeded.levels[1].pos);
+        assert_eq!(short.levels[2].pos, seeded.levels[2].pos);
+        assert_eq!(short.down[1].idx, seeded.down[1].idx);
+        assert_eq!(short.up[0].w, seeded.up[0].w);
+        // And the seeded plan does not start at point 0 here.
+        assert_ne!(seeded.levels[1].pos[0], cloud[0]);
     }
 }

@@ -33,7 +33,7 @@ use super::layers::Par;
 use super::loss::{part_cross_entropy, part_cross_entropy_backward};
 use super::network::{input_features, Activations, Arch};
 use super::params::Params;
-use super::plan::Plan;
+use super::plan::{Plan, Sampling};
 use super::timing::StageTimer;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
@@ -210,8 +210,12 @@ impl Model {
         drop(xs);
         let cats: Vec<usize> = batch.iter().map(|c| c.category).collect();
         let clouds: Vec<&[[f32; 3]]> = batch.iter().map(|c| c.points).collect();
-        let seeds: Vec<u64> = (0..batch.len()).map(|b| Model::fps_seed(seed, b)).collect();
-        let plan = Plan::new(cfg, &clouds, &seeds, true, &mut StageTimer::off());
+        // Training clouds are augmented after sampling (scale, jitter,
+        // dropout), so their order is no FPS order: every level runs FPS.
+        let sampling: Vec<Sampling> = (0..batch.len())
+            .map(|b| Sampling::seeded(Model::fps_seed(seed, b)))
+            .collect();
+        let plan = Plan::new(cfg, &clouds, &sampling, true, &mut StageTimer::off());
         let offsets = plan.levels[0].offsets.clone();
         // Labels are checked before any layer runs.
         super::loss::check_labels(&labels, &offsets, &cats)?;

@@ -134,6 +134,9 @@ struct VoteInput {
     /// For each point the network sees, its index in the source cloud.
     indices: Vec<usize>,
     seed: u64,
+    /// Leading points in FPS order from the first (see
+    /// [`CloudInput::fps_ordered`]).
+    fps_ordered: usize,
     /// The points and normals mirrored left-right (z -> -z), which the
     /// network sees instead in the odd votes.
     mirrored: Option<Mirrored>,
@@ -168,6 +171,9 @@ fn vote_input(
     VoteInput {
         points: prepared.cloud.points,
         normals,
+        // `sample_indices` puts the first `min(len, n)` points in FPS order
+        // (the rest, if any, repeat points); mirroring keeps every distance.
+        fps_ordered: cloud.len().min(n),
         indices: prepared.indices,
         seed: rng.next_u64(),
         mirrored,
@@ -192,6 +198,7 @@ impl VoteInput {
             normals: Some(normals),
             category,
             seed: self.seed,
+            fps_ordered: self.fps_ordered,
         }
     }
 }

@@ -10,6 +10,10 @@
 //!    randomly chosen points. (A cloud holding duplicate coordinates is the
 //!    exception: once its distinct points are taken, FPS repeats points, so
 //!    some copies are never picked.)
+//!
+//! The first `min(len, N)` picked points are in FPS order from the first one,
+//! so the network takes their prefixes as its SA levels' centres instead of
+//! sampling them again (`CloudInput::fps_ordered`).
 
 use crate::cloud::PointCloud;
 use crate::geometry::{farthest_point_sample, normalize_cloud, Normalization};
@@ -205,6 +209,26 @@ mod tests {
         );
         // Deterministic for a seed.
         assert_eq!(idx, sample_indices(&pts, n, &mut Rng::new(4)));
+    }
+
+    /// The network takes the first `min(len, n)` sampled points as its
+    /// first level's centres when they fit (`CloudInput::fps_ordered`): for
+    /// that they must be the FPS from point 0 of the sampled points, in
+    /// every branch (padded, whole, plain FPS, thinned first).
+    #[test]
+    fn sampled_points_are_their_own_fps_order_from_the_first() {
+        for (len, n, seed) in [(20, 50, 1), (64, 64, 2), (300, 64, 3), (2000, 16, 4)] {
+            let pts = random_cloud(len, seed);
+            let idx = sample_indices(&pts, n, &mut Rng::new(seed + 10));
+            let sampled: Vec<[f32; 3]> = idx.iter().map(|&i| pts[i]).collect();
+            let m = len.min(n);
+            let want: Vec<usize> = (0..m).collect();
+            assert_eq!(
+                farthest_point_sample(&sampled, m, 0),
+                want,
+                "len {len} n {n}"
+            );
+        }
     }
 
     #[test]

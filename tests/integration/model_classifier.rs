@@ -72,6 +72,7 @@ fn folded_classifier_matches_the_running_statistics_forward() {
                 normals: Some(&c.normals),
                 category: 0,
                 seed: Model::fps_seed(21, b),
+                fps_ordered: 0,
             })
             .unwrap();
         let got = enc.category_probabilities().unwrap();
@@ -93,6 +94,7 @@ fn auto_category_is_the_most_probable_class_over_votes() {
                 normals: Some(&cs[1].normals),
                 category: 0,
                 seed: v,
+                fps_ordered: 0,
             })
             .unwrap()
         })

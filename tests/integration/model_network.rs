@@ -20,6 +20,7 @@ fn inputs(clouds: &[Cloud]) -> Vec<CloudInput<'_>> {
             normals: Some(&c.normals),
             category: c.category,
             seed: 100 + i as u64,
+            fps_ordered: 0,
         })
         .collect()
 }
@@ -273,6 +274,7 @@ fn bad_inputs_are_errors() {
         normals: Some(&c.normals),
         category: 0,
         seed: 0,
+        fps_ordered: 0,
     };
     assert!(net.forward_one(&CloudInput { category: 16, ..ok }).is_err());
     assert!(net
@@ -419,6 +421,7 @@ fn clouds_up_to_whole_max_are_seen_whole() {
             normals: prepared.cloud.normals.as_deref(),
             category: category.index,
             seed: rng.next_u64(),
+            fps_ordered: 0,
         })
         .unwrap();
     let rows = Network::predict(logits.view(), category.index);

@@ -35,6 +35,7 @@ fn save_load_round_trip() {
         normals: Some(&c.normals),
         category: 3,
         seed: 5,
+        fps_ordered: 0,
     };
     let a = model.to_network().forward_one(&input).unwrap();
     let b = Network::load(&path).unwrap().forward_one(&input).unwrap();

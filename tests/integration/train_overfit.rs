@@ -28,6 +28,7 @@ fn point_accuracy(model: &Model, batch: &Batch) -> f64 {
             normals: Some(&batch.normals[k * n..(k + 1) * n]),
             category: batch.categories[k],
             seed: Model::fps_seed(0, k),
+            fps_ordered: 0,
         };
         let logits = net.forward_one(&input).unwrap();
         let pred = pcseg::model::Network::predict(logits.view(), batch.categories[k]);
