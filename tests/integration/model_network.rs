@@ -421,7 +421,7 @@ fn clouds_up_to_whole_max_are_seen_whole() {
             normals: prepared.cloud.normals.as_deref(),
             category: category.index,
             seed: rng.next_u64(),
-            fps_ordered: 0,
+            fps_ordered: 300, // every point, in `sample_indices` order
         })
         .unwrap();
     let rows = Network::predict(logits.view(), category.index);

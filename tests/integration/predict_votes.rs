@@ -56,7 +56,7 @@ fn two_votes_are_the_cloud_and_its_mirror_image() {
                 normals: Some(&normals),
                 category: category.index,
                 seed: rng.next_u64(),
-                fps_ordered: 0,
+                fps_ordered: c.len(), // every point, in `sample_indices` order
             })
             .unwrap();
         let mut own = vec![0f32; c.len() * k];
