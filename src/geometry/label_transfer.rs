@@ -14,7 +14,21 @@
 //! Points are independent; they are queried in parallel, in a cache-friendly
 //! order (see `batch.rs`), with the same results as one at a time.
 
+use rayon::prelude::*;
+
 use super::knn_batch::{knn_rows, knn_rows_each};
+#[cfg(target_arch = "x86_64")]
+use super::knn_batch::OrderedRows;
+#[cfg(target_arch = "x86_64")]
+use super::leaf_order::{leaf_order, LEAF};
+use super::leaf_scan;
+#[cfg(target_arch = "x86_64")]
+use super::leaf_scan::LeafCols;
+#[cfg(target_arch = "x86_64")]
+use super::simd::Avx512;
+use super::simd::SimdPath;
+#[cfg(target_arch = "x86_64")]
+use super::three_nn::{key_dist, BLOCK};
 use super::tree::PointTree;
 use crate::error::{Error, Result};
 
@@ -167,6 +181,104 @@ pub fn transfer_labels_idw_sum(
     for (tree, logits) in subsets {
         check_subset(tree, logits.len(), parts, points.len())?;
     }
+    Ok(idw_sum_on(SimdPath::detect(), subsets, parts, points))
+}
+
+/// [`transfer_labels_idw_sum`] after the checks, with the neighbour search
+/// of `path`: the AVX-512 leaf scan (`leaf_scan.rs`) when every subset has
+/// 3 to [`leaf_scan::MAX_POINTS`] points and every coordinate is finite,
+/// the batched tree search otherwise; the same labels either way.
+pub(crate) fn idw_sum_on(
+    path: SimdPath,
+    subsets: &[(&PointTree, &[f32])],
+    parts: usize,
+    points: &[[f32; 3]],
+) -> Vec<u32> {
+    #[cfg(target_arch = "x86_64")]
+    if let SimdPath::Avx512(t) = path {
+        let small = |n: usize| (3..=leaf_scan::MAX_POINTS).contains(&n);
+        let finite = |p: &[f32; 3]| p.iter().all(|x| x.is_finite());
+        if !subsets.is_empty()
+            && subsets.iter().all(|(tree, _)| {
+                small(tree.len()) && tree.sorted_points().iter().all(finite)
+            })
+            && points.par_iter().all(finite)
+        {
+            return idw_sum_scan(t, subsets, parts, points);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = path;
+    idw_sum_tree(subsets, parts, points)
+}
+
+/// Blocks of queries per rayon task of the leaf scan.
+#[cfg(target_arch = "x86_64")]
+const SCAN_QUERIES_PER_TASK: usize = 64 * LEAF;
+
+/// [`idw_sum_on`] by the AVX-512 leaf scan: the queries in leaf order,
+/// sixteen at a time (a short last block repeats its last query), each
+/// subset's 3 nearest for all sixteen from [`leaf_scan::nearest3_avx512`],
+/// then per query the blend and sum of [`idw_sum_tree`] (same neighbours,
+/// same adds in the same order). Needs what [`idw_sum_on`] checks.
+#[cfg(target_arch = "x86_64")]
+fn idw_sum_scan(
+    t: Avx512,
+    subsets: &[(&PointTree, &[f32])],
+    parts: usize,
+    points: &[[f32; 3]],
+) -> Vec<u32> {
+    let _ = t;
+    let cols: Vec<LeafCols> = subsets.iter().map(|(tree, _)| LeafCols::new(tree)).collect();
+    let order = leaf_order(points);
+    let mut labels = vec![0u32; points.len()];
+    // Race-free: each task owns a disjoint run of labels (in leaf order).
+    labels
+        .par_chunks_mut(SCAN_QUERIES_PER_TASK)
+        .zip(order.par_chunks(SCAN_QUERIES_PER_TASK))
+        .for_each(|(labels, ids)| {
+            let mut bounds = Vec::new();
+            let mut sums = vec![0f32; BLOCK * parts];
+            let mut blended = vec![0f32; parts];
+            for (labels, block) in labels.chunks_mut(BLOCK).zip(ids.chunks(BLOCK)) {
+                let mut q = [[0f32; BLOCK]; 3];
+                for l in 0..BLOCK {
+                    let p = points[block[l.min(block.len() - 1)] as usize];
+                    for a in 0..3 {
+                        q[a][l] = p[a];
+                    }
+                }
+                sums.fill(0.0);
+                for ((_, logits), cols) in subsets.iter().zip(&cols) {
+                    // SAFETY: an `Avx512` token proves the CPU supports
+                    // AVX-512F, the only requirement of `nearest3_avx512`;
+                    // its 3 points and finite coordinates were checked by
+                    // `idw_sum_on`.
+                    let keys = unsafe { leaf_scan::nearest3_avx512(cols, q, &mut bounds) };
+                    for (l, sum) in sums.chunks_exact_mut(parts).take(block.len()).enumerate() {
+                        let near: [(f32, u32); 3] =
+                            std::array::from_fn(|j| (key_dist(keys[j][l]), keys[j][l] as u32));
+                        blend(logits, parts, &near, &mut blended);
+                        add_row(sum, &blended);
+                    }
+                }
+                for (label, sum) in labels.iter_mut().zip(sums.chunks_exact(parts)) {
+                    *label = argmax(sum);
+                }
+            }
+        });
+    let rows = OrderedRows {
+        rows: labels,
+        order,
+        width: 1,
+    };
+    let mut out = vec![0u32; points.len()];
+    rows.gather(&mut out, 1, |row, o| o[0] = row[0]);
+    out
+}
+
+/// [`idw_sum_on`] by the batched tree search.
+fn idw_sum_tree(subsets: &[(&PointTree, &[f32])], parts: usize, points: &[[f32; 3]]) -> Vec<u32> {
     let trees: Vec<&PointTree> = subsets.iter().map(|(t, _)| *t).collect();
     let rows = knn_rows_each(&trees, points, 3, parts, 0f32, |s, _, near, row| {
         let logits = subsets[s].1;
@@ -182,7 +294,7 @@ pub fn transfer_labels_idw_sum(
     });
     let mut out = vec![0u32; points.len()];
     rows.gather(&mut out, 1, |row, o| o[0] = argmax(row));
-    Ok(out)
+    out
 }
 
 /// `row += x`, element by element.

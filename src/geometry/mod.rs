@@ -28,6 +28,7 @@ pub mod knn;
 mod knn_batch;
 pub mod label_transfer;
 mod leaf_order;
+mod leaf_scan;
 pub mod normalize;
 pub mod normals;
 pub mod reference;

@@ -408,20 +408,20 @@ fn visit(
 /// distance's key is above all of those, `(inf, u32::MAX)` included.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn dist_key(d: f32, index: u32) -> u64 {
+pub(super) fn dist_key(d: f32, index: u32) -> u64 {
     (d.to_bits() as u64) << 32 | index as u64
 }
 
 /// The distance of a [`dist_key`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn key_dist(key: u64) -> f32 {
+pub(super) fn key_dist(key: u64) -> f32 {
     f32::from_bits((key >> 32) as u32)
 }
 
 /// Queries per block of the AVX-512 sweep (one per lane).
 #[cfg(target_arch = "x86_64")]
-const BLOCK: usize = 16;
+pub(super) const BLOCK: usize = 16;
 
 /// Coarse points the block sweep visits on a side before it checks the
 /// pruning bound again.
@@ -602,7 +602,7 @@ fn visit_point(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn insert_keys(best: &mut [std::arch::x86_64::__m512i; 3], key: std::arch::x86_64::__m512i) {
+pub(super) fn insert_keys(best: &mut [std::arch::x86_64::__m512i; 3], key: std::arch::x86_64::__m512i) {
     use std::arch::x86_64::*;
     let [b0, b1, b2] = *best;
     *best = [

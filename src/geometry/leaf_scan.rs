@@ -1,0 +1,222 @@
+//! Tree-less exact 3-NN of many queries against a small point set (the
+//! label transfer's 2,048 labelled points), with AVX-512.
+//!
+//! The set is cut into leaves of sixteen nearby points ([`leaf_order`]),
+//! stored as padded columns with each leaf's bounding box. Sixteen compact
+//! queries (one leaf of the queries' own leaf order, one query per lane)
+//! are answered together: a lower bound of the squared distance from their
+//! bounding box to every leaf's box is computed sixteen leaves per step;
+//! the leaf with the smallest bound is visited first, then every other leaf
+//! whose bound is at most the largest third-best distance of the lanes so
+//! far. A visit is one set point (broadcast) against the sixteen queries per
+//! step, each lane keeping its best three as `(d bits << 32 | index)` keys
+//! with branch-free min/max, as in [`super::three_nn`]'s block sweep.
+//!
+//! Exactness: distances are [`super::dist2`]'s expression (separate
+//! multiplies and adds, the same order), and keys order as `(dist2, index)`,
+//! so a lane's three are what a full sort gives. A leaf is skipped only when
+//! its bound exceeds every lane's third-best: the bound is the same
+//! expression on per-axis gaps that are, before rounding, at most the
+//! coordinate differences of any query of the block and any point of the
+//! leaf, and rounding is monotone, so each such point's computed distance
+//! is at least the bound, hence strictly above the lane's third-best, and
+//! could not enter. Needs finite coordinates (checked by the caller) and at
+//! least 3 set points.
+
+#[cfg(target_arch = "x86_64")]
+use super::leaf_order::{leaf_order, LEAF};
+#[cfg(target_arch = "x86_64")]
+use super::three_nn::{insert_keys, key_dist, BLOCK};
+#[cfg(target_arch = "x86_64")]
+use super::tree::PointTree;
+
+/// Largest set the scan is used for: the bounds of every leaf are computed
+/// for every block of queries, which stops paying for large sets.
+pub(crate) const MAX_POINTS: usize = 8192;
+
+/// A point set in leaf order, as columns padded to whole leaves (`+inf`
+/// coordinates, id `u32::MAX`), with the bounding box of every leaf (padded
+/// to a whole number of sixteen-leaf groups with `+inf` boxes).
+#[cfg(target_arch = "x86_64")]
+pub(crate) struct LeafCols {
+    xs: Vec<f32>,
+    ys: Vec<f32>,
+    zs: Vec<f32>,
+    /// The caller's index of each point (the tree's original index).
+    ids: Vec<u32>,
+    /// Per axis, the smallest and largest coordinate of each leaf.
+    lo: [Vec<f32>; 3],
+    hi: [Vec<f32>; 3],
+    /// Leaves holding points (the rest of `lo`/`hi` is padding).
+    leaves: usize,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl LeafCols {
+    /// The points of `tree`, with their caller indices, in leaf order.
+    pub(crate) fn new(tree: &PointTree) -> LeafCols {
+        let (points, index) = (tree.sorted_points(), tree.original_index());
+        let order = leaf_order(points);
+        let leaves = order.len().div_ceil(LEAF);
+        let padded = leaves * LEAF;
+        let groups = leaves.div_ceil(BLOCK) * BLOCK;
+        let mut c = LeafCols {
+            xs: vec![f32::INFINITY; padded],
+            ys: vec![f32::INFINITY; padded],
+            zs: vec![f32::INFINITY; padded],
+            ids: vec![u32::MAX; padded],
+            lo: std::array::from_fn(|_| vec![f32::INFINITY; groups]),
+            hi: std::array::from_fn(|_| vec![f32::INFINITY; groups]),
+            leaves,
+        };
+        for (s, &item) in order.iter().enumerate() {
+            let p = points[item as usize];
+            (c.xs[s], c.ys[s], c.zs[s]) = (p[0], p[1], p[2]);
+            c.ids[s] = index[item as usize];
+        }
+        for (b, leaf) in order.chunks(LEAF).enumerate() {
+            for a in 0..3 {
+                let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+                for &item in leaf {
+                    let x = points[item as usize][a];
+                    (lo, hi) = (lo.min(x), hi.max(x));
+                }
+                (c.lo[a][b], c.hi[a][b]) = (lo, hi);
+            }
+        }
+        c
+    }
+}
+
+/// The 3 nearest points of `cols` to each of sixteen queries (lane `l` is
+/// `(qx[l], qy[l], qz[l])`): `keys[j][l]` is slot `j` (ascending) of lane
+/// `l` as a `(dist2 bits << 32 | index)` key. `bounds` is scratch. Needs at
+/// least 3 points in `cols` and finite coordinates.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn nearest3_avx512(
+    cols: &LeafCols,
+    q: [[f32; BLOCK]; 3],
+    bounds: &mut Vec<f32>,
+) -> [[u64; BLOCK]; 3] {
+    use std::arch::x86_64::*;
+    let groups = cols.lo[0].len();
+    assert!(
+        cols.leaves > 0
+            && groups % BLOCK == 0
+            && cols.xs.len() == cols.leaves * LEAF
+            && (0..3).all(|a| cols.lo[a].len() == groups && cols.hi[a].len() == groups),
+        "nearest3_avx512: malformed columns"
+    );
+    bounds.resize(groups, 0.0);
+    let zero = _mm512_setzero_ps();
+    let (mut q3, mut qlo, mut qhi) = ([zero; 3], [zero; 3], [zero; 3]);
+    for a in 0..3 {
+        // SAFETY: reads one whole `[f32; 16]`.
+        q3[a] = unsafe { _mm512_loadu_ps(q[a].as_ptr()) };
+        let (lo, hi) = q[a]
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+        qlo[a] = _mm512_set1_ps(lo);
+        qhi[a] = _mm512_set1_ps(hi);
+    }
+    for g in (0..groups).step_by(BLOCK) {
+        let mut gap = [zero; 3];
+        for a in 0..3 {
+            // SAFETY: `g + 16 <= groups`, the length of the box columns
+            // (checked above).
+            let (lo, hi) = unsafe {
+                (
+                    _mm512_loadu_ps(cols.lo[a].as_ptr().add(g)),
+                    _mm512_loadu_ps(cols.hi[a].as_ptr().add(g)),
+                )
+            };
+            let below = _mm512_sub_ps(lo, qhi[a]);
+            let above = _mm512_sub_ps(qlo[a], hi);
+            gap[a] = _mm512_max_ps(_mm512_max_ps(below, above), zero);
+        }
+        let b = _mm512_add_ps(
+            _mm512_add_ps(
+                _mm512_mul_ps(gap[0], gap[0]),
+                _mm512_mul_ps(gap[1], gap[1]),
+            ),
+            _mm512_mul_ps(gap[2], gap[2]),
+        );
+        // SAFETY: `bounds` holds `groups >= g + 16` floats.
+        unsafe { _mm512_storeu_ps(bounds.as_mut_ptr().add(g), b) };
+    }
+    let bounds = &bounds[..cols.leaves];
+    let none = _mm512_set1_epi64(super::three_nn::dist_key(f32::INFINITY, u32::MAX) as i64);
+    // Keys of lanes {0, 1, 4, 5, 8, 9, 12, 13} (`lo`) and {2, 3, 6, 7, 10,
+    // 11, 14, 15} (`hi`), the lane order of the 32-bit unpacks.
+    let (mut lo, mut hi) = ([none; 3], [none; 3]);
+    let seed = (0..bounds.len()).fold(0, |s, b| if bounds[b] < bounds[s] { b } else { s });
+    visit_leaf(cols, q3, seed, &mut lo, &mut hi);
+    let mut third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
+    for (b, &bound) in bounds.iter().enumerate() {
+        if bound <= third && b != seed {
+            visit_leaf(cols, q3, b, &mut lo, &mut hi);
+            third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
+        }
+    }
+    // Back to lane order: `keys[j][l]` is slot `j` of lane `l`.
+    let mut keys = [[0u64; BLOCK]; 3];
+    for j in 0..3 {
+        let (mut a, mut b) = ([0u64; 8], [0u64; 8]);
+        // SAFETY: each store writes one whole `[u64; 8]`.
+        unsafe {
+            _mm512_storeu_si512(a.as_mut_ptr().cast(), lo[j]);
+            _mm512_storeu_si512(b.as_mut_ptr().cast(), hi[j]);
+        }
+        for g in 0..4 {
+            keys[j][4 * g..4 * g + 4].copy_from_slice(&[
+                a[2 * g],
+                a[2 * g + 1],
+                b[2 * g],
+                b[2 * g + 1],
+            ]);
+        }
+    }
+    keys
+}
+
+/// The sixteen points of leaf `b` (broadcast one by one) against the
+/// sixteen queries (lanes of `q`): their distances, as keys inserted into
+/// the lanes' best three (`lo` and `hi`, see [`nearest3_avx512`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn visit_leaf(
+    cols: &LeafCols,
+    q: [std::arch::x86_64::__m512; 3],
+    b: usize,
+    lo: &mut [std::arch::x86_64::__m512i; 3],
+    hi: &mut [std::arch::x86_64::__m512i; 3],
+) {
+    use std::arch::x86_64::*;
+    let [qx, qy, qz] = q;
+    let o = b * LEAF;
+    let (xs, ys, zs, ids) = (
+        &cols.xs[o..o + LEAF],
+        &cols.ys[o..o + LEAF],
+        &cols.zs[o..o + LEAF],
+        &cols.ids[o..o + LEAF],
+    );
+    for j in 0..LEAF {
+        // Exactly `dist2(p, q)`: the same differences (negated, which squares
+        // to the same bits), products and order of sums.
+        let dx = _mm512_sub_ps(_mm512_set1_ps(xs[j]), qx);
+        let dy = _mm512_sub_ps(_mm512_set1_ps(ys[j]), qy);
+        let dz = _mm512_sub_ps(_mm512_set1_ps(zs[j]), qz);
+        let d = _mm512_add_ps(
+            _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy)),
+            _mm512_mul_ps(dz, dz),
+        );
+        let d = _mm512_castps_si512(d);
+        let id = _mm512_set1_epi32(ids[j] as i32);
+        insert_keys(lo, _mm512_unpacklo_epi32(id, d));
+        insert_keys(hi, _mm512_unpackhi_epi32(id, d));
+    }
+}
