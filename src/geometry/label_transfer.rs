@@ -16,9 +16,9 @@
 
 use rayon::prelude::*;
 
-use super::knn_batch::{knn_rows, knn_rows_each};
 #[cfg(target_arch = "x86_64")]
 use super::knn_batch::OrderedRows;
+use super::knn_batch::{knn_rows, knn_rows_each};
 #[cfg(target_arch = "x86_64")]
 use super::leaf_order::{leaf_order, LEAF};
 use super::leaf_scan;
@@ -199,9 +199,9 @@ pub(crate) fn idw_sum_on(
         let small = |n: usize| (3..=leaf_scan::MAX_POINTS).contains(&n);
         let finite = |p: &[f32; 3]| p.iter().all(|x| x.is_finite());
         if !subsets.is_empty()
-            && subsets.iter().all(|(tree, _)| {
-                small(tree.len()) && tree.sorted_points().iter().all(finite)
-            })
+            && subsets
+                .iter()
+                .all(|(tree, _)| small(tree.len()) && tree.sorted_points().iter().all(finite))
             && points.par_iter().all(finite)
         {
             return idw_sum_scan(t, subsets, parts, points);
@@ -229,7 +229,10 @@ fn idw_sum_scan(
     points: &[[f32; 3]],
 ) -> Vec<u32> {
     let _ = t;
-    let cols: Vec<LeafCols> = subsets.iter().map(|(tree, _)| LeafCols::new(tree)).collect();
+    let cols: Vec<LeafCols> = subsets
+        .iter()
+        .map(|(tree, _)| LeafCols::new(tree))
+        .collect();
     let order = leaf_order(points);
     let mut labels = vec![0u32; points.len()];
     // Race-free: each task owns a disjoint run of labels (in leaf order).
@@ -358,4 +361,185 @@ fn check_subset(subset: &PointTree, values: usize, per_point: usize, n: usize) -
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::reference::nearest_k_ref;
+    use crate::geometry::simd::SimdPath;
+    use crate::rng::Rng;
+
+    /// The definition of the summed transfer: per query and subset the 3
+    /// nearest by a full sort (fewer when the subset is smaller), blended
+    /// and added in subset order, then the argmax.
+    fn idw_sum_ref(
+        subsets: &[(Vec<[f32; 3]>, Vec<f32>)],
+        parts: usize,
+        points: &[[f32; 3]],
+    ) -> Vec<u32> {
+        points
+            .iter()
+            .map(|q| {
+                let mut sum = vec![0f32; parts];
+                let mut blended = vec![0f32; parts];
+                for (set, logits) in subsets {
+                    blend(logits, parts, &nearest_k_ref(set, q, 3), &mut blended);
+                    add_row(&mut sum, &blended);
+                }
+                argmax(&sum)
+            })
+            .collect()
+    }
+
+    /// `idw_sum_on` on every path this CPU has against the tree path and the
+    /// definition.
+    fn check(subsets: &[(Vec<[f32; 3]>, Vec<f32>)], parts: usize, points: &[[f32; 3]], what: &str) {
+        let trees: Vec<PointTree> = subsets.iter().map(|(s, _)| PointTree::new(s)).collect();
+        let pairs: Vec<(&PointTree, &[f32])> = trees
+            .iter()
+            .zip(subsets)
+            .map(|(t, (_, l))| (t, &l[..]))
+            .collect();
+        let tree = idw_sum_tree(&pairs, parts, points);
+        assert_eq!(tree, idw_sum_ref(subsets, parts, points), "tree, {what}");
+        for path in SimdPath::supported() {
+            assert_eq!(
+                idw_sum_on(path, &pairs, parts, points),
+                tree,
+                "{path:?}, {what}"
+            );
+        }
+    }
+
+    /// Labelled subsets with random logits (a few parts, so near-ties in
+    /// the blend decide labels and any neighbour change shows).
+    fn labelled(
+        rng: &mut Rng,
+        sets: Vec<Vec<[f32; 3]>>,
+        parts: usize,
+    ) -> Vec<(Vec<[f32; 3]>, Vec<f32>)> {
+        sets.into_iter()
+            .map(|s| {
+                let logits = (0..s.len() * parts).map(|_| rng.normal()).collect();
+                (s, logits)
+            })
+            .collect()
+    }
+
+    /// Every path against the tree path and the definition: random clouds,
+    /// duplicate points, a binary lattice (exact distance ties), subset
+    /// sizes 1 and 2 (the tree path), around multiples of 16, one to three
+    /// votes, query counts that leave a partial last block, and queries with
+    /// an infinite coordinate (the tree path on every CPU).
+    #[test]
+    fn summed_transfer_is_the_same_on_every_path() {
+        let mut rng = Rng::new(51);
+        for (m, n, votes, parts) in [
+            (1usize, 50usize, 2usize, 3usize),
+            (2, 33, 2, 4),
+            (3, 17, 1, 2),
+            (15, 100, 2, 5),
+            (16, 257, 3, 4),
+            (17, 64, 2, 6),
+            (33, 1000, 2, 4),
+            (2047, 3001, 2, 4),
+            (2048, 4096, 2, 7),
+            (2049, 999, 1, 50),
+            (4096, 2000, 2, 4),
+        ] {
+            let cloud = |rng: &mut Rng, k: usize| -> Vec<[f32; 3]> {
+                (0..k)
+                    .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                    .collect()
+            };
+            let lattice = |rng: &mut Rng, k: usize| -> Vec<[f32; 3]> {
+                (0..k)
+                    .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
+                    .collect()
+            };
+            let queries = cloud(&mut rng, n);
+            let sets = (0..votes).map(|_| cloud(&mut rng, m)).collect();
+            check(
+                &labelled(&mut rng, sets, parts),
+                parts,
+                &queries,
+                &format!("random, m {m} n {n}"),
+            );
+            // Duplicates: every subset point twice (the second copy loses
+            // every tie), queries on subset points.
+            let sets: Vec<Vec<[f32; 3]>> = (0..votes)
+                .map(|_| {
+                    let half = cloud(&mut rng, m.div_ceil(2));
+                    half.iter().chain(&half).take(m).copied().collect()
+                })
+                .collect();
+            let mut on = queries.clone();
+            on.extend(sets[0].iter().take(100));
+            check(
+                &labelled(&mut rng, sets, parts),
+                parts,
+                &on,
+                &format!("duplicates, m {m} n {n}"),
+            );
+            let sets = (0..votes).map(|_| lattice(&mut rng, m)).collect();
+            let grid: Vec<[f32; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.below(9) as f32 * 0.125))
+                .collect();
+            check(
+                &labelled(&mut rng, sets, parts),
+                parts,
+                &grid,
+                &format!("lattice, m {m} n {n}"),
+            );
+        }
+        let sets = labelled(
+            &mut rng,
+            vec![(0..100).map(|i| [i as f32, 0.0, 0.0]).collect()],
+            3,
+        );
+        let mut queries: Vec<[f32; 3]> = (0..40).map(|i| [i as f32 + 0.5, 1.0, 0.0]).collect();
+        queries[7] = [f32::INFINITY, 0.0, 0.0];
+        let trees = [PointTree::new(&sets[0].0)];
+        let pairs = [(&trees[0], &sets[0].1[..])];
+        for path in SimdPath::supported() {
+            assert_eq!(
+                idw_sum_on(path, &pairs, 3, &queries),
+                idw_sum_tree(&pairs, 3, &queries)
+            );
+        }
+    }
+
+    /// A large NaN-free case: 300,000 points on a wavy surface against two
+    /// 2,048-point subsets of it (the size `pcseg run` uses), every path
+    /// against the tree path, and a sample against the definition.
+    #[test]
+    fn large_summed_transfer_is_the_same_on_every_path() {
+        let mut rng = Rng::new(52);
+        let cloud: Vec<[f32; 3]> = (0..300_000)
+            .map(|_| {
+                let (u, v) = (rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0));
+                [u, v, 0.3 * (3.0 * u).sin() * v + 0.002 * rng.normal()]
+            })
+            .collect();
+        let parts = 4;
+        let sets = (0..2)
+            .map(|_| (0..2048).map(|_| cloud[rng.below(cloud.len())]).collect())
+            .collect();
+        let subsets = labelled(&mut rng, sets, parts);
+        let trees: Vec<PointTree> = subsets.iter().map(|(s, _)| PointTree::new(s)).collect();
+        let pairs: Vec<(&PointTree, &[f32])> = trees
+            .iter()
+            .zip(&subsets)
+            .map(|(t, (_, l))| (t, &l[..]))
+            .collect();
+        let tree = idw_sum_tree(&pairs, parts, &cloud);
+        for path in SimdPath::supported() {
+            assert_eq!(idw_sum_on(path, &pairs, parts, &cloud), tree, "{path:?}");
+        }
+        let sample: Vec<[f32; 3]> = cloud.iter().step_by(101).copied().collect();
+        let want = idw_sum_ref(&subsets, parts, &sample);
+        let got: Vec<u32> = tree.iter().step_by(101).copied().collect();
+        assert_eq!(got, want);
+    }
 }

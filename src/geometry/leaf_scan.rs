@@ -138,10 +138,7 @@ pub(crate) fn nearest3_avx512(
             gap[a] = _mm512_max_ps(_mm512_max_ps(below, above), zero);
         }
         let b = _mm512_add_ps(
-            _mm512_add_ps(
-                _mm512_mul_ps(gap[0], gap[0]),
-                _mm512_mul_ps(gap[1], gap[1]),
-            ),
+            _mm512_add_ps(_mm512_mul_ps(gap[0], gap[0]), _mm512_mul_ps(gap[1], gap[1])),
             _mm512_mul_ps(gap[2], gap[2]),
         );
         // SAFETY: `bounds` holds `groups >= g + 16` floats.
@@ -218,5 +215,105 @@ fn visit_leaf(
         let id = _mm512_set1_epi32(ids[j] as i32);
         insert_keys(lo, _mm512_unpacklo_epi32(id, d));
         insert_keys(hi, _mm512_unpackhi_epi32(id, d));
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::geometry::reference::nearest_k_ref;
+    use crate::geometry::simd::Avx512;
+    use crate::rng::Rng;
+
+    /// The 3 nearest of every query by the leaf scan, in query order, the
+    /// queries taken in blocks of sixteen in the given `order` (a short last
+    /// block repeats its last query).
+    fn scan(
+        t: Avx512,
+        set: &[[f32; 3]],
+        queries: &[[f32; 3]],
+        order: &[u32],
+    ) -> Vec<Vec<(f32, u32)>> {
+        let _ = t;
+        let cols = LeafCols::new(&PointTree::new(set));
+        let mut bounds = Vec::new();
+        let mut out = vec![Vec::new(); queries.len()];
+        for block in order.chunks(BLOCK) {
+            let mut q = [[0f32; BLOCK]; 3];
+            for l in 0..BLOCK {
+                let p = queries[block[l.min(block.len() - 1)] as usize];
+                for a in 0..3 {
+                    q[a][l] = p[a];
+                }
+            }
+            // SAFETY: the token proves AVX-512F; the callers give at least 3
+            // finite points and finite queries.
+            let keys = unsafe { nearest3_avx512(&cols, q, &mut bounds) };
+            for (l, &i) in block.iter().enumerate() {
+                out[i as usize] = (0..3)
+                    .map(|j| (key_dist(keys[j][l]), keys[j][l] as u32))
+                    .collect();
+            }
+        }
+        out
+    }
+
+    /// The leaf scan against the definition (a full sort per query, exact
+    /// bits, ties to the lower index): random clouds, duplicate points,
+    /// a binary lattice (equal distances everywhere), one plane, set sizes
+    /// from 3 to 40 and around multiples of 16 (partial last leaf, partial
+    /// last group of leaf boxes), queries in leaf order, in index order
+    /// (blocks spread over the whole cloud) and on set points. Skips
+    /// without AVX-512.
+    #[test]
+    fn scan_equals_definition_on_ties_and_odd_sizes() {
+        let Some(t) = Avx512::detect() else {
+            eprintln!("scan_equals_definition_on_ties_and_odd_sizes: skipped, no AVX-512F (or PCSEG_NO_AVX512 set)");
+            return;
+        };
+        let mut rng = Rng::new(41);
+        let sizes: Vec<usize> = (3..=40)
+            .chain([
+                47, 48, 49, 255, 256, 257, 271, 272, 273, 2047, 2048, 2049, 4096,
+            ])
+            .collect();
+        for m in sizes {
+            let uniform: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            let lattice: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
+                .collect();
+            let pool: Vec<[f32; 3]> = (0..7)
+                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+                .collect();
+            let duplicates: Vec<[f32; 3]> = (0..m).map(|_| *rng.pick(&pool)).collect();
+            let plane: Vec<[f32; 3]> = (0..m)
+                .map(|_| [0.5, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)])
+                .collect();
+            for (name, set) in [
+                ("uniform", uniform),
+                ("lattice", lattice),
+                ("duplicates", duplicates),
+                ("plane", plane),
+            ] {
+                let mut queries: Vec<[f32; 3]> = (0..173)
+                    .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
+                    .collect();
+                // Lattice queries (ties between set points), set points.
+                queries.extend((0..60).map(|_| [0; 3].map(|_| rng.below(9) as f32 * 0.125)));
+                queries.extend(set.iter().take(50));
+                queries.extend([[0.0, -0.0, 0.0], [30.0, -20.0, 1e3]]);
+                let want: Vec<Vec<(f32, u32)>> =
+                    queries.iter().map(|q| nearest_k_ref(&set, q, 3)).collect();
+                let orders = [
+                    leaf_order(&queries),
+                    (0..queries.len() as u32).collect::<Vec<u32>>(),
+                ];
+                for order in orders {
+                    assert_eq!(scan(t, &set, &queries, &order), want, "{name}, m {m}");
+                }
+            }
+        }
     }
 }

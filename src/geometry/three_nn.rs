@@ -602,7 +602,10 @@ fn visit_point(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-pub(super) fn insert_keys(best: &mut [std::arch::x86_64::__m512i; 3], key: std::arch::x86_64::__m512i) {
+pub(super) fn insert_keys(
+    best: &mut [std::arch::x86_64::__m512i; 3],
+    key: std::arch::x86_64::__m512i,
+) {
     use std::arch::x86_64::*;
     let [b0, b1, b2] = *best;
     *best = [
