@@ -248,6 +248,36 @@ fn bench_label_transfer(c: &mut Criterion) {
         )
     });
     g.finish();
+    bench_label_transfer_sum(c);
+}
+
+/// `pcseg run`'s label transfer, one block: 131,072 points of a cloud
+/// against two 2,048-point votes (FPS of the cloud and of its mirror image,
+/// as the votes sample), four parts, trees prebuilt (as `pcseg run` builds
+/// them once per cloud). With AVX-512 this is the leaf scan;
+/// `PCSEG_NO_AVX512=1` runs the tree path.
+fn bench_label_transfer_sum(c: &mut Criterion) {
+    let mut g = c.benchmark_group("label_transfer_sum");
+    g.sample_size(20).measurement_time(Duration::from_secs(10));
+    let (n, s, parts) = (131_072, 2048, 4);
+    g.throughput(Throughput::Elements(n as u64));
+    let cloud = table_cloud(n, 8);
+    let mirror: Vec<[f32; 3]> = cloud.iter().map(|p| [-p[0], p[1], p[2]]).collect();
+    let mut rng = Rng::new(8);
+    let votes: Vec<(PointTree, Vec<f32>)> = [&cloud, &mirror]
+        .iter()
+        .enumerate()
+        .map(|(v, pts)| {
+            let subset = pick(pts, &farthest_point_sample(pts, s, v));
+            let logits: Vec<f32> = (0..s * parts).map(|_| rng.normal()).collect();
+            (PointTree::new(&subset), logits)
+        })
+        .collect();
+    let subsets: Vec<(&PointTree, &[f32])> = votes.iter().map(|(t, l)| (t, &l[..])).collect();
+    g.bench_function("2x2048_to_131072_p4", |b| {
+        b.iter(|| transfer_labels_idw_sum(black_box(&subsets), parts, black_box(&cloud)))
+    });
+    g.finish();
 }
 
 criterion_group!(

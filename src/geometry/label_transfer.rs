@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use super::knn_batch::OrderedRows;
 use super::knn_batch::{knn_rows, knn_rows_each};
 #[cfg(target_arch = "x86_64")]
-use super::leaf_order::{leaf_order, LEAF};
+use super::leaf_order::LEAF;
 use super::leaf_scan;
 #[cfg(target_arch = "x86_64")]
 use super::leaf_scan::LeafCols;
@@ -233,7 +233,7 @@ fn idw_sum_scan(
         .iter()
         .map(|(tree, _)| LeafCols::new(tree))
         .collect();
-    let order = leaf_order(points);
+    let order = leaf_scan::morton_order(points);
     let mut labels = vec![0u32; points.len()];
     // Race-free: each task owns a disjoint run of labels (in leaf order).
     labels
@@ -241,8 +241,8 @@ fn idw_sum_scan(
         .zip(order.par_chunks(SCAN_QUERIES_PER_TASK))
         .for_each(|(labels, ids)| {
             let mut bounds = Vec::new();
-            let mut sums = vec![0f32; BLOCK * parts];
-            let mut blended = vec![0f32; parts];
+            // Part-major: `sums[p * BLOCK + l]` is part `p` of lane `l`.
+            let mut sums = vec![0f32; parts * BLOCK];
             for (labels, block) in labels.chunks_mut(BLOCK).zip(ids.chunks(BLOCK)) {
                 let mut q = [[0f32; BLOCK]; 3];
                 for l in 0..BLOCK {
@@ -254,20 +254,18 @@ fn idw_sum_scan(
                 sums.fill(0.0);
                 for ((_, logits), cols) in subsets.iter().zip(&cols) {
                     // SAFETY: an `Avx512` token proves the CPU supports
-                    // AVX-512F, the only requirement of `nearest3_avx512`;
-                    // its 3 points and finite coordinates were checked by
+                    // AVX-512F, the only requirement of `nearest3_avx512`
+                    // and `blend_add_avx512`; the 3 points and finite
+                    // coordinates `nearest3_avx512` needs were checked by
                     // `idw_sum_on`.
-                    let keys = unsafe { leaf_scan::nearest3_avx512(cols, q, &mut bounds) };
-                    for (l, sum) in sums.chunks_exact_mut(parts).take(block.len()).enumerate() {
-                        let near: [(f32, u32); 3] =
-                            std::array::from_fn(|j| (key_dist(keys[j][l]), keys[j][l] as u32));
-                        blend(logits, parts, &near, &mut blended);
-                        add_row(sum, &blended);
+                    unsafe {
+                        let keys = leaf_scan::nearest3_avx512(cols, q, &mut bounds);
+                        blend_add_avx512(&keys, logits, parts, &mut sums);
                     }
                 }
-                for (label, sum) in labels.iter_mut().zip(sums.chunks_exact(parts)) {
-                    *label = argmax(sum);
-                }
+                // SAFETY: as above, AVX-512F is the only requirement.
+                let best = unsafe { argmax_avx512(&sums, parts) };
+                labels.copy_from_slice(&best[..labels.len()]);
             }
         });
     let rows = OrderedRows {
@@ -277,6 +275,99 @@ fn idw_sum_scan(
     };
     let mut out = vec![0u32; points.len()];
     rows.gather(&mut out, 1, |row, o| o[0] = row[0]);
+    out
+}
+
+/// [`blend`] of sixteen queries' neighbours lane-wise, added to their sums:
+/// `keys[j][l]` is neighbour `j` of lane `l` as a `(dist2 bits << 32 |
+/// index)` key, and `sums[p * 16 + l]` is part `p` of lane `l`. The same
+/// operations in the same order as [`blend`] then [`add_row`] per lane (no
+/// FMA), so every sum is bit-identical.
+///
+/// # Panics
+///
+/// If a neighbour index is not a row of `logits` or `sums` does not hold
+/// `parts * 16` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn blend_add_avx512(keys: &[[u64; BLOCK]; 3], logits: &[f32], parts: usize, sums: &mut [f32]) {
+    use std::arch::x86_64::*;
+    assert_eq!(sums.len(), parts * BLOCK, "blend_add_avx512: sums");
+    let rows = logits.len() / parts;
+    assert!(
+        logits.len() < i32::MAX as usize,
+        "blend_add_avx512: logits too large for 32-bit offsets"
+    );
+    let one = _mm512_set1_ps(1.0);
+    let eps = _mm512_set1_ps(1e-8);
+    let mut w = [_mm512_setzero_ps(); 3];
+    let mut at = [_mm512_setzero_si512(); 3];
+    for j in 0..3 {
+        let (mut d, mut o) = ([0f32; BLOCK], [0i32; BLOCK]);
+        for l in 0..BLOCK {
+            let (dist, i) = (key_dist(keys[j][l]), keys[j][l] as u32 as usize);
+            assert!(i < rows, "blend_add_avx512: neighbour {i} of {rows} rows");
+            (d[l], o[l]) = (dist, (i * parts) as i32);
+        }
+        // SAFETY: each load reads one whole 16-element array.
+        unsafe {
+            w[j] = _mm512_div_ps(one, _mm512_add_ps(_mm512_loadu_ps(d.as_ptr()), eps));
+            at[j] = _mm512_loadu_si512(o.as_ptr().cast());
+        }
+    }
+    // `w.iter().sum()`: the first weight is positive, so adding it to the
+    // sum's starting zero gives it exactly.
+    let s = _mm512_add_ps(_mm512_add_ps(w[0], w[1]), w[2]);
+    for wj in w.iter_mut() {
+        *wj = _mm512_div_ps(*wj, s);
+    }
+    for p in 0..parts {
+        let col = _mm512_set1_epi32(p as i32);
+        let mut row = _mm512_setzero_ps();
+        for j in 0..3 {
+            // SAFETY: every offset is `i * parts + p` with `i < rows` and
+            // `p < parts` (checked above), inside `logits`.
+            let l =
+                unsafe { _mm512_i32gather_ps::<4>(_mm512_add_epi32(at[j], col), logits.as_ptr()) };
+            row = _mm512_add_ps(row, _mm512_mul_ps(w[j], l));
+        }
+        let sum = &mut sums[p * BLOCK..(p + 1) * BLOCK];
+        // SAFETY: `sum` holds sixteen floats.
+        unsafe {
+            let total = _mm512_add_ps(_mm512_loadu_ps(sum.as_ptr()), row);
+            _mm512_storeu_ps(sum.as_mut_ptr(), total);
+        }
+    }
+}
+
+/// [`argmax`] of sixteen part-major rows (`sums[p * 16 + l]`) lane-wise:
+/// the first part with the largest value (a NaN never wins a comparison,
+/// as in [`argmax`]).
+///
+/// # Panics
+///
+/// If `sums` does not hold `parts * 16` values, `parts > 0`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn argmax_avx512(sums: &[f32], parts: usize) -> [u32; BLOCK] {
+    use std::arch::x86_64::*;
+    assert!(
+        parts > 0 && sums.len() == parts * BLOCK,
+        "argmax_avx512: sums"
+    );
+    let rows = sums.chunks_exact(BLOCK);
+    // SAFETY: (both loads) every row holds sixteen floats.
+    let mut best = unsafe { _mm512_loadu_ps(sums.as_ptr()) };
+    let mut part = _mm512_setzero_si512();
+    for (p, row) in rows.enumerate().skip(1) {
+        let v = unsafe { _mm512_loadu_ps(row.as_ptr()) };
+        let wins = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best);
+        best = _mm512_mask_blend_ps(wins, best, v);
+        part = _mm512_mask_blend_epi32(wins, part, _mm512_set1_epi32(p as i32));
+    }
+    let mut out = [0u32; BLOCK];
+    // SAFETY: writes one whole `[u32; 16]`.
+    unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), part) };
     out
 }
 

@@ -34,6 +34,67 @@ use super::tree::PointTree;
 /// for every block of queries, which stops paying for large sets.
 pub(crate) const MAX_POINTS: usize = 8192;
 
+/// The indices of `points` in an order that keeps blocks of sixteen
+/// consecutive points compact, far cheaper than [`leaf_order`]: sorted by
+/// the Morton code of the points on a 1024^3 grid over their bounding box
+/// (ties by index), keys and sort in parallel. The query blocks only need
+/// to be small next to the spacing of the labelled points; the order only
+/// affects speed, never results. Meant for finite coordinates (others
+/// still give a permutation).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn morton_order(points: &[[f32; 3]]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let (lo, hi) = points
+        .par_iter()
+        .fold(
+            || ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]),
+            |(lo, hi), p| {
+                (
+                    std::array::from_fn(|a| lo[a].min(p[a])),
+                    std::array::from_fn(|a| hi[a].max(p[a])),
+                )
+            },
+        )
+        .reduce(
+            || ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]),
+            |(l0, h0), (l1, h1)| {
+                (
+                    std::array::from_fn(|a| l0[a].min(l1[a])),
+                    std::array::from_fn(|a| h0[a].max(h1[a])),
+                )
+            },
+        );
+    let extent = (0..3).map(|a| hi[a] - lo[a]).fold(0f32, f32::max);
+    let scale = 1023.0 / extent;
+    let scale = if scale.is_finite() { scale } else { 0.0 };
+    // `as` saturates (negative and NaN to 0); `min` keeps 10 bits.
+    let cell = |x: f32, a: usize| (((x - lo[a]) * scale) as u32).min(1023);
+    let mut keys: Vec<u64> = points
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let code = spread10(cell(p[0], 0))
+                | spread10(cell(p[1], 1)) << 1
+                | spread10(cell(p[2], 2)) << 2;
+            (code as u64) << 32 | i as u64
+        })
+        .collect();
+    keys.par_sort_unstable();
+    keys.into_par_iter().map(|k| k as u32).collect()
+}
+
+/// The low 10 bits of `v` spread to every third bit (bit `i` to bit `3i`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn spread10(v: u32) -> u32 {
+    let mut x = v & 0x3ff;
+    x = (x | x << 16) & 0x0300_00ff;
+    x = (x | x << 8) & 0x0300_f00f;
+    x = (x | x << 4) & 0x030c_30c3;
+    x = (x | x << 2) & 0x0924_9249;
+    x
+}
+
 /// A point set in leaf order, as columns padded to whole leaves (`+inf`
 /// coordinates, id `u32::MAX`), with the bounding box of every leaf (padded
 /// to a whole number of sixteen-leaf groups with `+inf` boxes).
@@ -110,15 +171,15 @@ pub(crate) fn nearest3_avx512(
     );
     bounds.resize(groups, 0.0);
     let zero = _mm512_setzero_ps();
+    let mut least = _mm512_set1_ps(f32::INFINITY);
     let (mut q3, mut qlo, mut qhi) = ([zero; 3], [zero; 3], [zero; 3]);
     for a in 0..3 {
         // SAFETY: reads one whole `[f32; 16]`.
         q3[a] = unsafe { _mm512_loadu_ps(q[a].as_ptr()) };
-        let (lo, hi) = q[a]
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
-                (lo.min(x), hi.max(x))
-            });
+        let (mut lo, mut hi) = (q[a][0], q[a][0]);
+        for &x in &q[a][1..] {
+            (lo, hi) = (lo.min(x), hi.max(x));
+        }
         qlo[a] = _mm512_set1_ps(lo);
         qhi[a] = _mm512_set1_ps(hi);
     }
@@ -141,21 +202,45 @@ pub(crate) fn nearest3_avx512(
             _mm512_add_ps(_mm512_mul_ps(gap[0], gap[0]), _mm512_mul_ps(gap[1], gap[1])),
             _mm512_mul_ps(gap[2], gap[2]),
         );
+        least = _mm512_min_ps(least, b);
         // SAFETY: `bounds` holds `groups >= g + 16` floats.
         unsafe { _mm512_storeu_ps(bounds.as_mut_ptr().add(g), b) };
     }
-    let bounds = &bounds[..cols.leaves];
+    // The seed: the first leaf with the least bound (a real one: padding
+    // bounds are infinite and come last).
+    let least = _mm512_set1_ps(_mm512_reduce_min_ps(least));
+    let mut seed = 0;
+    for g in (0..groups).step_by(BLOCK) {
+        // SAFETY: `g + 16 <= groups = bounds.len()`.
+        let b = unsafe { _mm512_loadu_ps(bounds.as_ptr().add(g)) };
+        let at = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(b, least);
+        if at != 0 {
+            seed = g + at.trailing_zeros() as usize;
+            break;
+        }
+    }
+    let bounds = &bounds[..];
     let none = _mm512_set1_epi64(super::three_nn::dist_key(f32::INFINITY, u32::MAX) as i64);
     // Keys of lanes {0, 1, 4, 5, 8, 9, 12, 13} (`lo`) and {2, 3, 6, 7, 10,
     // 11, 14, 15} (`hi`), the lane order of the 32-bit unpacks.
     let (mut lo, mut hi) = ([none; 3], [none; 3]);
-    let seed = (0..bounds.len()).fold(0, |s, b| if bounds[b] < bounds[s] { b } else { s });
     visit_leaf(cols, q3, seed, &mut lo, &mut hi);
     let mut third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
-    for (b, &bound) in bounds.iter().enumerate() {
-        if bound <= third && b != seed {
-            visit_leaf(cols, q3, b, &mut lo, &mut hi);
-            third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
+    // The leaves within the seed's third-best, sixteen per compare; each is
+    // checked again against the third-best of the moment (which only
+    // shrinks) before it is visited. Padding leaves (infinite bounds, which
+    // an infinite third-best admits) are skipped.
+    for g in (0..groups).step_by(BLOCK) {
+        // SAFETY: `g + 16 <= groups = bounds.len()`.
+        let b = unsafe { _mm512_loadu_ps(bounds.as_ptr().add(g)) };
+        let mut within = _mm512_cmp_ps_mask::<_CMP_LE_OQ>(b, _mm512_set1_ps(third));
+        while within != 0 {
+            let b = g + within.trailing_zeros() as usize;
+            within &= within - 1;
+            if b != seed && b < cols.leaves && bounds[b] <= third {
+                visit_leaf(cols, q3, b, &mut lo, &mut hi);
+                third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
+            }
         }
     }
     // Back to lane order: `keys[j][l]` is slot `j` of lane `l`.
@@ -308,12 +393,31 @@ mod tests {
                     queries.iter().map(|q| nearest_k_ref(&set, q, 3)).collect();
                 let orders = [
                     leaf_order(&queries),
+                    morton_order(&queries),
                     (0..queries.len() as u32).collect::<Vec<u32>>(),
                 ];
                 for order in orders {
                     assert_eq!(scan(t, &set, &queries, &order), want, "{name}, m {m}");
                 }
             }
+        }
+    }
+
+    /// `morton_order` is a permutation (also with non-finite coordinates,
+    /// and empty), and `spread10` interleaves.
+    #[test]
+    fn morton_order_is_a_permutation() {
+        assert_eq!(spread10(0b1011), 0b001_000_001_001);
+        assert_eq!(spread10(0x3ff), 0x0924_9249);
+        let mut rng = Rng::new(42);
+        let mut points: Vec<[f32; 3]> = (0..20_000)
+            .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+            .collect();
+        points[5] = [f32::NAN, f32::INFINITY, 0.0];
+        for pts in [&points[..], &points[..1], &points[6..40], &[]] {
+            let mut order = morton_order(pts);
+            order.sort_unstable();
+            assert!(order.iter().copied().eq(0..pts.len() as u32));
         }
     }
 }
