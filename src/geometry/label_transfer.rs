@@ -28,7 +28,7 @@ use super::leaf_scan::LeafCols;
 use super::simd::Avx512;
 use super::simd::SimdPath;
 #[cfg(target_arch = "x86_64")]
-use super::three_nn::{key_dist, BLOCK};
+use super::three_nn::BLOCK;
 use super::tree::PointTree;
 use crate::error::{Error, Result};
 
@@ -295,25 +295,34 @@ fn blend_add_avx512(keys: &[[u64; BLOCK]; 3], logits: &[f32], parts: usize, sums
     assert_eq!(sums.len(), parts * BLOCK, "blend_add_avx512: sums");
     let rows = logits.len() / parts;
     assert!(
-        logits.len() < i32::MAX as usize,
+        logits.len() < i32::MAX as usize && parts > 0,
         "blend_add_avx512: logits too large for 32-bit offsets"
     );
     let one = _mm512_set1_ps(1.0);
     let eps = _mm512_set1_ps(1e-8);
+    // Dword `2l + 1` (`2l`) of the key pair `(a, b)` is lane `l`'s distance
+    // (index): index bit 4 selects `b`, which holds lanes 8 to 15.
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     let mut w = [_mm512_setzero_ps(); 3];
     let mut at = [_mm512_setzero_si512(); 3];
     for j in 0..3 {
-        let (mut d, mut o) = ([0f32; BLOCK], [0i32; BLOCK]);
-        for l in 0..BLOCK {
-            let (dist, i) = (key_dist(keys[j][l]), keys[j][l] as u32 as usize);
-            assert!(i < rows, "blend_add_avx512: neighbour {i} of {rows} rows");
-            (d[l], o[l]) = (dist, (i * parts) as i32);
-        }
-        // SAFETY: each load reads one whole 16-element array.
-        unsafe {
-            w[j] = _mm512_div_ps(one, _mm512_add_ps(_mm512_loadu_ps(d.as_ptr()), eps));
-            at[j] = _mm512_loadu_si512(o.as_ptr().cast());
-        }
+        // SAFETY: each load reads eight of the sixteen `u64` of `keys[j]`.
+        let (a, b) = unsafe {
+            (
+                _mm512_loadu_si512(keys[j].as_ptr().cast()),
+                _mm512_loadu_si512(keys[j][8..].as_ptr().cast()),
+            )
+        };
+        let d = _mm512_castsi512_ps(_mm512_permutex2var_epi32(a, odd, b));
+        let i = _mm512_permutex2var_epi32(a, even, b);
+        let inside = _mm512_cmplt_epu32_mask(i, _mm512_set1_epi32(rows as i32));
+        assert!(
+            inside == 0xffff,
+            "blend_add_avx512: a neighbour is not a logits row"
+        );
+        w[j] = _mm512_div_ps(one, _mm512_add_ps(d, eps));
+        at[j] = _mm512_mullo_epi32(i, _mm512_set1_epi32(parts as i32));
     }
     // `w.iter().sum()`: the first weight is positive, so adding it to the
     // sum's starting zero gives it exactly.

@@ -37,7 +37,7 @@ pub(crate) const MAX_POINTS: usize = 8192;
 /// The indices of `points` in an order that keeps blocks of sixteen
 /// consecutive points compact, far cheaper than [`leaf_order`]: sorted by
 /// the Morton code of the points on a 1024^3 grid over their bounding box
-/// (ties by index), keys and sort in parallel. The query blocks only need
+/// (ties by index): keys in parallel, then a radix sort. The query blocks only need
 /// to be small next to the spacing of the labelled points; the order only
 /// affects speed, never results. Meant for finite coordinates (others
 /// still give a permutation).
@@ -79,7 +79,25 @@ pub(crate) fn morton_order(points: &[[f32; 3]]) -> Vec<u32> {
             (code as u64) << 32 | i as u64
         })
         .collect();
-    keys.par_sort_unstable();
+    let mut spare = vec![0u64; keys.len()];
+    // Least significant digit first, ten bits of the code per pass: each
+    // pass is stable, so equal codes stay in index order.
+    for shift in [32, 42, 52] {
+        let digit = |k: u64| ((k >> shift) & 0x3ff) as usize;
+        let mut start = [0usize; 1025];
+        for &k in &keys {
+            start[digit(k) + 1] += 1;
+        }
+        for d in 0..1024 {
+            start[d + 1] += start[d];
+        }
+        for &k in &keys {
+            let d = digit(k);
+            spare[start[d]] = k;
+            start[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut spare);
+    }
     keys.into_par_iter().map(|k| k as u32).collect()
 }
 
@@ -224,7 +242,14 @@ pub(crate) fn nearest3_avx512(
     // Keys of lanes {0, 1, 4, 5, 8, 9, 12, 13} (`lo`) and {2, 3, 6, 7, 10,
     // 11, 14, 15} (`hi`), the lane order of the 32-bit unpacks.
     let (mut lo, mut hi) = ([none; 3], [none; 3]);
-    visit_leaf(cols, q3, seed, &mut lo, &mut hi);
+    // Each lane's third-best distance (lane order), refreshed after every
+    // leaf: until then it only overstates the true one, which keeps the
+    // insertions it lets through exact.
+    // SAFETY: reads the sixteen `u32` of `THIRDS`.
+    let thirds = unsafe { _mm512_loadu_si512(THIRDS.as_ptr().cast()) };
+    let mut thr = _mm512_set1_ps(f32::INFINITY);
+    visit_leaf(cols, q3, thr, seed, &mut lo, &mut hi);
+    thr = _mm512_castsi512_ps(_mm512_permutex2var_epi32(lo[2], thirds, hi[2]));
     let mut third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
     // The leaves within the seed's third-best, sixteen per compare; each is
     // checked again against the third-best of the moment (which only
@@ -238,7 +263,8 @@ pub(crate) fn nearest3_avx512(
             let b = g + within.trailing_zeros() as usize;
             within &= within - 1;
             if b != seed && b < cols.leaves && bounds[b] <= third {
-                visit_leaf(cols, q3, b, &mut lo, &mut hi);
+                visit_leaf(cols, q3, thr, b, &mut lo, &mut hi);
+                thr = _mm512_castsi512_ps(_mm512_permutex2var_epi32(lo[2], thirds, hi[2]));
                 third = key_dist(_mm512_reduce_max_epu64(_mm512_max_epu64(lo[2], hi[2])));
             }
         }
@@ -264,15 +290,38 @@ pub(crate) fn nearest3_avx512(
     keys
 }
 
+/// For `_mm512_permutex2var_epi32(lo, THIRDS, hi)`: the distance (high)
+/// half of each lane's key, in lane order, from the `lo`/`hi` split of
+/// [`nearest3_avx512`] (lane `4g + r` is `u64` `2g + r` of `lo` for `r < 2`,
+/// `2g + r - 2` of `hi` otherwise; index bit 4 selects `hi`).
+#[cfg(target_arch = "x86_64")]
+static THIRDS: [u32; 16] = {
+    let mut t = [0u32; 16];
+    let mut l = 0;
+    while l < 16 {
+        let (g, r) = (l / 4, l % 4);
+        t[l] = if r < 2 {
+            2 * (2 * g + r) as u32 + 1
+        } else {
+            16 + 2 * (2 * g + r - 2) as u32 + 1
+        };
+        l += 1;
+    }
+    t
+};
+
 /// The sixteen points of leaf `b` (broadcast one by one) against the
 /// sixteen queries (lanes of `q`): their distances, as keys inserted into
-/// the lanes' best three (`lo` and `hi`, see [`nearest3_avx512`]).
+/// the lanes' best three (`lo` and `hi`, see [`nearest3_avx512`]). A point
+/// farther than `thr` (each lane's third-best distance or more) in every
+/// lane would change nothing and is not inserted.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn visit_leaf(
     cols: &LeafCols,
     q: [std::arch::x86_64::__m512; 3],
+    thr: std::arch::x86_64::__m512,
     b: usize,
     lo: &mut [std::arch::x86_64::__m512i; 3],
     hi: &mut [std::arch::x86_64::__m512i; 3],
@@ -296,6 +345,9 @@ fn visit_leaf(
             _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy)),
             _mm512_mul_ps(dz, dz),
         );
+        if _mm512_cmp_ps_mask::<_CMP_LE_OQ>(d, thr) == 0 {
+            continue;
+        }
         let d = _mm512_castps_si512(d);
         let id = _mm512_set1_epi32(ids[j] as i32);
         insert_keys(lo, _mm512_unpacklo_epi32(id, d));
