@@ -365,10 +365,11 @@ fn argmax_avx512(sums: &[f32], parts: usize) -> [u32; BLOCK] {
         "argmax_avx512: sums"
     );
     let rows = sums.chunks_exact(BLOCK);
-    // SAFETY: (both loads) every row holds sixteen floats.
+    // SAFETY: `sums` holds at least sixteen floats (`parts > 0`).
     let mut best = unsafe { _mm512_loadu_ps(sums.as_ptr()) };
     let mut part = _mm512_setzero_si512();
     for (p, row) in rows.enumerate().skip(1) {
+        // SAFETY: every row holds sixteen floats.
         let v = unsafe { _mm512_loadu_ps(row.as_ptr()) };
         let wins = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best);
         best = _mm512_mask_blend_ps(wins, best, v);

@@ -153,14 +153,16 @@ impl LeafCols {
             (c.xs[s], c.ys[s], c.zs[s]) = (p[0], p[1], p[2]);
             c.ids[s] = index[item as usize];
         }
+        for hi in c.hi.iter_mut() {
+            hi[..leaves].fill(f32::NEG_INFINITY);
+        }
         for (b, leaf) in order.chunks(LEAF).enumerate() {
-            for a in 0..3 {
-                let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-                for &item in leaf {
-                    let x = points[item as usize][a];
-                    (lo, hi) = (lo.min(x), hi.max(x));
+            for &item in leaf {
+                let p = points[item as usize];
+                for (a, x) in p.into_iter().enumerate() {
+                    c.lo[a][b] = c.lo[a][b].min(x);
+                    c.hi[a][b] = c.hi[a][b].max(x);
                 }
-                (c.lo[a][b], c.hi[a][b]) = (lo, hi);
             }
         }
         c
@@ -182,7 +184,7 @@ pub(crate) fn nearest3_avx512(
     let groups = cols.lo[0].len();
     assert!(
         cols.leaves > 0
-            && groups % BLOCK == 0
+            && groups.is_multiple_of(BLOCK)
             && cols.xs.len() == cols.leaves * LEAF
             && (0..3).all(|a| cols.lo[a].len() == groups && cols.hi[a].len() == groups),
         "nearest3_avx512: malformed columns"
