@@ -248,7 +248,6 @@ fn bench_label_transfer(c: &mut Criterion) {
         )
     });
     g.finish();
-    bench_label_transfer_sum(c);
 }
 
 /// `pcseg run`'s label transfer, one block: 131,072 points of a cloud
@@ -287,6 +286,7 @@ criterion_group!(
     bench_three_nn,
     bench_knn,
     bench_normals,
-    bench_label_transfer
+    bench_label_transfer,
+    bench_label_transfer_sum
 );
 criterion_main!(benches);
