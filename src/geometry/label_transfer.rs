@@ -12,7 +12,10 @@
 //!   lower part index), which never materialises [N, P].
 //!
 //! Points are independent; they are queried in parallel, in a cache-friendly
-//! order (see `batch.rs`), with the same results as one at a time.
+//! order (see `knn_batch.rs`), with the same results as one at a time. With
+//! AVX-512, [`transfer_labels_idw_sum`] finds the neighbours without the
+//! tree (`leaf_scan.rs`), sixteen points at a time: the same neighbours,
+//! blends and labels.
 
 use rayon::prelude::*;
 

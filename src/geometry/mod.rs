@@ -13,6 +13,8 @@
 //! - `leaf_order`: a spatially coherent order of a point set;
 //! - [`tree`]: [`PointTree`] and its one-point queries;
 //! - `knn_batch`: exact k-nearest search for many queries at once;
+//! - `leaf_scan`: a tree-less AVX-512 3-NN of many queries against a small
+//!   set (the label transfer's votes);
 //! - [`knn`]: k nearest neighbours; [`three_nn`]: the PointNet++ 3-NN weights;
 //! - [`ball_query`], [`fps`], [`normals`] (with [`eigen`]),
 //!   [`label_transfer`], [`normalize`];
