@@ -3,7 +3,7 @@
 //!
 //! The set is cut into leaves of sixteen nearby points ([`leaf_order`]),
 //! stored as padded columns with each leaf's bounding box. Sixteen compact
-//! queries (one leaf of the queries' own leaf order, one query per lane)
+//! queries (sixteen consecutive ones of [`morton_order`], one per lane)
 //! are answered together: a lower bound of the squared distance from their
 //! bounding box to every leaf's box is computed sixteen leaves per step;
 //! the leaf with the smallest bound is visited first, then every other leaf
