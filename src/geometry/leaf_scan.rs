@@ -26,7 +26,7 @@
 #[cfg(target_arch = "x86_64")]
 use super::leaf_order::{leaf_order, LEAF};
 #[cfg(target_arch = "x86_64")]
-use super::three_nn::{insert_keys, key_dist, BLOCK};
+use super::three_nn::{insert_keys, key_dist, lane_keys, BLOCK};
 #[cfg(target_arch = "x86_64")]
 use super::tree::PointTree;
 
@@ -271,25 +271,7 @@ pub(crate) fn nearest3_avx512(
             }
         }
     }
-    // Back to lane order: `keys[j][l]` is slot `j` of lane `l`.
-    let mut keys = [[0u64; BLOCK]; 3];
-    for j in 0..3 {
-        let (mut a, mut b) = ([0u64; 8], [0u64; 8]);
-        // SAFETY: each store writes one whole `[u64; 8]`.
-        unsafe {
-            _mm512_storeu_si512(a.as_mut_ptr().cast(), lo[j]);
-            _mm512_storeu_si512(b.as_mut_ptr().cast(), hi[j]);
-        }
-        for g in 0..4 {
-            keys[j][4 * g..4 * g + 4].copy_from_slice(&[
-                a[2 * g],
-                a[2 * g + 1],
-                b[2 * g],
-                b[2 * g + 1],
-            ]);
-        }
-    }
-    keys
+    lane_keys(&lo, &hi)
 }
 
 /// For `_mm512_permutex2var_epi32(lo, THIRDS, hi)`: the distance (high)

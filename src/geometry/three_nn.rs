@@ -511,24 +511,7 @@ fn blocks_avx512(cols: &SortedCols, fine: &[[f32; 3]], idx: &mut [u32], w: &mut 
                 }
             }
         }
-        // Back to lane order: `keys[j][l]` is slot `j` of lane `l`.
-        let mut keys = [[0u64; BLOCK]; 3];
-        for j in 0..3 {
-            let (mut a, mut b) = ([0u64; 8], [0u64; 8]);
-            // SAFETY: each store writes one whole `[u64; 8]`.
-            unsafe {
-                _mm512_storeu_si512(a.as_mut_ptr().cast(), lo[j]);
-                _mm512_storeu_si512(b.as_mut_ptr().cast(), hi[j]);
-            }
-            for g in 0..4 {
-                keys[j][4 * g..4 * g + 4].copy_from_slice(&[
-                    a[2 * g],
-                    a[2 * g + 1],
-                    b[2 * g],
-                    b[2 * g + 1],
-                ]);
-            }
-        }
+        let keys = lane_keys(&lo, &hi);
         let wts = weights_avx512(keys.map(|k| k.map(key_dist)));
         for (l, &query) in block.iter().enumerate() {
             let o = query as usize * 3;
@@ -613,6 +596,39 @@ pub(super) fn insert_keys(
         _mm512_min_epu64(b1, _mm512_max_epu64(b0, key)),
         _mm512_min_epu64(b2, _mm512_max_epu64(b1, key)),
     ];
+}
+
+/// The best three keys of each of the sixteen lanes, in lane order
+/// (`keys[j][l]` is slot `j` of lane `l`), from the `lo` / `hi` halves the
+/// insertion keeps them in (`_mm512_unpacklo_epi32` / `_mm512_unpackhi_epi32`
+/// of index and distance: lane `4g + r` is `u64` `2g + r` of `lo` for
+/// `r < 2`, `2g + r - 2` of `hi` otherwise).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(super) fn lane_keys(
+    lo: &[std::arch::x86_64::__m512i; 3],
+    hi: &[std::arch::x86_64::__m512i; 3],
+) -> [[u64; BLOCK]; 3] {
+    use std::arch::x86_64::*;
+    let mut keys = [[0u64; BLOCK]; 3];
+    for j in 0..3 {
+        let (mut a, mut b) = ([0u64; 8], [0u64; 8]);
+        // SAFETY: each store writes one whole `[u64; 8]`.
+        unsafe {
+            _mm512_storeu_si512(a.as_mut_ptr().cast(), lo[j]);
+            _mm512_storeu_si512(b.as_mut_ptr().cast(), hi[j]);
+        }
+        for g in 0..4 {
+            keys[j][4 * g..4 * g + 4].copy_from_slice(&[
+                a[2 * g],
+                a[2 * g + 1],
+                b[2 * g],
+                b[2 * g + 1],
+            ]);
+        }
+    }
+    keys
 }
 
 /// `inverse_distance_weights` for sixteen queries at once: `d[j][l]` is
