@@ -318,11 +318,20 @@ impl PointCloud {
 
     /// Index and value of the first non-finite coordinate or normal, if any.
     pub fn first_non_finite(&self) -> Option<usize> {
+        use rayon::prelude::*;
         let bad = |v: &[f32; 3]| !v.iter().all(|x| x.is_finite());
-        self.points
-            .iter()
-            .position(bad)
-            .or_else(|| self.normals.as_ref().and_then(|n| n.iter().position(bad)))
+        // Large clouds are scanned in parallel pieces (the first bad index
+        // either way).
+        const PIECE: usize = 1 << 16;
+        let first = |v: &[[f32; 3]]| {
+            let found: Vec<Option<usize>> = v
+                .par_chunks(PIECE)
+                .enumerate()
+                .map(|(k, c)| c.iter().position(bad).map(|i| k * PIECE + i))
+                .collect();
+            found.into_iter().flatten().next()
+        };
+        first(&self.points).or_else(|| self.normals.as_deref().and_then(first))
     }
 }
 

@@ -82,8 +82,18 @@ pub fn normalize_cloud(cloud: &PointCloud) -> (Vec<[f32; 3]>, Normalization) {
     })
 }
 
-fn normalize_by(len: usize, point: impl Fn(usize) -> [f64; 3]) -> (Vec<[f32; 3]>, Normalization) {
+/// Clouds at least this large have their radius and normalised copy
+/// computed in parallel (same bits: a maximum and a per-point map do not
+/// depend on the order).
+const PARALLEL_FROM: usize = 1 << 16;
+
+fn normalize_by(
+    len: usize,
+    point: impl Fn(usize) -> [f64; 3] + Sync,
+) -> (Vec<[f32; 3]>, Normalization) {
+    use rayon::prelude::*;
     let n = len.max(1) as f64;
+    // The sum stays sequential: its rounding depends on the order.
     let mut c = [0f64; 3];
     for i in 0..len {
         let p = point(i);
@@ -92,12 +102,15 @@ fn normalize_by(len: usize, point: impl Fn(usize) -> [f64; 3]) -> (Vec<[f32; 3]>
         }
     }
     let centroid = c.map(|v| v / n);
-    let mut r2 = 0f64;
-    for i in 0..len {
+    let d2 = |i: usize| -> f64 {
         let p = point(i);
-        let d: f64 = (0..3).map(|k| (p[k] - centroid[k]).powi(2)).sum();
-        r2 = r2.max(d);
-    }
+        (0..3).map(|k| (p[k] - centroid[k]).powi(2)).sum()
+    };
+    let r2 = if len >= PARALLEL_FROM {
+        (0..len).into_par_iter().map(d2).reduce(|| 0.0, f64::max)
+    } else {
+        (0..len).map(d2).fold(0.0, f64::max)
+    };
     let scale = r2.sqrt();
     let scale = if scale > 0.0 && scale.is_finite() {
         scale
@@ -105,5 +118,13 @@ fn normalize_by(len: usize, point: impl Fn(usize) -> [f64; 3]) -> (Vec<[f32; 3]>
         1.0
     };
     let t = Normalization { centroid, scale };
-    ((0..len).map(|i| t.apply_f64(point(i))).collect(), t)
+    let out = if len >= PARALLEL_FROM {
+        (0..len)
+            .into_par_iter()
+            .map(|i| t.apply_f64(point(i)))
+            .collect()
+    } else {
+        (0..len).map(|i| t.apply_f64(point(i))).collect()
+    };
+    (out, t)
 }

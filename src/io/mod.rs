@@ -32,6 +32,7 @@ pub mod mesh;
 pub mod numparse;
 pub mod pcd;
 pub mod ply;
+pub mod row_blocks;
 pub mod shapenet_v0;
 pub mod text_named;
 pub mod text_rows;

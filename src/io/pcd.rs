@@ -922,9 +922,8 @@ pub fn write_pcd<W: Write + ?Sized>(
         join(&|i| (types[i].0 as char).to_string()),
         join(&|_| "1".to_string()),
     )?;
-    let mut rec = Vec::with_capacity(types.iter().map(|t| t.1).sum());
-    for i in 0..n {
-        rec.clear();
+    let stride = types.iter().map(|t| t.1).sum();
+    crate::io::row_blocks::write_row_blocks(&mut out, n, stride, |rec, i| {
         for (o, &(ty, size)) in outs.iter().zip(&types) {
             match o {
                 Out::Rgb(src) => {
@@ -950,8 +949,7 @@ pub fn write_pcd<W: Write + ?Sized>(
                 }
             }
         }
-        out.write_all(&rec)?;
-    }
+    })?;
     out.flush()
 }
 

@@ -1,46 +1,24 @@
 //! Text rows of point values, formatted in parallel blocks and written in
-//! order: the body of xyz text files and of ASCII PLY files.
+//! order ([`crate::io::row_blocks`]): the body of xyz text files and of
+//! ASCII PLY files.
 
 use crate::cloud::ScalarKind;
 use crate::io::float_text::push_float;
+use crate::io::row_blocks::write_row_blocks;
 use std::io::Write;
 
-/// Rows formatted per block of points in parallel.
-const ROWS_PER_BLOCK: usize = 16_384;
-
 /// Write `n` text rows, row `i` formatted by `row(line, i)` (without its
-/// newline), in order. Blocks of [`ROWS_PER_BLOCK`] rows are formatted in
-/// parallel, a few blocks per thread at a time, so memory stays bounded by
-/// those blocks whatever `n` is.
+/// newline), in order, formatted in parallel blocks
+/// ([`write_row_blocks`]).
 pub fn write_rows<W, F>(w: &mut W, n: usize, row: F) -> std::io::Result<()>
 where
     W: Write + ?Sized,
     F: Fn(&mut Vec<u8>, usize) + Sync,
 {
-    use rayon::prelude::*;
-    let per_round = ROWS_PER_BLOCK * 2 * rayon::current_num_threads().max(1);
-    let mut start = 0;
-    while start < n {
-        let end = (start + per_round).min(n);
-        let blocks: Vec<Vec<u8>> = (start..end)
-            .step_by(ROWS_PER_BLOCK)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|s| {
-                let mut text = Vec::with_capacity(ROWS_PER_BLOCK * 40);
-                for i in s..(s + ROWS_PER_BLOCK).min(end) {
-                    row(&mut text, i);
-                    text.push(b'\n');
-                }
-                text
-            })
-            .collect();
-        for b in &blocks {
-            w.write_all(b)?;
-        }
-        start = end;
-    }
-    Ok(())
+    write_row_blocks(w, n, 40, |text, i| {
+        row(text, i);
+        text.push(b'\n');
+    })
 }
 
 /// Append an integer in decimal.
@@ -62,6 +40,7 @@ pub fn push_value(out: &mut Vec<u8>, kind: ScalarKind, v: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::row_blocks::ROWS_PER_BLOCK;
 
     #[test]
     fn rows_come_out_in_order_across_blocks() {

@@ -4,13 +4,15 @@
 
 use super::header::{kind_size, to_ply_rs, PlyEncoding};
 use crate::cloud::{PointCloud, ScalarKind};
-use crate::io::columns::{column_value, output_columns, OutputColumn};
+use crate::io::columns::{column_value, output_columns, ColumnValue, OutputColumn};
+use crate::io::row_blocks::write_blocks;
 use crate::io::text_rows::{push_value, write_rows};
 use ply_rs_bw::ply::{
     Addable, DefaultElement, ElementDef, Header, PropertyDef, PropertyType, Version,
 };
 use ply_rs_bw::writer::Writer;
 use std::io::Write;
+use std::ops::Range;
 
 /// How to write a PLY file.
 #[derive(Debug, Clone, Copy, Default)]
@@ -114,14 +116,9 @@ pub fn write_ply<W: Write + ?Sized>(
     } else {
         let big = options.encoding == PlyEncoding::BinaryBigEndian;
         let stride: usize = columns.iter().map(|c| kind_size(c.kind)).sum();
-        let mut rec = Vec::with_capacity(stride);
-        for i in 0..n {
-            rec.clear();
-            for c in &columns {
-                encode(&mut rec, c.kind, value(c, i), big);
-            }
-            out.write_all(&rec)?;
-        }
+        write_blocks(&mut out, n, |buf, rows| {
+            encode_block(buf, rows, &columns, stride, big, cloud, options.colours)
+        })?;
     }
     out.flush()
 }
@@ -135,24 +132,179 @@ fn is_ply_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn encode(rec: &mut Vec<u8>, kind: ScalarKind, v: f64, big: bool) {
-    macro_rules! put {
-        ($x:expr) => {
-            if big {
-                rec.extend_from_slice(&$x.to_be_bytes())
-            } else {
-                rec.extend_from_slice(&$x.to_le_bytes())
+/// Append the binary records of `rows` to `buf`, one column at a time: the
+/// choice of source and type is made once per column and block, not per value.
+fn encode_block(
+    buf: &mut Vec<u8>,
+    rows: Range<usize>,
+    columns: &[OutputColumn],
+    stride: usize,
+    big: bool,
+    cloud: &PointCloud,
+    colours: Option<&[[u8; 3]]>,
+) {
+    let start = buf.len();
+    buf.resize(start + rows.len() * stride, 0);
+    let body = &mut buf[start..];
+    let mut offset = 0;
+    for c in columns {
+        let at = (offset, c.kind, big);
+        match (&c.value, &cloud.labels, colours) {
+            (ColumnValue::Coord(k), _, _) if cloud.exact_points.is_none() => {
+                fill(body, stride, at, rows.clone(), |i| {
+                    cloud.points[i][*k] as f64
+                })
             }
-        };
+            (ColumnValue::Label, Some(labels), _) => {
+                fill(body, stride, at, rows.clone(), |i| labels[i] as f64)
+            }
+            (ColumnValue::Colour(k), _, Some(colours)) => {
+                fill(body, stride, at, rows.clone(), |i| colours[i][*k] as f64)
+            }
+            _ => fill(body, stride, at, rows.clone(), |i| {
+                column_value(cloud, colours, c, i)
+            }),
+        }
+        offset += kind_size(c.kind);
+    }
+}
+
+/// Write `value(i)` as `kind` (big- or little-endian) at `offset` of each
+/// record of `body`, record `r` holding row `rows.start + r`.
+fn fill(
+    body: &mut [u8],
+    stride: usize,
+    (offset, kind, big): (usize, ScalarKind, bool),
+    rows: Range<usize>,
+    value: impl Fn(usize) -> f64,
+) {
+    macro_rules! put {
+        ($t:ty) => {{
+            const SIZE: usize = std::mem::size_of::<$t>();
+            for (rec, i) in body.chunks_exact_mut(stride).zip(rows) {
+                let v = value(i) as $t;
+                let bytes = if big {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                };
+                rec[offset..offset + SIZE].copy_from_slice(&bytes);
+            }
+        }};
     }
     match kind {
-        ScalarKind::I8 => put!(v as i8),
-        ScalarKind::U8 => put!(v as u8),
-        ScalarKind::I16 => put!(v as i16),
-        ScalarKind::U16 => put!(v as u16),
-        ScalarKind::I32 => put!(v as i32),
-        ScalarKind::U32 => put!(v as u32),
-        ScalarKind::F32 => put!(v as f32),
-        ScalarKind::F64 => put!(v),
+        ScalarKind::I8 => put!(i8),
+        ScalarKind::U8 => put!(u8),
+        ScalarKind::I16 => put!(i16),
+        ScalarKind::U16 => put!(u16),
+        ScalarKind::I32 => put!(i32),
+        ScalarKind::U32 => put!(u32),
+        ScalarKind::F32 => put!(f32),
+        ScalarKind::F64 => put!(f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::ExtraProperty;
+
+    /// The body as a plain loop writes it: row by row, value by value.
+    fn slow_body(cloud: &PointCloud, colours: Option<&[[u8; 3]]>, big: bool) -> Vec<u8> {
+        let columns = output_columns(cloud, colours.is_some()).unwrap();
+        let mut out = Vec::new();
+        for i in 0..cloud.len() {
+            for c in &columns {
+                let v = column_value(cloud, colours, c, i);
+                macro_rules! put {
+                    ($t:ty) => {{
+                        let x = v as $t;
+                        out.extend_from_slice(&if big {
+                            x.to_be_bytes()
+                        } else {
+                            x.to_le_bytes()
+                        })
+                    }};
+                }
+                match c.kind {
+                    ScalarKind::I8 => put!(i8),
+                    ScalarKind::U8 => put!(u8),
+                    ScalarKind::I16 => put!(i16),
+                    ScalarKind::U16 => put!(u16),
+                    ScalarKind::I32 => put!(i32),
+                    ScalarKind::U32 => put!(u32),
+                    ScalarKind::F32 => put!(f32),
+                    ScalarKind::F64 => put!(f64),
+                }
+            }
+        }
+        out
+    }
+
+    fn body(bytes: &[u8]) -> &[u8] {
+        let end = b"end_header\n";
+        let at = bytes.windows(end.len()).position(|w| w == end).unwrap();
+        &bytes[at + end.len()..]
+    }
+
+    #[test]
+    fn binary_bodies_match_a_value_by_value_encoder_across_blocks() {
+        // More rows than a few blocks, every property type, f32 and f64
+        // coordinates, with and without labels and colours.
+        let n = crate::io::row_blocks::ROWS_PER_BLOCK * 3 + 11;
+        let mut rng = crate::rng::Rng::new(5);
+        let points: Vec<[f32; 3]> = (0..n)
+            .map(|_| std::array::from_fn(|_| rng.uniform(-3.0, 3.0)))
+            .collect();
+        let colours: Vec<[u8; 3]> = (0..n).map(|i| [i as u8, (i >> 8) as u8, 7]).collect();
+        let kinds = [
+            ScalarKind::I8,
+            ScalarKind::U8,
+            ScalarKind::I16,
+            ScalarKind::U16,
+            ScalarKind::I32,
+            ScalarKind::U32,
+            ScalarKind::F32,
+            ScalarKind::F64,
+        ];
+        for exact in [false, true] {
+            for labelled in [false, true] {
+                let mut cloud = PointCloud::from_points(points.clone());
+                cloud.normals = Some(points.iter().map(|p| p.map(|x| x / 3.0)).collect());
+                if exact {
+                    cloud.exact_points =
+                        Some(points.iter().map(|p| p.map(|x| x as f64 + 1e-9)).collect());
+                }
+                if labelled {
+                    cloud.labels = Some((0..n as u32).map(|i| i % 50).collect());
+                }
+                for (k, &kind) in kinds.iter().enumerate() {
+                    cloud.extra.push(ExtraProperty {
+                        name: format!("p{k}"),
+                        kind,
+                        values: (0..n).map(|i| (i % 100) as f64 - 20.0).collect(),
+                    });
+                }
+                for big in [false, true] {
+                    for colours in [None, Some(&colours[..])] {
+                        let options = PlyWriteOptions {
+                            encoding: if big {
+                                PlyEncoding::BinaryBigEndian
+                            } else {
+                                PlyEncoding::BinaryLittleEndian
+                            },
+                            colours,
+                        };
+                        let mut bytes = Vec::new();
+                        write_ply(&mut bytes, &cloud, &options).unwrap();
+                        assert!(
+                            body(&bytes) == slow_body(&cloud, colours, big),
+                            "exact {exact} labelled {labelled} big {big} colours {}",
+                            colours.is_some()
+                        );
+                    }
+                }
+            }
+        }
     }
 }
