@@ -282,6 +282,7 @@ pub enum MixArg {
     #[value(name = "shapenetpart")]
     ShapeNetPart,
     Uniform,
+    Sqrt,
 }
 
 impl From<MixArg> for CategoryMix {
@@ -289,6 +290,7 @@ impl From<MixArg> for CategoryMix {
         match m {
             MixArg::ShapeNetPart => CategoryMix::ShapeNetPart,
             MixArg::Uniform => CategoryMix::Uniform,
+            MixArg::Sqrt => CategoryMix::Sqrt,
         }
     }
 }

@@ -94,10 +94,12 @@ pub struct Args {
     /// Synthetic validation shapes (a fixed set from its own seed stream).
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub val_shapes: usize,
-    /// Synthetic category mix: shapenetpart (its proportions) or uniform.
+    /// Synthetic category mix: shapenetpart (its proportions), uniform (each
+    /// category equally often) or sqrt (in proportion to the square roots
+    /// of ShapeNetPart's counts).
     #[arg(
         long,
-        value_name = "shapenetpart|uniform",
+        value_name = "shapenetpart|uniform|sqrt",
         default_value = "shapenetpart"
     )]
     pub mix: MixArg,
