@@ -12,10 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CKPT=${CKPT:-/work/ckpt/mix19-1}
+# Run 22's model, the default until this run (commit 62215bb), starts the run
+# and labels the meshes.
+RUN22=${RUN22:-/tmp/run22.safetensors}
+[ -f "$RUN22" ] || git show 62215bb:assets/ssg-mbv2-wide.safetensors > "$RUN22"
 [ -d /tmp/pseudo-w6 ] || ./target/release/pcseg pseudo-label /tmp/pcseg-meshes/index.tsv -o /tmp/pseudo-w6 \
-    --model assets/ssg-mbv2-wide.safetensors \
+    --model "$RUN22" \
     --categories airplane,bag,cap,car,chair,earphone,guitar,lamp,laptop,motorbike,mug,skateboard,table --quiet
-exec ${PCSEG:-./target/release/pcseg} train --synthetic --init assets/ssg-mbv2-wide.safetensors --config runs/wide-w1/config.json \
+exec ${PCSEG:-./target/release/pcseg} train --synthetic --init "$RUN22" --config runs/wide-w1/config.json \
     --seed 45 --epochs 6 --shapes-per-epoch 3000 --val-shapes 256 --mix uniform \
     --schedule cosine --warmup 0.5 --lr 0.0001 --batch 16 --points 2048 --realism medium \
     --surface-flip 0.1 --warp 0.04 --pseudo /tmp/pseudo-w6 --pseudo-share 0.25 --mirror 0.5 \
