@@ -324,6 +324,9 @@ impl PointCloud {
         // either way).
         const PIECE: usize = 1 << 16;
         let first = |v: &[[f32; 3]]| {
+            if v.len() <= PIECE {
+                return v.iter().position(bad);
+            }
             let found: Vec<Option<usize>> = v
                 .par_chunks(PIECE)
                 .enumerate()

@@ -342,7 +342,7 @@ fn visit_leaf(
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::geometry::reference::nearest_k_ref;
+    use crate::geometry::reference::{nearest_k_ref, tie_prone_sets};
     use crate::geometry::simd::Avx512;
     use crate::rng::Rng;
 
@@ -399,25 +399,7 @@ mod tests {
             ])
             .collect();
         for m in sizes {
-            let uniform: Vec<[f32; 3]> = (0..m)
-                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
-                .collect();
-            let lattice: Vec<[f32; 3]> = (0..m)
-                .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
-                .collect();
-            let pool: Vec<[f32; 3]> = (0..7)
-                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
-                .collect();
-            let duplicates: Vec<[f32; 3]> = (0..m).map(|_| *rng.pick(&pool)).collect();
-            let plane: Vec<[f32; 3]> = (0..m)
-                .map(|_| [0.5, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)])
-                .collect();
-            for (name, set) in [
-                ("uniform", uniform),
-                ("lattice", lattice),
-                ("duplicates", duplicates),
-                ("plane", plane),
-            ] {
+            for (name, set) in tie_prone_sets(&mut rng, m) {
                 let mut queries: Vec<[f32; 3]> = (0..173)
                     .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
                     .collect();

@@ -174,3 +174,34 @@ pub fn three_nn_weights_ref(coarse: &[[f32; 3]], fine: &[[f32; 3]]) -> (Vec<u32>
     }
     (out_idx, out_w)
 }
+
+/// Point sets on which neighbour kernels meet ties and degenerate geometry,
+/// `m` points each: uniform in [-1, 1]^3, a lattice of step 0.25 (equal
+/// distances everywhere), copies of a few points (duplicates), and one
+/// plane x = 0.5. For the tests that compare fast kernels with these
+/// definitions.
+#[cfg(test)]
+pub(crate) fn tie_prone_sets(
+    rng: &mut crate::rng::Rng,
+    m: usize,
+) -> [(&'static str, Vec<[f32; 3]>); 4] {
+    let uniform: Vec<[f32; 3]> = (0..m)
+        .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+        .collect();
+    let lattice: Vec<[f32; 3]> = (0..m)
+        .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
+        .collect();
+    let pool: Vec<[f32; 3]> = (0..6)
+        .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
+        .collect();
+    let duplicates: Vec<[f32; 3]> = (0..m).map(|_| *rng.pick(&pool)).collect();
+    let plane: Vec<[f32; 3]> = (0..m)
+        .map(|_| [0.5, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)])
+        .collect();
+    [
+        ("uniform", uniform),
+        ("lattice", lattice),
+        ("duplicates", duplicates),
+        ("plane", plane),
+    ]
+}

@@ -740,7 +740,7 @@ fn insert(best: &mut [(f32, u32); 3], filled: usize, item: (f32, u32)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::reference::{nearest_k_ref, three_nn_weights_ref};
+    use crate::geometry::reference::{nearest_k_ref, three_nn_weights_ref, tie_prone_sets};
     #[cfg(target_arch = "x86_64")]
     use crate::geometry::simd::{Avx2, Avx512};
     use crate::rng::Rng;
@@ -859,20 +859,7 @@ mod tests {
             .chain([47, 48, 49, 63, 65, 255, 257, 511, 513, 1000, 2049])
             .collect();
         for m in sizes {
-            let lattice: Vec<[f32; 3]> = (0..m)
-                .map(|_| [0; 3].map(|_| rng.below(5) as f32 * 0.25))
-                .collect();
-            let pool: Vec<[f32; 3]> = (0..5)
-                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
-                .collect();
-            let duplicates: Vec<[f32; 3]> = (0..m).map(|_| *rng.pick(&pool)).collect();
-            let plane: Vec<[f32; 3]> = (0..m)
-                .map(|_| [0.5, rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)])
-                .collect();
-            let uniform: Vec<[f32; 3]> = (0..m)
-                .map(|_| [0; 3].map(|_| rng.uniform(-1.0, 1.0)))
-                .collect();
-            for coarse in [lattice, duplicates, plane, uniform] {
+            for (_, coarse) in tie_prone_sets(&mut rng, m) {
                 let mut fine: Vec<[f32; 3]> = (0..150)
                     .map(|_| [0; 3].map(|_| rng.uniform(-1.3, 1.3)))
                     .collect();
