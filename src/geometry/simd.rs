@@ -73,6 +73,24 @@ impl Avx512 {
     }
 }
 
+/// Proof that the CPU supports AVX-512F and AVX-512BW (16-bit lanes), and
+/// that `PCSEG_NO_AVX512` is not set (see [`Avx512::detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct Avx512Bw(());
+
+impl Avx512Bw {
+    /// `Some` when [`Avx512::detect`] is and the CPU also has AVX-512BW.
+    #[inline]
+    pub(crate) fn detect() -> Option<Avx512Bw> {
+        #[cfg(target_arch = "x86_64")]
+        if Avx512::detect().is_some() && std::arch::is_x86_feature_detected!("avx512bw") {
+            return Some(Avx512Bw(()));
+        }
+        None
+    }
+}
+
 /// Which build of a geometry kernel to run: the portable one, or a SIMD one
 /// together with the token that proves the CPU supports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

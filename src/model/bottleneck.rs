@@ -104,14 +104,21 @@ impl Bottleneck {
     ) -> (Array2<f32>, Option<BottleneckCache>) {
         if !ctx.train() {
             // Inference: the fused aggregation (no copy of `e`, centre term,
-            // BN and ReLU6 applied row by row; the same bits as below).
+            // BN and ReLU6 applied row by row; the same bits as below). A bf16
+            // network takes the neighbour max on bf16 keys (half the bytes
+            // to gather; its projection rounds to bf16 anyway).
             let (e, _) = self.expand.forward(ctx, x);
             let (scale, shift) = self.agg_bn.affine(ctx.p);
             let affine = (
                 scale.as_slice().expect("1-D"),
                 shift.as_slice().expect("1-D"),
             );
-            let a = self.agg.forward_infer(ctx.p, e, groups, affine, ctx.par);
+            let a = if ctx.panels.is_some_and(|c| c.is_bf16()) {
+                self.agg
+                    .forward_infer_bf16(ctx.p, e, groups, affine, ctx.par)
+            } else {
+                self.agg.forward_infer(ctx.p, e, groups, affine, ctx.par)
+            };
             let (mut y, _) = self.project.forward(ctx, a.view());
             if self.residual {
                 Residual.forward(y.view_mut(), x);

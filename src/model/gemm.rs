@@ -257,6 +257,11 @@ impl PanelCache {
         }
     }
 
+    /// Whether products through this cache run in bf16 (on AMX tiles).
+    pub(crate) fn is_bf16(&self) -> bool {
+        self.amx.is_some()
+    }
+
     /// The slot of column block `part` of tensor `tensor`.
     ///
     /// # Panics

@@ -8,7 +8,9 @@ use std::str::FromStr;
 /// inputs and weights of every linear layer rounded to bfloat16 and their
 /// products summed in f32 on Intel AMX tiles, several times faster where the
 /// CPU has AMX (Xeon 4th generation and later) and unavailable elsewhere.
-/// Everything else (geometry, BatchNorm, activations, neighbour maxima)
+/// The bottlenecks' neighbour maxima are then taken on bf16-rounded values
+/// (16-bit keys, half the bytes to gather; the projection after them rounds
+/// to bf16 anyway). Everything else (geometry, BatchNorm, activations)
 /// stays in f32 either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {

@@ -21,6 +21,7 @@ pub mod dropout;
 pub mod interpolate;
 pub mod linear;
 pub mod neighbour_max;
+pub mod neighbour_max_keys;
 pub mod relu6;
 pub mod residual;
 

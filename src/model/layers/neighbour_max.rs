@@ -22,7 +22,7 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, Ix2};
 use rayon::prelude::*;
 
 /// Centres per parallel work item in the forward.
-const CENTRE_CHUNK: usize = 32;
+pub(super) const CENTRE_CHUNK: usize = 32;
 
 /// Gather + position term + max aggregation over K neighbours.
 #[derive(Debug, Clone)]
@@ -71,6 +71,13 @@ impl NeighbourMax {
             .mapv_inplace(|_| rng.normal() * std);
     }
 
+    /// The rows of `pos_weight` divided by the radius: `W / r`, per axis.
+    pub(super) fn scaled_pos_weight(&self, p: &Params) -> [Vec<f32>; 3] {
+        let w = p.view2(self.pos_weight);
+        let inv_r = 1.0 / self.radius;
+        [0, 1, 2].map(|a| w.row(a).iter().map(|v| v * inv_r).collect())
+    }
+
     /// `out[S, C]` from `h[Nin, C]`; when `argmax` is given it receives the
     /// arg-max row per `(centre, channel)`, `S * C` row-major (first maximum
     /// wins on ties).
@@ -83,11 +90,7 @@ impl NeighbourMax {
         par: Par,
     ) -> Array2<f32> {
         let c = self.channels;
-        let w = p.view2(self.pos_weight);
-        let inv_r = 1.0 / self.radius;
-        let wx: Vec<f32> = w.row(0).iter().map(|v| v * inv_r).collect();
-        let wy: Vec<f32> = w.row(1).iter().map(|v| v * inv_r).collect();
-        let wz: Vec<f32> = w.row(2).iter().map(|v| v * inv_r).collect();
+        let [wx, wy, wz] = self.scaled_pos_weight(p);
         let wpos = [&wx[..], &wy[..], &wz[..]];
         // g = h + p W / r, once per input point.
         let h = h.as_standard_layout();
@@ -165,11 +168,7 @@ impl NeighbourMax {
         par: Par,
     ) -> Array2<f32> {
         let c = self.channels;
-        let w = p.view2(self.pos_weight);
-        let inv_r = 1.0 / self.radius;
-        let wx: Vec<f32> = w.row(0).iter().map(|v| v * inv_r).collect();
-        let wy: Vec<f32> = w.row(1).iter().map(|v| v * inv_r).collect();
-        let wz: Vec<f32> = w.row(2).iter().map(|v| v * inv_r).collect();
+        let [wx, wy, wz] = self.scaled_pos_weight(p);
         let wpos = [&wx[..], &wy[..], &wz[..]];
         // `h` is owned: work in it (a copy only if it is not row-major).
         let mut g = if h.is_standard_layout() {
