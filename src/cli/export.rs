@@ -22,6 +22,9 @@ pub struct Args {
     /// Replace the model's note (shown by `pcseg info` and `pcseg run`).
     #[arg(long)]
     pub note: Option<String>,
+    /// No summary line (errors are still reported).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Run `pcseg export`.
@@ -66,6 +69,8 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         model.note = note;
     }
     model.save(&args.output)?;
-    eprintln!("{}: {}", args.output.display(), model.note);
+    if !args.quiet {
+        eprintln!("{}: {}", args.output.display(), model.note);
+    }
     Ok(())
 }

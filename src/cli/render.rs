@@ -55,6 +55,9 @@ pub struct Args {
     /// --json`. Parts it does not name keep their usual colours.
     #[arg(long, value_name = "FILE")]
     pub palette: Option<PathBuf>,
+    /// No summary line (errors are still reported).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 fn parse_view(s: &str) -> Result<View, String> {
@@ -266,10 +269,12 @@ pub fn execute(args: Args) -> anyhow::Result<()> {
         args.view
     );
     // With the image on stdout, the summary goes to stderr.
-    if is_stdout(&args.output) {
-        eprintln!("{summary}");
-    } else {
-        println!("{summary}");
+    if !args.quiet {
+        if is_stdout(&args.output) {
+            eprintln!("{summary}");
+        } else {
+            println!("{summary}");
+        }
     }
     if failed > 0 {
         return Err(SomeFailed { failed, total }.into());

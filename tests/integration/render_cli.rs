@@ -158,6 +158,39 @@ fn dash_writes_the_png_to_stdout() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("<stdout>: 64 x 64 px, 1 shape"), "{err}");
     assert!(!Path::new("-").exists());
+    // --quiet: the same image and no summary on either stream.
+    let q = pcseg(
+        &[
+            "render",
+            cloud.to_str().unwrap(),
+            "-o",
+            "-",
+            "--size",
+            "64",
+            "-q",
+        ],
+        None,
+    );
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    assert_eq!(q.stdout, o.stdout);
+    assert!(
+        q.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&q.stderr)
+    );
+    let file = dir.path().join("quiet.png");
+    let q = pcseg(
+        &[
+            "render",
+            cloud.to_str().unwrap(),
+            "-o",
+            file.to_str().unwrap(),
+            "-q",
+        ],
+        None,
+    );
+    assert!(q.status.success() && q.stdout.is_empty() && q.stderr.is_empty());
+    assert!(file.exists());
 }
 
 #[test]

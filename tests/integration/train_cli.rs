@@ -178,9 +178,15 @@ fn checkpoint_serves_as_a_model(ckpt: &std::path::Path, dir: &std::path::Path) {
         .arg(&exported)
         .arg("-o")
         .arg(&averaged)
+        .arg("--quiet")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let m = Model::load(&averaged).unwrap();
     assert!(
         m.note.starts_with("weight average of 2 models"),
