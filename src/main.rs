@@ -16,6 +16,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Allocator settings before any thread allocates (pcseg::model::alloc).
+    pcseg::model::alloc::retain_freed_memory();
     let cli = match cli::parse_command_line() {
         Ok(cli) => cli,
         Err(code) => return code,
