@@ -456,11 +456,16 @@ fn bike_body(
     let sy = tank_top - drop;
     let seat_c = [seat_front - sl / 2.0, sy - 0.012, 0.0];
     seat_pad(s, seat_c, sl / 2.0, sw / 2.0);
+    // The base pan stays SEAT_GAP below the sitting surface and narrower:
+    // a body face just under the seat's would be a twin of it, with the
+    // other label (the seat was then never learnt: IoU 0.3 on synthetic
+    // motorbikes, session 20).
+    let pan_top = seat_c[1] - SEAT_GAP;
     s.add(
         BODY,
         RoundedBox::from_corners(
-            [seat_front - sl, sy - 0.08, -sw * 0.46],
-            [seat_front, sy - 0.013, sw * 0.46],
+            [seat_front - sl, (sy - 0.08).min(pan_top - 0.03), -sw * 0.38],
+            [seat_front, pan_top, sw * 0.38],
             0.015,
         ),
     );
@@ -496,9 +501,11 @@ fn bike_body(
         Kind::Sport => {
             s.add(
                 BODY,
+                // From the seat's rear edge back (under the seat it would
+                // be a body face just below the sitting surface).
                 RoundedBox::bar(
-                    [tail0 + 0.1, sy - 0.06, 0.0],
-                    [tail0 - 0.25, sy + 0.04, 0.0],
+                    [tail0 - 0.03, sy - 0.04, 0.0],
+                    [tail0 - 0.3, sy + 0.04, 0.0],
                     0.09,
                     0.04,
                 ),
@@ -624,6 +631,10 @@ fn bike_body(
 
 /// The sitting surface: a one-sided rounded pad facing up at `c` (its
 /// underside is the seat base, body).
+/// How far below a seat's sitting surface the body under it starts.
+const SEAT_GAP: f32 = 0.035;
+
+/// The sitting surface (seat), a flat rounded rectangle facing up at `c`.
 fn seat_pad(s: &mut Shape, c: V3, hx: f32, hz: f32) {
     let ring: Vec<V3> = rounded_rect(hx, hz, hz.min(hx) * 0.6, 4)
         .into_iter()
@@ -663,12 +674,14 @@ fn scooter_body(s: &mut Shape, wf: V3, wr: V3, head: V3, pivot: V3, r_rear: f32,
         ),
     );
     fender(s, wf, wf[1] + 0.03, 0.2, 2.0, 0.05);
-    // Thin seat pad on top of the rear body (seat), its base (body).
+    // Thin seat pad on top of the rear body (seat), its base (body) a
+    // SEAT_GAP below it and narrower.
     let sc = [wr[0] + 0.25, top + 0.06, 0.0];
     seat_pad(s, add(sc, [0.0, -0.012, 0.0]), rear_len * 0.35, 0.14);
     s.add(
         BODY,
-        RoundedBox::new([rear_len * 0.35, 0.025, 0.13], 0.015).at(add(sc, [0.0, -0.037, 0.0])),
+        RoundedBox::new([rear_len * 0.35, 0.02, 0.11], 0.015)
+            .at(add(sc, [0.0, -0.012 - SEAT_GAP - 0.02, 0.0])),
     );
     // Small rear carrier / grab rail.
     s.add(
@@ -680,6 +693,42 @@ fn scooter_body(s: &mut Shape, wf: V3, wr: V3, head: V3, pivot: V3, r_rear: f32,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No body face lies just under a seat's sitting surface (a twin face
+    /// with the other label makes the seat unlearnable; the base pan was
+    /// one until session 20): of the seat points, at most 10 % have a body
+    /// point within 1 cm horizontally and 2 cm below (a fender or tail
+    /// under an edge of the seat may), over 40 motorbikes.
+    #[test]
+    fn no_body_face_hides_under_the_seat() {
+        let mut rng = Rng::new(3);
+        let (mut seats, mut seat_points, mut covered) = (0, 0, 0);
+        for _ in 0..40 {
+            let s = build(&mut rng);
+            let pts: Vec<_> = (0..6000)
+                .filter_map(|_| s.surface_point(&mut rng).map(|(l, p, _)| (l, p)))
+                .collect();
+            let seat: Vec<V3> = pts.iter().filter(|(l, _)| *l == SEAT).map(|x| x.1).collect();
+            seats += usize::from(!seat.is_empty());
+            seat_points += seat.len();
+            covered += seat
+                .iter()
+                .filter(|q| {
+                    pts.iter().any(|(l, p)| {
+                        *l == BODY
+                            && (p[0] - q[0]).abs() < 0.01
+                            && (p[2] - q[2]).abs() < 0.01
+                            && (0.0..0.02).contains(&(q[1] - p[1]))
+                    })
+                })
+                .count();
+        }
+        assert!(seats >= 35, "only {seats} of 40 motorbikes have a seat");
+        assert!(
+            covered * 10 <= seat_points,
+            "{covered} of {seat_points} seat points have a body face just under them"
+        );
+    }
 
     #[test]
     fn wheel_is_tyre_and_rim_and_the_hub_usually_body() {
@@ -725,7 +774,7 @@ mod tests {
                 continue;
             }
             shares.push(a[GAS_TANK] / a.iter().sum::<f32>());
-            let pts: Vec<(usize, V3)> = (0..6000)
+            let pts: Vec<_> = (0..6000)
                 .map(|_| {
                     let (part, p, _) = s.surface_point(&mut rng).unwrap();
                     (part, p)
