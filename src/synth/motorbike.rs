@@ -708,7 +708,11 @@ mod tests {
             let pts: Vec<_> = (0..6000)
                 .filter_map(|_| s.surface_point(&mut rng).map(|(l, p, _)| (l, p)))
                 .collect();
-            let seat: Vec<V3> = pts.iter().filter(|(l, _)| *l == SEAT).map(|x| x.1).collect();
+            let seat: Vec<V3> = pts
+                .iter()
+                .filter(|(l, _)| *l == SEAT)
+                .map(|x| x.1)
+                .collect();
             seats += usize::from(!seat.is_empty());
             seat_points += seat.len();
             covered += seat
