@@ -14,7 +14,7 @@
 //! main arena arenas of their own, made of 64 MB heaps that it maps and
 //! unmaps as training's large blocks come and go (ten training steps created
 //! and deleted 284 of them), so their pages were faulted in again and again
-//! (1.8-2.2 M page faults for 480 shapes, 0.17 M with one arena; see
+//! (1.7-2.2 M page faults for 480 shapes, 0.17 M with one arena; see
 //! docs/PERFORMANCE.md). The main arena grows by `brk` and, untrimmed, keeps
 //! its pages.
 
