@@ -798,9 +798,8 @@ mod tests {
     /// path this CPU has (and the portable one).
     #[test]
     fn fused_inference_equals_the_unfused_steps() {
-        use super::{Groups, NeighbourMax};
+        use super::test_case::random_case;
         use crate::model::layers::{Par, Relu6};
-        use crate::model::params::Params;
         use ndarray::Array2;
         let mut rng = Rng::new(23);
         for (c, nin, s, k) in [
@@ -808,34 +807,14 @@ mod tests {
             (33, 40, 9, 5),
             (512, 129, 1, 129),
         ] {
-            let mut p = Params::new();
-            let agg = NeighbourMax::new(&mut p, "agg", c, 0.3);
-            agg.init(&mut p, &mut rng);
-            let h = Array2::from_shape_fn((nin, c), |(i, j)| match (i * c + j) % 53 {
-                0 => 7.5,
-                1 => -1.0,
-                _ => rng.normal() * 3.0,
-            });
-            let pos: Vec<[f32; 3]> = (0..nin)
-                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
-                .collect();
-            let centres: Vec<[f32; 3]> = (0..s)
-                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
-                .collect();
-            let nbr: Vec<u32> = (0..s * k).map(|_| rng.below(nin) as u32).collect();
-            let groups = Groups {
-                pos: &pos,
-                centres: &centres,
-                nbr: &nbr,
-                k,
-            };
-            let scale: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
-            let shift: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+            let case = random_case(&mut rng, c, nin, s, k);
+            let (p, agg, h, groups) = (&case.params, &case.agg, &case.h, case.groups());
+            let (scale, shift) = (&case.scale, &case.shift);
             let mut e = h.clone();
             Relu6.forward(e.view_mut());
-            let mut want = agg.forward(&p, e.view(), groups, None, Par::Serial);
+            let mut want = agg.forward(p, e.view(), groups, None, Par::Serial);
             for mut row in want.rows_mut() {
-                for ((v, &sc), &sh) in row.iter_mut().zip(&scale).zip(&shift) {
+                for ((v, &sc), &sh) in row.iter_mut().zip(scale).zip(shift) {
                     *v = *v * sc + sh;
                 }
             }
@@ -843,9 +822,82 @@ mod tests {
             let bits = |a: &Array2<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
             for simd in [Simd::PORTABLE, Simd::detect()] {
                 let par = if c == 128 { Par::Rayon } else { Par::Serial };
-                let got = agg.forward_infer_on(simd, &p, h.clone(), groups, (&scale, &shift), par);
+                let got = agg.forward_infer_on(simd, p, h.clone(), groups, (scale, shift), par);
                 assert_eq!(bits(&got), bits(&want), "c {c} k {k} simd {simd:?}");
             }
+        }
+    }
+}
+
+/// A random aggregation case shared by the tests of the f32 and key forms.
+#[cfg(test)]
+pub(super) mod test_case {
+    use super::{Groups, NeighbourMax};
+    use crate::model::params::Params;
+    use crate::rng::Rng;
+    use ndarray::Array2;
+
+    /// A layer of `c` channels with random position weights, `nin` input
+    /// rows (with repeated values 7.5 and -1 among the normals), `s`
+    /// centres of `k` random neighbours (the last repeating the first, as
+    /// ball query pads) and a random BN affine.
+    pub(in crate::model::layers) struct Case {
+        pub params: Params,
+        pub agg: NeighbourMax,
+        pub h: Array2<f32>,
+        pub pos: Vec<[f32; 3]>,
+        pub centres: Vec<[f32; 3]>,
+        pub nbr: Vec<u32>,
+        pub k: usize,
+        pub scale: Vec<f32>,
+        pub shift: Vec<f32>,
+    }
+
+    impl Case {
+        /// The neighbourhoods as the layer takes them.
+        pub fn groups(&self) -> Groups<'_> {
+            Groups {
+                pos: &self.pos,
+                centres: &self.centres,
+                nbr: &self.nbr,
+                k: self.k,
+            }
+        }
+    }
+
+    /// See [`Case`].
+    pub(in crate::model::layers) fn random_case(
+        rng: &mut Rng,
+        c: usize,
+        nin: usize,
+        s: usize,
+        k: usize,
+    ) -> Case {
+        let mut params = Params::new();
+        let agg = NeighbourMax::new(&mut params, "agg", c, 0.3);
+        agg.init(&mut params, rng);
+        let h = Array2::from_shape_fn((nin, c), |(i, j)| match (i * c + j) % 53 {
+            0 => 7.5,
+            1 => -1.0,
+            _ => rng.normal() * 3.0,
+        });
+        let mut point = || [rng.normal(), rng.normal(), rng.normal()];
+        let pos: Vec<[f32; 3]> = (0..nin).map(|_| point()).collect();
+        let centres: Vec<[f32; 3]> = (0..s).map(|_| point()).collect();
+        let mut nbr: Vec<u32> = (0..s * k).map(|_| rng.below(nin) as u32).collect();
+        nbr[k - 1] = nbr[0];
+        let scale: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+        let shift: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+        Case {
+            params,
+            agg,
+            h,
+            pos,
+            centres,
+            nbr,
+            k,
+            scale,
+            shift,
         }
     }
 }

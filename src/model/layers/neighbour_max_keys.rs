@@ -405,11 +405,10 @@ mod kernels {
 #[cfg(test)]
 mod tests {
     use super::kernels::{self, key, value, Simd};
-    use super::{Groups, NeighbourMax};
     use crate::model::amx::{from_bf16, to_bf16};
+    use crate::model::layers::neighbour_max::test_case::random_case;
     use crate::model::layers::{Par, Relu6};
     use crate::rng::Rng;
-    use ndarray::Array2;
     use std::mem::MaybeUninit;
 
     /// Keys sort as the bf16 values they stand for, and decode to them.
@@ -449,35 +448,15 @@ mod tests {
             (1000, 50, 3, 7),
             (1536, 129, 1, 129),
         ] {
-            let mut p = crate::model::params::Params::new();
-            let agg = NeighbourMax::new(&mut p, "agg", c, 0.3);
-            agg.init(&mut p, &mut rng);
-            let h = Array2::from_shape_fn((nin, c), |(i, j)| match (i * c + j) % 53 {
-                0 => 7.5,
-                1 => -1.0,
-                _ => rng.normal() * 3.0,
-            });
-            let pos: Vec<[f32; 3]> = (0..nin)
-                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
-                .collect();
-            let centres: Vec<[f32; 3]> = (0..s)
-                .map(|_| [rng.normal(), rng.normal(), rng.normal()])
-                .collect();
-            let mut nbr: Vec<u32> = (0..s * k).map(|_| rng.below(nin) as u32).collect();
-            nbr[k - 1] = nbr[0]; // a repeated neighbour, as ball query pads
-            let groups = Groups {
-                pos: &pos,
-                centres: &centres,
-                nbr: &nbr,
-                k,
-            };
-            let scale: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
-            let shift: Vec<f32> = (0..c).map(|_| rng.normal()).collect();
+            let case = random_case(&mut rng, c, nin, s, k);
+            let (p, agg, h, groups) = (&case.params, &case.agg, &case.h, case.groups());
+            let (pos, centres, nbr) = (&case.pos, &case.centres, &case.nbr);
+            let (scale, shift) = (&case.scale, &case.shift);
             // The f32 steps with an identity affine give max_k g - q W / r;
             // rebuild max_k g by the same gather on the f32 path instead.
             let mut e = h.clone();
             Relu6.forward(e.view_mut());
-            let [wx, wy, wz] = agg.scaled_pos_weight(&p);
+            let [wx, wy, wz] = agg.scaled_pos_weight(p);
             let mut want = Vec::with_capacity(s * c);
             for i in 0..s {
                 let nb = &nbr[i * k..(i + 1) * k];
@@ -496,7 +475,7 @@ mod tests {
             for simd in [Simd::PORTABLE, Simd::detect()] {
                 let par = if c == 192 { Par::Rayon } else { Par::Serial };
                 let got =
-                    agg.forward_infer_bf16_on(simd, &p, h.clone(), groups, (&scale, &shift), par);
+                    agg.forward_infer_bf16_on(simd, p, h.clone(), groups, (scale, shift), par);
                 let got: Vec<u32> = got.iter().map(|v| v.to_bits()).collect();
                 assert_eq!(got, want, "c {c} k {k} simd {simd:?}");
             }
